@@ -1,0 +1,747 @@
+"""Every change to an incident, one function per verb.
+
+Each action locks the incident row, checks the state machine and the actor's rights, writes the
+change and its timeline events in one transaction, and hands notifications to
+`transaction.on_commit`. The web UI, the API, e-mail, tasks and commands all call these; nothing
+else writes incident fields.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import Organisation, Team, User
+from incidesk.catalog.models import (
+    Category,
+    Cause,
+    HoldReason,
+    Level,
+    ResolutionCode,
+    Service,
+    priority_for,
+)
+from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition, VersionConflict
+from incidesk.incidents import timeline
+from incidesk.incidents.models import (
+    Attachment,
+    Channel,
+    Comment,
+    Incident,
+    IncidentLink,
+    Kind,
+    LinkKind,
+    TimelineEvent,
+    Visibility,
+)
+from incidesk.incidents.numbering import next_number
+from incidesk.incidents.search import index_incident
+from incidesk.incidents.status import VERBS, Status, allowed_next, may_use
+from incidesk.incidents.tasks import auto_close_incident
+from incidesk.notifications.dispatch import notify_events
+
+MAX_DESCRIPTION_BYTES = 64 * 1024
+MAX_TITLE_LENGTH = 200
+
+
+def _check_text(field: str, value: str, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput.field(field, _("This field is required."))
+    return value
+
+
+def _check_title(title: str) -> str:
+    title = _check_text("title", title, required=True)
+    if len(title) > MAX_TITLE_LENGTH:
+        raise InvalidInput.field("title", _("At most %(n)d characters.") % {"n": MAX_TITLE_LENGTH})
+    return title
+
+
+def _check_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description.encode()) > MAX_DESCRIPTION_BYTES:
+        raise InvalidInput.field("description", _("At most 64 KiB of text."))
+    return description
+
+
+def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
+    """Re-read the incident under a row lock; refuse if the caller saw an older version."""
+    locked = Incident.objects.select_for_update().get(pk=incident.pk)
+    if expected_version is not None and expected_version != locked.version:
+        raise VersionConflict(
+            _("The incident was changed by someone else (current version %(v)d).")
+            % {"v": locked.version},
+            extra={"current_version": locked.version},
+        )
+    return locked
+
+
+def _authorise(verb_name: str, incident: Incident, actor: User | None) -> None:
+    """Refuse a verb the state machine does not allow now, or the actor may not use.
+    `actor=None` is the system (scheduled tasks) and passes the rights check."""
+    verb = VERBS[verb_name]
+    if actor is not None and not may_use(verb, incident, actor):
+        raise Forbidden(_("You may not %(verb)s this incident.") % {"verb": verb.label.lower()})
+    if incident.status not in verb.sources:
+        raise InvalidTransition(
+            _(
+                "Cannot %(verb)s incident %(number)s in status “%(status)s”; "
+                "from here it can go to: %(allowed)s."
+            )
+            % {
+                "verb": verb.label.lower(),
+                "number": incident.number,
+                "status": incident.get_status_display(),
+                "allowed": ", ".join(str(Status(s).label) for s in allowed_next(incident.status))
+                or "—",
+            },
+            extra={"status": incident.status, "allowed": allowed_next(incident.status)},
+        )
+
+
+def _save(incident: Incident, fields: list[str]) -> None:
+    incident.version += 1
+    incident.updated_at = timezone.now()
+    incident.save(update_fields=[*fields, "version", "updated_at"])
+
+
+def _set_status(
+    incident: Incident, new: Status, actor: User | None, **details: Any
+) -> TimelineEvent:
+    old = incident.status
+    incident.status = new
+    return timeline.record_status_changed(
+        incident=incident, actor=actor, old=old, new=new, **details
+    )
+
+
+def _mark_first_response(incident: Incident, actor: User | None) -> list[str]:
+    if incident.first_response_at or actor is None or not actor.is_desk_staff:
+        return []
+    incident.first_response_at = timezone.now()
+    return ["first_response_at"]
+
+
+def _commit(events: list[TimelineEvent]) -> None:
+    transaction.on_commit(partial(notify_events, [event.pk for event in events]))
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_create_incident(
+    *,
+    actor: User,
+    title: str,
+    description: str = "",
+    kind: str = Kind.INCIDENT,
+    impact: str = Level.MEDIUM,
+    urgency: str = Level.MEDIUM,
+    category: Category | None = None,
+    service: Service | None = None,
+    channel: str = Channel.PORTAL,
+    reporter: User | None = None,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    organisation: Organisation | None = None,
+    team: Team | None = None,
+) -> Incident:
+    """Register an incident: number, matrix priority, `created` event; the reporter is told.
+
+    A customer always reports for themself, in their own organisation; staff register on behalf
+    of a customer account or of a contact without one (an e-mail or phone is then required).
+    """
+    if actor.is_customer:
+        reporter, organisation, team = actor, actor.organisation, None
+    elif reporter is not None and not reporter.is_customer:
+        raise InvalidInput.field("reporter", _("The reporter must be a customer."))
+    if reporter is None and not (contact_email or contact_phone):
+        raise InvalidInput.field(
+            "contact_email", _("Give a reporter account, or a contact e-mail or phone.")
+        )
+    if reporter is not None and organisation is None:
+        organisation = reporter.organisation
+    if category is not None and not category.is_active:
+        raise InvalidInput.field("category", _("This category is no longer in use."))
+    if service is not None and not service.is_active:
+        raise InvalidInput.field("service", _("This service is no longer in use."))
+    now = timezone.now()
+    incident = Incident(
+        number=next_number(),
+        kind=Kind(kind),
+        title=_check_title(title),
+        description=_check_description(description),
+        impact=Level(impact),
+        urgency=Level(urgency),
+        priority=priority_for(impact, urgency),
+        category=category,
+        service=service,
+        channel=Channel(channel),
+        reporter=reporter,
+        contact_name=contact_name.strip(),
+        contact_email=contact_email.strip().lower(),
+        contact_phone=contact_phone.strip(),
+        organisation=organisation,
+        team=team,
+        created_at=now,
+        updated_at=now,
+    )
+    incident.save()
+    index_incident(incident)
+    _commit([timeline.record_created(incident=incident, actor=actor)])
+    return incident
+
+
+# --- classification -------------------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "impact",
+    "urgency",
+    "category",
+    "service",
+    "cause",
+    "is_major",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+def _plain(value: Any) -> Any:
+    """A timeline-safe form of a field value: reference data by code."""
+    return getattr(value, "code", value)
+
+
+@transaction.atomic
+def do_update_incident(
+    incident: Incident, *, actor: User, expected_version: int | None = None, **changes: Any
+) -> Incident:
+    """Change classification fields (verification/triage). Impact or urgency recompute the
+    priority from the matrix unless a manager has overridden it. One event per changed field."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput.field(sorted(unknown)[0], _("This field cannot be changed."))
+    if not actor.is_desk_staff:
+        raise Forbidden(_("Only support staff may change this incident."))
+    incident = _lock(incident, expected_version)
+    if incident.is_final:
+        raise InvalidTransition(
+            _("Incident %(number)s is %(status)s and can no longer be changed.")
+            % {"number": incident.number, "status": incident.get_status_display().lower()},
+            extra={"status": incident.status, "allowed": []},
+        )
+    if "title" in changes:
+        changes["title"] = _check_title(changes["title"])
+    if "description" in changes:
+        changes["description"] = _check_description(changes["description"])
+    events, fields = [], []
+    for field, new in changes.items():
+        old = getattr(incident, field)
+        if old == new:
+            continue
+        setattr(incident, field, new)
+        fields.append(field)
+        events.append(
+            timeline.record_field_changed(
+                incident=incident, actor=actor, field=field, old=_plain(old), new=_plain(new)
+            )
+        )
+    if {"impact", "urgency"} & set(fields) and not incident.priority_overridden:
+        old_priority = incident.priority
+        incident.priority = priority_for(incident.impact, incident.urgency)
+        if incident.priority != old_priority:
+            fields.append("priority")
+            events.append(
+                timeline.record_field_changed(
+                    incident=incident,
+                    actor=actor,
+                    field="priority",
+                    old=old_priority,
+                    new=incident.priority,
+                )
+            )
+    if fields:
+        _save(incident, fields)
+        if {"title", "description"} & set(fields):
+            index_incident(incident)
+        _commit(events)
+    return incident
+
+
+@transaction.atomic
+def do_override_priority(
+    incident: Incident,
+    *,
+    actor: User,
+    priority: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Set the priority against the matrix. Leads and admins only, always with a reason."""
+    if not actor.is_manager:
+        raise Forbidden(_("Only team leads and administrators may override priority."))
+    reason = _check_text("priority_reason", reason, required=True)
+    if priority not in range(1, 6):
+        raise InvalidInput.field("priority", _("Priority is a number from 1 to 5."))
+    incident = _lock(incident, expected_version)
+    if incident.is_final:
+        raise InvalidTransition(
+            _("Incident %(number)s is %(status)s and can no longer be changed.")
+            % {"number": incident.number, "status": incident.get_status_display().lower()},
+            extra={"status": incident.status, "allowed": []},
+        )
+    old = incident.priority
+    incident.priority, incident.priority_overridden = priority, True
+    _save(incident, ["priority", "priority_overridden"])
+    _commit(
+        [
+            timeline.record_priority_overridden(
+                incident=incident, actor=actor, old=old, new=priority, reason=reason
+            )
+        ]
+    )
+    return incident
+
+
+# --- triage and work ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_accept(incident: Incident, *, actor: User, expected_version: int | None = None) -> Incident:
+    """Take a new incident into work: it becomes the actor's, in one of the actor's teams."""
+    incident = _lock(incident, expected_version)
+    _authorise("accept", incident, actor)
+    events = [_set_status(incident, Status.IN_PROGRESS, actor)]
+    fields = ["status", *_mark_first_response(incident, actor)]
+    if incident.assignee_id is None:
+        team = incident.team or actor.teams.order_by("name").first()
+        events.append(_assignment_event(incident, actor, team, actor))
+        incident.team, incident.assignee = team, actor
+        fields += ["team", "assignee"]
+    _save(incident, fields)
+    _commit(events)
+    return incident
+
+
+def _assignment_event(
+    incident: Incident, actor: User, team: Team | None, assignee: User | None
+) -> TimelineEvent:
+    return timeline.record_assigned(
+        incident=incident,
+        actor=actor,
+        team=team.code if team else None,
+        assignee=assignee.email if assignee else None,
+        old_team=incident.team.code if incident.team_id else None,
+        old_assignee=incident.assignee.email if incident.assignee_id else None,
+    )
+
+
+@transaction.atomic
+def do_assign(
+    incident: Incident,
+    *,
+    actor: User,
+    team: Team | None = None,
+    assignee: User | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Give the incident to a team and/or an agent. A new incident goes into work; moving it
+    from one team to another is for leads and admins."""
+    incident = _lock(incident, expected_version)
+    _authorise("assign", incident, actor)
+    if team is None and assignee is None:
+        raise InvalidInput.field("assignee", _("Give a team or an assignee."))
+    team = team or incident.team
+    if assignee is not None:
+        if not assignee.is_desk_staff or not assignee.is_active:
+            raise InvalidInput.field("assignee", _("The assignee must be an active agent."))
+        if team is not None and not (
+            team.lead_id == assignee.pk or team.members.filter(pk=assignee.pk).exists()
+        ):
+            raise InvalidInput.field(
+                "assignee",
+                _("%(user)s is not a member of team %(team)s.")
+                % {"user": assignee.display_name, "team": team.name},
+            )
+    if incident.team_id and team and team.pk != incident.team_id and not actor.is_manager:
+        raise Forbidden(_("Only team leads and administrators may move incidents between teams."))
+    keeps_assignee = assignee is None and incident.team_id == (team.pk if team else None)
+    assignee = incident.assignee if keeps_assignee else assignee
+    events = [_assignment_event(incident, actor, team, assignee)]
+    incident.team, incident.assignee = team, assignee
+    fields = ["team", "assignee"]
+    if incident.status == Status.NEW:
+        events.append(_set_status(incident, Status.IN_PROGRESS, actor))
+        fields.append("status")
+    _save(incident, fields)
+    _commit(events)
+    return incident
+
+
+@transaction.atomic
+def do_hold(
+    incident: Incident,
+    *,
+    actor: User,
+    reason: HoldReason,
+    message: str = "",
+    expected_version: int | None = None,
+) -> Incident:
+    """Put the incident on hold for a reason. Waiting for the customer needs a question to them,
+    so it goes through `do_request_info`."""
+    if reason.code == HoldReason.AWAITING_CUSTOMER:
+        return do_request_info(
+            incident, actor=actor, message=message, expected_version=expected_version
+        )
+    incident = _lock(incident, expected_version)
+    _authorise("hold", incident, actor)
+    events = [_set_status(incident, Status.ON_HOLD, actor, hold_reason=reason.code)]
+    incident.hold_reason = reason
+    fields = ["status", "hold_reason"]
+    if message.strip():
+        events.append(_add_comment(incident, actor, message, Visibility.INTERNAL)[1])
+    _save(incident, fields)
+    _commit(events)
+    return incident
+
+
+@transaction.atomic
+def do_request_info(
+    incident: Incident, *, actor: User, message: str, expected_version: int | None = None
+) -> Incident:
+    """Ask the customer for details: a public message, and the incident waits for the customer.
+    Their reply (`do_add_comment`) puts it back in progress by itself."""
+    message = _check_text("message", message, required=True)
+    incident = _lock(incident, expected_version)
+    _authorise("request-info", incident, actor)
+    _, reply = _add_comment(incident, actor, message, Visibility.PUBLIC)
+    reason = HoldReason.objects.get(code=HoldReason.AWAITING_CUSTOMER)
+    events = [reply, _set_status(incident, Status.ON_HOLD, actor, hold_reason=reason.code)]
+    incident.hold_reason = reason
+    _save(incident, ["status", "hold_reason", *_mark_first_response(incident, actor)])
+    index_incident(incident)
+    _commit(events)
+    return incident
+
+
+@transaction.atomic
+def do_resume(incident: Incident, *, actor: User | None, expected_version: int | None = None):
+    """Take the incident off hold and back into work."""
+    incident = _lock(incident, expected_version)
+    _authorise("resume", incident, actor)
+    _commit([_resume(incident, actor)])
+    return incident
+
+
+def _resume(incident: Incident, actor: User | None) -> TimelineEvent:
+    event = _set_status(
+        incident,
+        Status.IN_PROGRESS,
+        actor,
+        hold_reason=incident.hold_reason.code if incident.hold_reason_id else None,
+    )
+    incident.hold_reason = None
+    _save(incident, ["status", "hold_reason"])
+    return event
+
+
+@transaction.atomic
+def do_resolve(
+    incident: Incident,
+    *,
+    actor: User,
+    cause: Cause | None,
+    resolution_code: ResolutionCode | None,
+    notes: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Resolve: record the cause, how it was resolved and the result for the customer, who
+    then confirms or reopens. Auto-closure is scheduled N days from now."""
+    notes = _check_text("notes", notes, required=True)
+    if cause is None:
+        raise InvalidInput.field("cause", _("The cause is required to resolve."))
+    if resolution_code is None:
+        raise InvalidInput.field("resolution_code", _("The resolution code is required."))
+    incident = _lock(incident, expected_version)
+    _authorise("resolve", incident, actor)
+    event = _set_status(incident, Status.RESOLVED, actor, resolution_code=resolution_code.code)
+    incident.cause, incident.resolution_code, incident.resolution_notes = (
+        cause,
+        resolution_code,
+        notes,
+    )
+    incident.resolved_at = timezone.now()
+    _save(
+        incident,
+        [
+            "status",
+            "cause",
+            "resolution_code",
+            "resolution_notes",
+            "resolved_at",
+            *_mark_first_response(incident, actor),
+        ],
+    )
+    _commit([event])
+    _schedule_auto_close(incident)
+    return incident
+
+
+def _schedule_auto_close(incident: Incident) -> None:
+    days = settings.INCIDESK_AUTO_CLOSE_DAYS
+    if days <= 0 or incident.is_major:
+        return
+    task = auto_close_incident.using(run_after=incident.resolved_at + timedelta(days=days))
+    transaction.on_commit(partial(task.enqueue, incident.pk, incident.resolved_at.isoformat()))
+
+
+@transaction.atomic
+def do_confirm(incident: Incident, *, actor: User, expected_version: int | None = None):
+    """The customer confirms the fix: the incident is closed."""
+    return _close(incident, "confirm", actor, expected_version, confirmed=True)
+
+
+@transaction.atomic
+def do_close(incident: Incident, *, actor: User | None, expected_version: int | None = None):
+    """Close a resolved incident (staff, or the system after the confirmation window)."""
+    return _close(incident, "close", actor, expected_version, confirmed=False)
+
+
+def _close(
+    incident: Incident,
+    verb: str,
+    actor: User | None,
+    expected_version: int | None,
+    *,
+    confirmed: bool,
+) -> Incident:
+    incident = _lock(incident, expected_version)
+    _authorise(verb, incident, actor)
+    event = _set_status(
+        incident, Status.CLOSED, actor, confirmed=confirmed, automatic=actor is None
+    )
+    incident.closed_at = timezone.now()
+    _save(incident, ["status", "closed_at"])
+    _commit([event])
+    return incident
+
+
+@transaction.atomic
+def do_auto_close(incident_id: int, resolved_at: str) -> Incident | None:
+    """Close after the confirmation window, unless the incident moved on since it was scheduled
+    (reopened, re-resolved, closed by hand) or became a major incident."""
+    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    if (
+        incident is None
+        or incident.status != Status.RESOLVED
+        or incident.is_major
+        or incident.resolved_at is None
+        or incident.resolved_at.isoformat() != resolved_at
+    ):
+        return None
+    return _close(incident, "close", None, None, confirmed=False)
+
+
+@transaction.atomic
+def do_reopen(
+    incident: Incident, *, actor: User, reason: str = "", expected_version: int | None = None
+) -> Incident:
+    """The customer says it is not fixed: back into work, counted as a reopen."""
+    incident = _lock(incident, expected_version)
+    _authorise("reopen", incident, actor)
+    events = [_set_status(incident, Status.IN_PROGRESS, actor, reopen=True)]
+    if reason.strip():
+        events.append(_add_comment(incident, actor, reason, Visibility.PUBLIC)[1])
+        index_incident(incident)
+    incident.reopen_count += 1
+    incident.resolved_at = None
+    _save(incident, ["status", "reopen_count", "resolved_at"])
+    _commit(events)
+    return incident
+
+
+@transaction.atomic
+def do_cancel(
+    incident: Incident,
+    *,
+    actor: User,
+    reason: str,
+    duplicate_of: Incident | None = None,
+    expected_version: int | None = None,
+) -> Incident:
+    """Cancel an open incident with a reason; a duplicate points to its original."""
+    reason = _check_text("reason", reason, required=True)
+    incident = _lock(incident, expected_version)
+    _authorise("cancel", incident, actor)
+    if duplicate_of is not None and duplicate_of.pk == incident.pk:
+        raise InvalidInput.field("duplicate_of", _("An incident cannot duplicate itself."))
+    events = [
+        _set_status(
+            incident,
+            Status.CANCELLED,
+            actor,
+            reason=reason,
+            duplicate_of=duplicate_of.number if duplicate_of else None,
+        )
+    ]
+    incident.cancel_reason, incident.duplicate_of = reason, duplicate_of
+    incident.closed_at = timezone.now()
+    incident.hold_reason = None
+    fields = ["status", "cancel_reason", "duplicate_of", "closed_at", "hold_reason"]
+    if duplicate_of is not None:
+        events.append(_link(incident, duplicate_of, LinkKind.DUPLICATE_OF, actor))
+    _save(incident, fields)
+    _commit(events)
+    return incident
+
+
+@transaction.atomic
+def do_link(
+    incident: Incident,
+    *,
+    actor: User,
+    target: Incident,
+    kind: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Link two incidents. `child_of` makes `target` the major incident grouping this one."""
+    kind = LinkKind(kind)
+    incident = _lock(incident, expected_version)
+    _authorise("link", incident, actor)
+    if target.pk == incident.pk:
+        raise InvalidInput.field("target", _("An incident cannot be linked to itself."))
+    if IncidentLink.objects.filter(source=incident, target=target, kind=kind).exists():
+        raise InvalidInput.field("target", _("These incidents are already linked."))
+    fields: list[str] = []
+    if kind == LinkKind.CHILD_OF:
+        if not target.is_major or target.parent_id:
+            raise InvalidInput.field("target", _("Only a major incident can have children."))
+        incident.parent = target
+        fields.append("parent")
+    event = _link(incident, target, kind, actor)
+    _save(incident, fields)
+    _commit([event])
+    return incident
+
+
+def _link(incident: Incident, target: Incident, kind: LinkKind, actor: User) -> TimelineEvent:
+    IncidentLink.objects.create(source=incident, target=target, kind=kind, created_by=actor)
+    return timeline.record_linked(
+        incident=incident, actor=actor, target=target.number, link_kind=kind
+    )
+
+
+# --- conversation ---------------------------------------------------------------------------
+
+
+def _add_comment(
+    incident: Incident, actor: User | None, body: str, visibility: str
+) -> tuple[Comment, TimelineEvent]:
+    comment = Comment.objects.create(
+        incident=incident,
+        author=actor,
+        body=body.strip(),
+        visibility=visibility,
+        created_at=timezone.now(),
+    )
+    return comment, timeline.record_comment(incident=incident, actor=actor, comment=comment)
+
+
+@transaction.atomic
+def do_add_comment(
+    incident: Incident, *, actor: User, body: str, visibility: str = Visibility.PUBLIC
+) -> Comment:
+    """Add a reply or an internal note. A staff reply is the first response; the customer's
+    reply to an information request puts the incident back in progress."""
+    body = _check_text("body", body, required=True)
+    if len(body.encode()) > MAX_DESCRIPTION_BYTES:
+        raise InvalidInput.field("body", _("At most 64 KiB of text."))
+    visibility = Visibility(visibility)
+    if visibility == Visibility.INTERNAL and not actor.is_desk_staff:
+        raise Forbidden(_("Only support staff may write internal notes."))
+    incident = _lock(incident)
+    if incident.is_final and visibility == Visibility.PUBLIC:
+        raise InvalidTransition(
+            _("Incident %(number)s is %(status)s: please register a new one.")
+            % {"number": incident.number, "status": incident.get_status_display().lower()},
+            extra={"status": incident.status, "allowed": []},
+        )
+    comment, event = _add_comment(incident, actor, body, visibility)
+    events = [event]
+    fields: list[str] = []
+    if visibility == Visibility.PUBLIC:
+        fields += _mark_first_response(incident, actor)
+        index_incident(incident)
+    if (
+        incident.status == Status.ON_HOLD
+        and incident.hold_reason_id
+        and incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
+        and actor.pk == incident.reporter_id
+    ):
+        events.append(_resume(incident, actor))
+    else:
+        _save(incident, fields)
+    _commit(events)
+    return comment
+
+
+@transaction.atomic
+def do_add_attachment(
+    incident: Incident,
+    *,
+    actor: User,
+    upload: UploadedFile,
+    comment: Comment | None = None,
+    visibility: str = Visibility.PUBLIC,
+) -> Attachment:
+    """Store a file under a generated name; the uploaded name is kept for display only."""
+    visibility = Visibility(visibility)
+    if visibility == Visibility.INTERNAL and not actor.is_desk_staff:
+        raise Forbidden(_("Only support staff may add internal files."))
+    if upload.size > settings.INCIDESK_MAX_ATTACHMENT_BYTES:
+        raise InvalidInput.field(
+            "file",
+            _("The file is larger than %(mb)d MiB.")
+            % {"mb": settings.INCIDESK_MAX_ATTACHMENT_BYTES // 2**20},
+        )
+    if upload.size == 0:
+        raise InvalidInput.field("file", _("The file is empty."))
+    incident = _lock(incident)
+    if incident.is_final and not actor.is_desk_staff:
+        raise InvalidTransition(
+            _("Incident %(number)s is %(status)s: please register a new one.")
+            % {"number": incident.number, "status": incident.get_status_display().lower()},
+            extra={"status": incident.status, "allowed": []},
+        )
+    if comment is not None and comment.visibility == Visibility.INTERNAL:
+        visibility = Visibility.INTERNAL
+    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
+    attachment = Attachment(
+        incident=incident,
+        comment=comment,
+        original_name=name,
+        content_type=(upload.content_type or "application/octet-stream")[:100],
+        size=upload.size,
+        visibility=visibility,
+        uploaded_by=actor,
+    )
+    attachment.file.save(name, upload, save=False)
+    attachment.save()
+    _save(incident, [])
+    _commit(
+        [timeline.record_attachment_added(incident=incident, actor=actor, attachment=attachment)]
+    )
+    return attachment

@@ -1,0 +1,367 @@
+"""The incident record, its comments, attachments, links and the append-only timeline.
+
+Only `incidents.actions` writes these models (the timeline through `incidents.timeline`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import PurePath
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.catalog.models import Level
+from incidesk.incidents.status import Status
+
+
+class Kind(models.TextChoices):
+    INCIDENT = "incident", _("Incident")
+    SERVICE_REQUEST = "service_request", _("Service request")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("E-mail")
+    API = "api", _("API")
+    PHONE = "phone", _("Phone")
+
+
+class Visibility(models.TextChoices):
+    PUBLIC = "public", _("Public")
+    INTERNAL = "internal", _("Internal")
+
+
+class NumberCounter(models.Model):
+    """The last number handed out per prefix. Incremented under a row lock inside the creating
+    transaction, so numbers are unique and gap-free on both databases and never reused."""
+
+    prefix = models.CharField(max_length=8, primary_key=True)
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}-{self.last:06d}"
+
+
+class Incident(models.Model):
+    """An incident or service request, from registration to closure.
+
+    Invariants kept by the actions layer: `priority` comes from the impact x urgency matrix unless
+    `priority_overridden` (with a reason on the timeline); `hold_reason` is set iff on hold;
+    a resolved or closed incident has a cause, resolution code and notes; `version` grows by one
+    on every change (optimistic locking).
+    """
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind, default=Kind.INCIDENT)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    impact = models.CharField(_("impact"), max_length=8, choices=Level, default=Level.MEDIUM)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Level, default=Level.MEDIUM)
+    priority = models.PositiveSmallIntegerField(_("priority"), default=3)
+    priority_overridden = models.BooleanField(_("priority overridden"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status, default=Status.NEW)
+    hold_reason = models.ForeignKey(
+        "catalog.HoldReason",
+        verbose_name=_("hold reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    category = models.ForeignKey(
+        "catalog.Category",
+        verbose_name=_("category"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    service = models.ForeignKey(
+        "catalog.Service",
+        verbose_name=_("service"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    cause = models.ForeignKey(
+        "catalog.Cause",
+        verbose_name=_("cause"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reported_incidents",
+    )
+    contact_name = models.CharField(_("contact name"), max_length=200, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact phone"), max_length=50, blank=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel, default=Channel.PORTAL)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_incidents",
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("major incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    is_major = models.BooleanField(_("major incident"), default=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    resolution_code = models.ForeignKey(
+        "catalog.ResolutionCode",
+        verbose_name=_("resolution code"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resolution_notes = models.TextField(_("resolution notes for the customer"), blank=True)
+    cancel_reason = models.TextField(_("cancellation reason"), blank=True)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Keyset pagination: every list ordering ends with id, and each common filter
+            # has an index that serves "filter + newest first" without a sort.
+            models.Index(fields=["created_at", "id"], name="inc_created"),
+            models.Index(fields=["updated_at", "id"], name="inc_updated"),
+            models.Index(fields=["priority", "created_at", "id"], name="inc_priority"),
+            models.Index(fields=["status", "created_at", "id"], name="inc_status"),
+            models.Index(fields=["assignee", "status", "created_at"], name="inc_assignee"),
+            models.Index(fields=["team", "status", "created_at"], name="inc_team"),
+            models.Index(fields=["reporter", "created_at"], name="inc_reporter"),
+            models.Index(fields=["organisation", "created_at"], name="inc_organisation"),
+            models.Index(fields=["status", "resolved_at"], name="inc_resolved"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__gte=1, priority__lte=5), name="inc_priority_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (Status.CLOSED, Status.CANCELLED)
+
+    @property
+    def contact_display(self) -> str:
+        if self.reporter_id:
+            return self.reporter.display_name
+        return self.contact_name or self.contact_email or self.contact_phone
+
+
+class Comment(models.Model):
+    """A reply on an incident: public (the customer sees it) or an internal note (staff only)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(_("text"))
+    visibility = models.CharField(
+        _("visibility"), max_length=8, choices=Visibility, default=Visibility.PUBLIC
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.body[:40]}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """A generated storage name: the uploaded name is kept for display only, never as a path."""
+    suffix = PurePath(filename).suffix.lower()
+    safe_suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{safe_suffix}"
+
+
+class Attachment(models.Model):
+    """A file on an incident or a comment. Internal when its comment is internal."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="attachments")
+    comment = models.ForeignKey(
+        Comment, on_delete=models.CASCADE, null=True, blank=True, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100, default="application/octet-stream")
+    size = models.PositiveBigIntegerField()
+    visibility = models.CharField(max_length=8, choices=Visibility, default=Visibility.PUBLIC)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class LinkKind(models.TextChoices):
+    RELATED = "related", _("Related")
+    DUPLICATE_OF = "duplicate_of", _("Duplicate of")
+    FOLLOW_UP_OF = "follow_up_of", _("Follow-up of")
+    CHILD_OF = "child_of", _("Child of major incident")
+
+
+class IncidentLink(models.Model):
+    """A directed link between two incidents (a later complaint follows up a closed one)."""
+
+    source = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_out")
+    target = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_in")
+    kind = models.CharField(max_length=16, choices=LinkKind)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_link"),
+            models.CheckConstraint(
+                condition=~models.Q(source=models.F("target")), name="link_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} {self.kind} {self.target_id}"
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", _("Registered")
+    FIELD_CHANGED = "field_changed", _("Field changed")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    PUBLIC_REPLY = "public_reply", _("Public reply")
+    INTERNAL_NOTE = "internal_note", _("Internal note")
+    ATTACHMENT_ADDED = "attachment_added", _("Attachment added")
+    ASSIGNED = "assigned", _("Assigned")
+    PRIORITY_OVERRIDDEN = "priority_overridden", _("Priority overridden")
+    LINKED = "linked", _("Linked")
+
+
+class AppendOnlyError(Exception):
+    pass
+
+
+class TimelineEvent(models.Model):
+    """One entry of the incident's audit trail: who did what, when. Never updated or deleted.
+
+    `is_public` marks what the customer may see; `data` holds the details (old/new values,
+    comment id, reason) as JSON.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=24, choices=EventKind)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    is_public = models.BooleanField(default=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["incident", "at", "id"], name="event_incident")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise AppendOnlyError("timeline events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("timeline events are append-only")
+
+
+class IdempotencyKey(models.Model):
+    """Remembers which incident an API client's Idempotency-Key created, so a retry returns it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    request_hash = models.CharField(max_length=64)
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class SearchDocument(models.Model):
+    """The searchable text of an incident: number, title, description and public comments.
+
+    Kept by the actions layer; indexed by FTS5 (SQLite) or a Russian tsvector GIN index
+    (PostgreSQL), see `incidents.search`.
+    """
+
+    incident = models.OneToOneField(
+        Incident, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    body = models.TextField()
+
+    def __str__(self) -> str:
+        return str(self.incident_id)

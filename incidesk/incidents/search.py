@@ -1,0 +1,77 @@
+"""Full-text search that understands Russian word forms, on both databases.
+
+The actions layer keeps one `SearchDocument` per incident (number, title, description, public
+comments). PostgreSQL indexes `to_tsvector('russian', body)` with GIN; SQLite keeps an FTS5 table
+of Snowball-stemmed words, so "принтер" finds "принтера" and "принтеры" on both. Searching only
+narrows a queryset: access rules are applied by the caller, before or after.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import snowballstemmer
+from django.db import connection
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
+
+from incidesk.incidents.models import Incident, SearchDocument, Visibility
+
+FTS_TABLE = "incidents_search_fts"
+_WORD = re.compile(r"\w+", re.UNICODE)
+_CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
+
+
+@cache
+def _stemmers() -> tuple:
+    return snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english")
+
+
+def stem_words(text: str) -> list[str]:
+    """Lower-cased Snowball stems: Russian for Cyrillic words, English for the rest."""
+    russian, english = _stemmers()
+    words = [w.lower().replace("ё", "е") for w in _WORD.findall(text)]
+    return [(russian if _CYRILLIC.search(w) else english).stemWord(w) for w in words]
+
+
+def document_text(incident: Incident) -> str:
+    comments = incident.comments.filter(visibility=Visibility.PUBLIC).values_list("body", flat=True)
+    return "\n".join([incident.number, incident.title, incident.description, *comments])
+
+
+def index_incident(incident: Incident) -> None:
+    """Rewrite the incident's search document (call inside the action's transaction)."""
+    body = document_text(incident)
+    SearchDocument.objects.update_or_create(incident=incident, defaults={"body": body})
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [incident.pk])
+            cursor.execute(
+                f"INSERT INTO {FTS_TABLE}(rowid, stems) VALUES (%s, %s)",
+                [incident.pk, " ".join(stem_words(body))],
+            )
+
+
+def _fts5_query(q: str) -> str:
+    stems = stem_words(q)
+    return " AND ".join(f'"{stem}"*' for stem in stems)
+
+
+def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
+    """Narrow `queryset` to incidents matching every word of `q` (in any word form)."""
+    q = q.strip()
+    if not q:
+        return queryset
+    if connection.vendor == "postgresql":
+        matches = RawSQL(
+            "SELECT incident_id FROM incidents_searchdocument "
+            "WHERE to_tsvector('russian', body) @@ websearch_to_tsquery('russian', %s)",
+            [q],
+        )
+    else:
+        expression = _fts5_query(q)
+        if not expression:
+            return queryset.none()
+        matches = RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])
+    return queryset.filter(pk__in=matches)

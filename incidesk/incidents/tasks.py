@@ -1,0 +1,11 @@
+"""Background work on incidents. Tasks take ids and JSON-safe values and call actions."""
+
+from django_tasks import task
+
+from incidesk.incidents import actions
+
+
+@task()
+def auto_close_incident(incident_id: int, resolved_at: str) -> bool:
+    """Close a resolved incident whose confirmation window has passed (stale runs do nothing)."""
+    return actions.do_auto_close(incident_id, resolved_at) is not None

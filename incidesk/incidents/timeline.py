@@ -1,0 +1,132 @@
+"""One function per timeline event kind. Called only from the actions layer, inside its
+transaction, so an event exists exactly when its change does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from incidesk.accounts.models import User
+from incidesk.incidents.models import (
+    Attachment,
+    Comment,
+    EventKind,
+    Incident,
+    TimelineEvent,
+    Visibility,
+)
+
+# Fields whose old and new values a customer may see on the timeline.
+PUBLIC_FIELDS = frozenset(
+    {"title", "description", "kind", "impact", "urgency", "priority", "category", "service"}
+)
+
+
+def _record(
+    incident: Incident, kind: EventKind, actor: User | None, *, public: bool, **data: Any
+) -> TimelineEvent:
+    return TimelineEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        actor=actor,
+        at=timezone.now(),
+        is_public=public,
+        data=data,
+    )
+
+
+def record_created(*, incident: Incident, actor: User | None) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.CREATED,
+        actor,
+        public=True,
+        channel=incident.channel,
+        priority=incident.priority,
+    )
+
+
+def record_field_changed(
+    *, incident: Incident, actor: User | None, field: str, old: Any, new: Any
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.FIELD_CHANGED,
+        actor,
+        public=field in PUBLIC_FIELDS,
+        field=field,
+        old=old,
+        new=new,
+    )
+
+
+def record_status_changed(
+    *, incident: Incident, actor: User | None, old: str, new: str, **details: Any
+) -> TimelineEvent:
+    return _record(
+        incident, EventKind.STATUS_CHANGED, actor, public=True, old=old, new=new, **details
+    )
+
+
+def record_comment(*, incident: Incident, actor: User | None, comment: Comment) -> TimelineEvent:
+    public = comment.visibility == Visibility.PUBLIC
+    kind = EventKind.PUBLIC_REPLY if public else EventKind.INTERNAL_NOTE
+    return _record(incident, kind, actor, public=public, comment_id=comment.pk)
+
+
+def record_attachment_added(
+    *, incident: Incident, actor: User | None, attachment: Attachment
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.ATTACHMENT_ADDED,
+        actor,
+        public=attachment.visibility == Visibility.PUBLIC,
+        attachment_id=attachment.pk,
+        name=attachment.original_name,
+        size=attachment.size,
+    )
+
+
+def record_assigned(
+    *,
+    incident: Incident,
+    actor: User | None,
+    team: str | None,
+    assignee: str | None,
+    old_team: str | None,
+    old_assignee: str | None,
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.ASSIGNED,
+        actor,
+        public=False,
+        team=team,
+        assignee=assignee,
+        old_team=old_team,
+        old_assignee=old_assignee,
+    )
+
+
+def record_priority_overridden(
+    *, incident: Incident, actor: User | None, old: int, new: int, reason: str
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.PRIORITY_OVERRIDDEN,
+        actor,
+        public=False,
+        old=old,
+        new=new,
+        reason=reason,
+    )
+
+
+def record_linked(
+    *, incident: Incident, actor: User | None, target: str, link_kind: str
+) -> TimelineEvent:
+    return _record(
+        incident, EventKind.LINKED, actor, public=False, target=target, link_kind=link_kind
+    )
