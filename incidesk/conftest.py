@@ -8,8 +8,10 @@ from incidesk.catalog import seed
 
 
 @pytest.fixture(autouse=True)
-def _media_root(settings, tmp_path):
+def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Password hashing is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -19,8 +21,12 @@ def reference_data(transactional_db):
 
 
 @pytest.fixture
-def run_tasks():
-    """Run every task that is due now, the way the worker would."""
+def run_tasks(monkeypatch):
+    """Run every task that is due now with the real worker. The worker drops connections that
+    are not in autocommit mode, which is every connection inside a test's transaction: keep it."""
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
 
     def run() -> None:
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)

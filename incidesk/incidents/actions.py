@@ -383,8 +383,9 @@ def do_assign(
     events = [_assignment_event(incident, actor, team, assignee)]
     incident.team, incident.assignee = team, assignee
     fields = ["team", "assignee"]
-    if incident.status == Status.NEW:
-        events.append(_set_status(incident, Status.IN_PROGRESS, actor))
+    target = VERBS["assign"].next_status(incident.status)
+    if target != incident.status:
+        events.append(_set_status(incident, target, actor))
         fields.append("status")
     _save(incident, fields)
     _commit(events)

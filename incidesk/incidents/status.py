@@ -49,13 +49,18 @@ class Actor(models.TextChoices):
 
 @dataclass(frozen=True)
 class Verb:
-    """A lifecycle verb: the statuses it starts from, where it leads (None: status unchanged)."""
+    """A lifecycle verb: the statuses it starts from and where it leads. `target` None keeps
+    the status, except where `moves` says otherwise (assigning a new incident starts work)."""
 
     name: str
     sources: frozenset[Status]
     target: Status | None
     actors: frozenset[Actor]
     label: str
+    moves: tuple[tuple[Status, Status], ...] = ()
+
+    def next_status(self, current: Status | str) -> Status:
+        return self.target or dict(self.moves).get(Status(current), Status(current))
 
 
 _ALL_BUT_FINAL = frozenset(Status) - FINAL_STATUSES
@@ -66,7 +71,14 @@ VERBS: dict[str, Verb] = {
     verb.name: verb
     for verb in [
         Verb("accept", frozenset({Status.NEW}), Status.IN_PROGRESS, _STAFF, _("Accept")),
-        Verb("assign", _ALL_BUT_FINAL - {Status.RESOLVED}, None, _STAFF, _("Assign")),
+        Verb(
+            "assign",
+            _ALL_BUT_FINAL - {Status.RESOLVED},
+            None,
+            _STAFF,
+            _("Assign"),
+            moves=((Status.NEW, Status.IN_PROGRESS),),
+        ),
         Verb("hold", frozenset({Status.IN_PROGRESS}), Status.ON_HOLD, _STAFF, _("Put on hold")),
         Verb(
             "request-info",

@@ -1,0 +1,130 @@
+"""The state machine: every verb from every status, allowed or refused, through the actions."""
+
+from collections.abc import Callable
+
+import pytest
+
+from incidesk.accounts.tests.factories import AgentFactory, LeadFactory
+from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
+from incidesk.core.errors import InvalidTransition
+from incidesk.incidents import actions
+from incidesk.incidents.models import EventKind, Incident, TimelineEvent
+from incidesk.incidents.status import TRANSITIONS, VERBS, Status
+from incidesk.incidents.tests.factories import make_incident
+
+pytestmark = pytest.mark.django_db
+
+
+def _apply(verb: str, incident: Incident, agent) -> Incident:
+    """Use `verb` the way a person with the right to it would."""
+    calls: dict[str, Callable[[], Incident]] = {
+        "accept": lambda: actions.do_accept(incident, actor=agent),
+        "assign": lambda: actions.do_assign(incident, actor=agent, assignee=agent),
+        "hold": lambda: actions.do_hold(
+            incident, actor=agent, reason=HoldReason.objects.get(code="awaiting_vendor")
+        ),
+        "request-info": lambda: actions.do_request_info(
+            incident, actor=agent, message="Пришлите снимок экрана"
+        ),
+        "resume": lambda: actions.do_resume(incident, actor=agent),
+        "resolve": lambda: actions.do_resolve(
+            incident,
+            actor=agent,
+            cause=Cause.objects.get(code="software_error"),
+            resolution_code=ResolutionCode.objects.get(code="fixed"),
+            notes="Обновили драйвер.",
+        ),
+        "confirm": lambda: actions.do_confirm(incident, actor=incident.reporter),
+        "reopen": lambda: actions.do_reopen(incident, actor=incident.reporter, reason="Снова"),
+        "close": lambda: actions.do_close(incident, actor=agent),
+        "cancel": lambda: actions.do_cancel(incident, actor=agent, reason="Дубликат"),
+        "link": lambda: actions.do_link(
+            incident, actor=agent, target=make_incident(), kind="related"
+        ),
+    }
+    return calls[verb]()
+
+
+def test_every_verb_follows_the_transition_table():
+    for verb in VERBS.values():
+        for source in verb.sources:
+            target = verb.next_status(source)
+            assert target == source or target in TRANSITIONS[source], (verb.name, source)
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize("verb", list(VERBS))
+def test_verb_from_status(status: Status, verb: str):
+    agent = LeadFactory()
+    incident = make_incident(status, agent=agent)
+    events_before = TimelineEvent.objects.filter(incident=incident).count()
+    if status in VERBS[verb].sources:
+        result = _apply(verb, incident, agent)
+        expected = VERBS[verb].next_status(status)
+        assert result.status == expected
+        assert Incident.objects.get(pk=incident.pk).status == expected
+        assert TimelineEvent.objects.filter(incident=incident).count() > events_before
+    else:
+        with pytest.raises(InvalidTransition) as refused:
+            _apply(verb, incident, agent)
+        assert refused.value.extra["status"] == status
+        assert refused.value.extra["allowed"] == sorted(TRANSITIONS[status])
+        assert Incident.objects.get(pk=incident.pk).status == status
+        assert TimelineEvent.objects.filter(incident=incident).count() == events_before
+
+
+def test_refusal_names_current_status_and_allowed_next(settings):
+    settings.LANGUAGE_CODE = "en"
+    incident = make_incident(Status.CLOSED)
+    with pytest.raises(InvalidTransition) as refused:
+        actions.do_accept(incident, actor=AgentFactory())
+    message = str(refused.value)
+    assert "Closed" in message
+    assert incident.number in message
+
+
+def test_customer_reply_to_information_request_resumes_work():
+    incident = make_incident(Status.ON_HOLD)
+    assert incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
+    actions.do_add_comment(incident, actor=incident.reporter, body="Модель HP LaserJet 1020")
+    incident.refresh_from_db()
+    assert incident.status == Status.IN_PROGRESS
+    assert incident.hold_reason is None
+    last = incident.events.order_by("-id").first()
+    assert (last.kind, last.data["new"], last.actor) == (
+        EventKind.STATUS_CHANGED,
+        Status.IN_PROGRESS,
+        incident.reporter,
+    )
+
+
+def test_customer_reply_does_not_resume_other_holds():
+    agent = AgentFactory()
+    incident = make_incident(Status.IN_PROGRESS, agent=agent)
+    incident = actions.do_hold(
+        incident, actor=agent, reason=HoldReason.objects.get(code="awaiting_vendor")
+    )
+    actions.do_add_comment(incident, actor=incident.reporter, body="Когда починят?")
+    incident.refresh_from_db()
+    assert incident.status == Status.ON_HOLD
+
+
+def test_reopen_is_counted_and_clears_resolution_time():
+    incident = make_incident(Status.RESOLVED)
+    assert incident.resolved_at is not None
+    incident = actions.do_reopen(incident, actor=incident.reporter, reason="Опять не печатает")
+    assert (incident.status, incident.reopen_count, incident.resolved_at) == (
+        Status.IN_PROGRESS,
+        1,
+        None,
+    )
+
+
+def test_cancel_as_duplicate_points_to_original():
+    original = make_incident()
+    duplicate = make_incident()
+    duplicate = actions.do_cancel(
+        duplicate, actor=AgentFactory(), reason="Дубликат", duplicate_of=original
+    )
+    assert duplicate.duplicate_of == original
+    assert duplicate.links_out.get().target == original
