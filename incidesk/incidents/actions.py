@@ -107,6 +107,15 @@ def _authorise(verb_name: str, incident: Incident, actor: User | None) -> None:
         )
 
 
+def _final(incident: Incident) -> InvalidTransition:
+    """The refusal for touching a closed or cancelled incident: a new complaint is a new one."""
+    return InvalidTransition(
+        _("Incident %(number)s is %(status)s: please register a new one.")
+        % {"number": incident.number, "status": incident.get_status_display().lower()},
+        extra={"status": incident.status, "allowed": []},
+    )
+
+
 def _save(incident: Incident, fields: list[str]) -> None:
     incident.version += 1
     incident.updated_at = timezone.now()
@@ -238,11 +247,7 @@ def do_update_incident(
         raise Forbidden(_("Only support staff may change this incident."))
     incident = _lock(incident, expected_version)
     if incident.is_final:
-        raise InvalidTransition(
-            _("Incident %(number)s is %(status)s and can no longer be changed.")
-            % {"number": incident.number, "status": incident.get_status_display().lower()},
-            extra={"status": incident.status, "allowed": []},
-        )
+        raise _final(incident)
     if "title" in changes:
         changes["title"] = _check_title(changes["title"])
     if "description" in changes:
@@ -298,11 +303,7 @@ def do_override_priority(
         raise InvalidInput.field("priority", _("Priority is a number from 1 to 5."))
     incident = _lock(incident, expected_version)
     if incident.is_final:
-        raise InvalidTransition(
-            _("Incident %(number)s is %(status)s and can no longer be changed.")
-            % {"number": incident.number, "status": incident.get_status_display().lower()},
-            extra={"status": incident.status, "allowed": []},
-        )
+        raise _final(incident)
     old = incident.priority
     incident.priority, incident.priority_overridden = priority, True
     _save(incident, ["priority", "priority_overridden"])
@@ -675,11 +676,7 @@ def do_add_comment(
         raise Forbidden(_("Only support staff may write internal notes."))
     incident = _lock(incident)
     if incident.is_final and visibility == Visibility.PUBLIC:
-        raise InvalidTransition(
-            _("Incident %(number)s is %(status)s: please register a new one.")
-            % {"number": incident.number, "status": incident.get_status_display().lower()},
-            extra={"status": incident.status, "allowed": []},
-        )
+        raise _final(incident)
     comment, event = _add_comment(incident, actor, body, visibility)
     events = [event]
     fields: list[str] = []
@@ -722,11 +719,7 @@ def do_add_attachment(
         raise InvalidInput.field("file", _("The file is empty."))
     incident = _lock(incident)
     if incident.is_final and not actor.is_desk_staff:
-        raise InvalidTransition(
-            _("Incident %(number)s is %(status)s: please register a new one.")
-            % {"number": incident.number, "status": incident.get_status_display().lower()},
-            extra={"status": incident.status, "allowed": []},
-        )
+        raise _final(incident)
     if comment is not None and comment.visibility == Visibility.INTERNAL:
         visibility = Visibility.INTERNAL
     name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"

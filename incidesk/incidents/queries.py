@@ -1,0 +1,166 @@
+"""Read helpers shared by the API and the web UI: the joins a page needs, the list filters, and
+turning codes, e-mails and numbers from a request into objects.
+
+Every helper that returns incidents takes the viewer and starts from `access.visible_to`;
+`with_related()` is only the base queryset handed to `access.access_incident`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import Organisation, Team, User
+from incidesk.catalog.models import ReferenceEntry
+from incidesk.core.errors import InvalidInput
+from incidesk.incidents.access import visible_comments, visible_events, visible_to
+from incidesk.incidents.models import Comment, Incident, TimelineEvent
+from incidesk.incidents.search import search
+
+R = TypeVar("R", bound=ReferenceEntry)
+
+# Everything IncidentOut reads, in one query: a page of any size costs the same.
+INCIDENT_RELATED = (
+    "hold_reason",
+    "category",
+    "service",
+    "cause",
+    "resolution_code",
+    "reporter",
+    "team",
+    "assignee",
+    "parent",
+)
+
+
+def with_related() -> QuerySet[Incident]:
+    """All incidents with what IncidentOut reads joined in; filter it through access."""
+    return Incident.objects.select_related(*INCIDENT_RELATED)
+
+
+def incidents(user: User) -> QuerySet[Incident]:
+    """Incidents `user` may see, with what their JSON needs joined in."""
+    return visible_to(user, with_related())
+
+
+def reloaded(user: User, incident: Incident) -> Incident:
+    """The incident as an action left it, joined for serialisation."""
+    return incidents(user).get(pk=incident.pk)
+
+
+def _code_or_child(field: str, code: str) -> Q:
+    return Q(**{f"{field}__code": code}) | Q(**{f"{field}__parent__code": code})
+
+
+def filter_incidents(
+    queryset: QuerySet[Incident],
+    *,
+    status: list[str] | None = None,
+    priority: list[int] | None = None,
+    kind: str | None = None,
+    team: str | None = None,
+    assignee: str | None = None,
+    reporter: str | None = None,
+    organisation: int | None = None,
+    category: str | None = None,
+    cause: str | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    q: str | None = None,
+) -> QuerySet[Incident]:
+    """Narrow a list; every filter given must hold. Teams, categories and causes by code
+    (a category or cause also matches its children), people by e-mail, organisation by id;
+    `created_after` is inclusive, `created_before` exclusive. Unknown values match nothing."""
+    lookups: dict[str, Any] = {
+        "status__in": status,
+        "priority__in": priority,
+        "kind": kind,
+        "team__code": team,
+        "assignee__email": assignee,
+        "reporter__email": reporter,
+        "organisation_id": organisation,
+        "created_at__gte": _aware(created_after),
+        "created_at__lt": _aware(created_before),
+    }
+    queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
+    if category:
+        queryset = queryset.filter(_code_or_child("category", category))
+    if cause:
+        queryset = queryset.filter(_code_or_child("cause", cause))
+    if q:
+        queryset = search(queryset, q)
+    return queryset
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """A time without an offset is in the desk's time zone."""
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value)
+    return value
+
+
+def comments(user: User, incident: Incident) -> QuerySet[Comment]:
+    return visible_comments(user, incident).select_related("author")
+
+
+def events(user: User, incident: Incident) -> QuerySet[TimelineEvent]:
+    return visible_events(user, incident).select_related("actor")
+
+
+# --- request values to objects -------------------------------------------------------------
+# A value the client sent that matches nothing is bad input on that field (422), not a
+# missing resource (404): the URL itself was fine.
+
+
+def reference(model: type[R], field: str, code: str | None) -> R | None:
+    """The active entry with `code`, None for None; InvalidInput naming `field` otherwise."""
+    if code is None:
+        return None
+    entry = model.objects.filter(code=code, is_active=True).first()
+    if entry is None:
+        raise InvalidInput.field(field, _("Unknown code “%(code)s”.") % {"code": code})
+    return entry
+
+
+def team_by_code(field: str, code: str | None) -> Team | None:
+    if code is None:
+        return None
+    found = Team.objects.filter(code=code).first()
+    if found is None:
+        raise InvalidInput.field(field, _("Unknown team “%(code)s”.") % {"code": code})
+    return found
+
+
+def user_by_email(field: str, email: str | None) -> User | None:
+    """An active account by e-mail; whether its role fits is the action's call."""
+    if email is None:
+        return None
+    found = User.objects.filter(email=email.lower(), is_active=True).first()
+    if found is None:
+        raise InvalidInput.field(field, _("No active user “%(email)s”.") % {"email": email})
+    return found
+
+
+def organisation_by_id(field: str, pk: int | None) -> Organisation | None:
+    if pk is None:
+        return None
+    found = Organisation.objects.filter(pk=pk).first()
+    if found is None:
+        raise InvalidInput.field(field, _("Unknown organisation %(id)d.") % {"id": pk})
+    return found
+
+
+def incident_by_number(viewer: User, field: str, number: str | None) -> Incident | None:
+    """An incident named in a request body, within what `viewer` may see."""
+    if number is None:
+        return None
+    found = visible_to(viewer).filter(number=number.upper()).first()
+    if found is None:
+        raise InvalidInput.field(
+            field, _("Incident %(number)s was not found.") % {"number": number}
+        )
+    return found

@@ -1,0 +1,341 @@
+"""Request and response shapes of the incidents API.
+
+Reference data (category, service, cause, hold reason, resolution code, team) travels by its
+stable `code`, people by e-mail, incidents by number, organisations by id. Every input schema
+refuses unknown fields, so a typo is an error instead of a silently ignored key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict
+from pydantic_core import PydanticCustomError
+
+from incidesk.accounts.models import User
+from incidesk.catalog.models import Level
+from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
+from incidesk.incidents.models import (
+    Attachment,
+    Channel,
+    Comment,
+    EventKind,
+    Incident,
+    Kind,
+    LinkKind,
+    TimelineEvent,
+    Visibility,
+)
+from incidesk.incidents.status import Status, allowed_verbs
+
+
+def _email(value: str) -> str:
+    """Django's own check, so the API takes exactly the addresses the web forms take."""
+    if value:
+        try:
+            validate_email(value)
+        except DjangoValidationError as exc:
+            raise PydanticCustomError("email", "invalid e-mail") from exc
+    return value.lower()
+
+
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH)]
+# Characters here; the action then enforces the real limit of 64 KiB of UTF-8.
+LongText = Annotated[str, Field(max_length=MAX_DESCRIPTION_BYTES)]
+RequiredText = Annotated[str, Field(min_length=1, max_length=MAX_DESCRIPTION_BYTES)]
+ShortText = Annotated[str, Field(max_length=200)]
+Phone = Annotated[str, Field(max_length=50)]
+Code = Annotated[str, Field(min_length=1, max_length=50)]
+Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
+Number = Annotated[str, Field(min_length=1, max_length=20)]
+Ordering = Literal[
+    "created_at", "-created_at", "updated_at", "-updated_at", "priority", "-priority"
+]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- input -------------------------------------------------------------------------------------
+
+
+class IncidentIn(Strict):
+    """A new incident. Customers report for themselves: `reporter`, `organisation` and `team`
+    are for staff registering on someone's behalf (and are ignored for customers)."""
+
+    title: Title
+    description: LongText = ""
+    kind: Kind = Kind.INCIDENT
+    impact: Level = Level.MEDIUM
+    urgency: Level = Level.MEDIUM
+    category: Code | None = None
+    service: Code | None = None
+    reporter: Email | None = Field(None, description="E-mail of a customer account.")
+    contact_name: ShortText = ""
+    contact_email: Email = ""
+    contact_phone: Phone = ""
+    organisation: int | None = Field(None, description="Organisation id.")
+    team: Code | None = None
+
+
+class IncidentPatch(Strict):
+    """Changed fields only; omitted fields stay as they are. Send the version you edited, here
+    or as `If-Match: "<version>"`. `category`, `service` and `cause` may be cleared with null;
+    the other fields cannot be null (their types refuse it). `priority` overrides the matrix and
+    needs `priority_reason` (team leads and administrators only)."""
+
+    version: int | None = Field(None, ge=1)
+    title: Title = None
+    description: LongText = None
+    kind: Kind = None
+    impact: Level = None
+    urgency: Level = None
+    category: Code | None = None
+    service: Code | None = None
+    cause: Code | None = None
+    is_major: bool = None
+    contact_name: ShortText = None
+    contact_email: Email = None
+    contact_phone: Phone = None
+    priority: int = Field(None, ge=1, le=5)
+    priority_reason: RequiredText = None
+
+
+class NoBody(Strict):
+    """Verbs without parameters accept an empty object (or no body at all)."""
+
+
+class AssignIn(Strict):
+    team: Code | None = None
+    assignee: Email | None = None
+
+
+class HoldIn(Strict):
+    reason: Code = Field(description="Hold reason code.")
+    message: LongText = ""
+
+
+class RequestInfoIn(Strict):
+    message: RequiredText
+
+
+class ResolveIn(Strict):
+    cause: Code
+    resolution_code: Code
+    notes: RequiredText
+
+
+class ReopenIn(Strict):
+    reason: LongText = ""
+
+
+class CancelIn(Strict):
+    reason: RequiredText
+    duplicate_of: Number | None = None
+
+
+class LinkIn(Strict):
+    target: Number
+    kind: LinkKind
+
+
+class CommentIn(Strict):
+    body: RequiredText
+    visibility: Visibility = Visibility.PUBLIC
+
+
+class IncidentFilters(Schema):
+    """List query: the filters of `queries.filter_incidents` plus ordering and paging. Team,
+    assignee and cause are staff-only filters."""
+
+    status: list[Status] | None = None
+    priority: list[Annotated[int, Field(ge=1, le=5)]] | None = None
+    kind: Kind | None = None
+    team: Code | None = Field(None, description="Team code.")
+    assignee: Email | None = Field(None, description="Assignee e-mail.")
+    reporter: Email | None = Field(None, description="Reporter e-mail.")
+    organisation: int | None = Field(None, description="Organisation id.")
+    category: Code | None = Field(None, description="Category code; matches its children too.")
+    cause: Code | None = Field(None, description="Cause code; matches its children too.")
+    created_after: datetime | None = Field(
+        None, description="Inclusive. A time without an offset is in the desk's time zone."
+    )
+    created_before: datetime | None = Field(None, description="Exclusive.")
+    q: Annotated[str, Field(max_length=200)] | None = Field(None, description="Full-text search.")
+    ordering: Ordering = "-created_at"
+    limit: int = Field(50, ge=1, le=200)
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+def _viewer(context: dict[str, Any]) -> User:
+    return context["request"].auth
+
+
+def _staff_only(value: Any, context: dict[str, Any]) -> Any:
+    """Work-organisation fields (who handles it, why it broke, grouping) are the desk's own."""
+    return value if _viewer(context).is_desk_staff else None
+
+
+def _code(entry: Any) -> str | None:
+    return entry.code if entry is not None else None
+
+
+class IncidentOut(Schema):
+    """An incident as its viewer may see it. For customers the desk-internal fields (team,
+    assignee, cause, parent, is_major, priority_overridden) are null."""
+
+    number: str
+    kind: Kind
+    title: str
+    description: str
+    status: Status
+    hold_reason: str | None
+    impact: Level
+    urgency: Level
+    priority: int
+    priority_overridden: bool | None
+    category: str | None
+    service: str | None
+    cause: str | None
+    resolution_code: str | None
+    resolution_notes: str
+    reporter: str | None
+    contact_name: str
+    contact_email: str
+    contact_phone: str
+    organisation: int | None
+    team: str | None
+    assignee: str | None
+    parent: str | None
+    is_major: bool | None
+    channel: Channel
+    created_at: datetime
+    updated_at: datetime
+    first_response_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopen_count: int
+    version: int
+    allowed_actions: list[str]
+
+    @staticmethod
+    def resolve_hold_reason(obj: Incident) -> str | None:
+        return _code(obj.hold_reason)
+
+    @staticmethod
+    def resolve_category(obj: Incident) -> str | None:
+        return _code(obj.category)
+
+    @staticmethod
+    def resolve_service(obj: Incident) -> str | None:
+        return _code(obj.service)
+
+    @staticmethod
+    def resolve_resolution_code(obj: Incident) -> str | None:
+        return _code(obj.resolution_code)
+
+    @staticmethod
+    def resolve_cause(obj: Incident, context: dict[str, Any]) -> str | None:
+        return _staff_only(_code(obj.cause), context)
+
+    @staticmethod
+    def resolve_reporter(obj: Incident) -> str | None:
+        return obj.reporter.email if obj.reporter_id else None
+
+    @staticmethod
+    def resolve_organisation(obj: Incident) -> int | None:
+        return obj.organisation_id
+
+    @staticmethod
+    def resolve_team(obj: Incident, context: dict[str, Any]) -> str | None:
+        return _staff_only(_code(obj.team), context)
+
+    @staticmethod
+    def resolve_assignee(obj: Incident, context: dict[str, Any]) -> str | None:
+        return _staff_only(obj.assignee.email if obj.assignee_id else None, context)
+
+    @staticmethod
+    def resolve_parent(obj: Incident, context: dict[str, Any]) -> str | None:
+        return _staff_only(obj.parent.number if obj.parent_id else None, context)
+
+    @staticmethod
+    def resolve_is_major(obj: Incident, context: dict[str, Any]) -> bool | None:
+        return _staff_only(obj.is_major, context)
+
+    @staticmethod
+    def resolve_priority_overridden(obj: Incident, context: dict[str, Any]) -> bool | None:
+        return _staff_only(obj.priority_overridden, context)
+
+    @staticmethod
+    def resolve_allowed_actions(obj: Incident, context: dict[str, Any]) -> list[str]:
+        return [verb.name for verb in allowed_verbs(obj, _viewer(context))]
+
+
+class IncidentPage(Schema):
+    items: list[IncidentOut]
+    next_cursor: str | None
+
+
+class CommentOut(Schema):
+    """A reply or (staff only) an internal note. `author` (e-mail) is shown to staff only."""
+
+    id: int
+    body: str
+    visibility: Visibility
+    author: str | None
+    author_name: str | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_author(obj: Comment, context: dict[str, Any]) -> str | None:
+        return _staff_only(obj.author.email if obj.author_id else None, context)
+
+    @staticmethod
+    def resolve_author_name(obj: Comment) -> str | None:
+        return obj.author.display_name if obj.author_id else None
+
+
+class EventOut(Schema):
+    """A timeline entry; `data` holds its details (old/new values, comment id, reason)."""
+
+    id: int
+    kind: EventKind
+    at: datetime
+    actor: str | None
+    actor_name: str | None
+    is_public: bool
+    data: dict[str, Any]
+
+    @staticmethod
+    def resolve_actor(obj: TimelineEvent, context: dict[str, Any]) -> str | None:
+        return _staff_only(obj.actor.email if obj.actor_id else None, context)
+
+    @staticmethod
+    def resolve_actor_name(obj: TimelineEvent) -> str | None:
+        return obj.actor.display_name if obj.actor_id else None
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    visibility: Visibility
+    comment: int | None
+    created_at: datetime
+
+    @staticmethod
+    def resolve_name(obj: Attachment) -> str:
+        return obj.original_name
+
+    @staticmethod
+    def resolve_comment(obj: Attachment) -> int | None:
+        return obj.comment_id
