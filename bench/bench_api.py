@@ -36,7 +36,11 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 
 
 def _client(user: User) -> Client:
-    return Client(HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(user)}", HTTP_ACCEPT_LANGUAGE="ru")
+    return Client(
+        HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(user)}",
+        HTTP_ACCEPT_LANGUAGE="ru",
+        HTTP_HOST="localhost",
+    )
 
 
 def _measure(client: Client, params: dict) -> dict:

@@ -74,17 +74,31 @@ def _after(keys: list[tuple[str, bool]], values: list[Any]) -> Q:
     return reduce(operator.or_, branches)
 
 
-def paginate(queryset: QuerySet[M], *, ordering: str, cursor: str | None, limit: int) -> Page[M]:
+def paginate(
+    queryset: QuerySet[M],
+    *,
+    ordering: str,
+    cursor: str | None,
+    limit: int,
+    rows: QuerySet[M] | None = None,
+) -> Page[M]:
     """One page of `queryset` in `ordering` after `cursor`. Fetches `limit + 1` rows to learn
-    whether another page exists; never counts."""
+    whether another page exists; never counts.
+
+    The page's ids are chosen first on bare rows, then the rows are loaded by id from `rows`
+    (default: `queryset`), which carries the joins. So a broad search sorts narrow rows and joins
+    only the page; `rows` may be unfiltered, as the ids were already chosen through `queryset`.
+    """
     keys = _keys(ordering)
-    queryset = queryset.order_by(*(f"-{f}" if desc else f for f, desc in keys))
+    order = [f"-{f}" if desc else f for f, desc in keys]
+    page = queryset.order_by(*order)
     if cursor:
-        queryset = queryset.filter(_after(keys, _decode(queryset.model, ordering, cursor)))
-    rows = list(queryset[: limit + 1])
-    items = rows[:limit]
+        page = page.filter(_after(keys, _decode(queryset.model, ordering, cursor)))
+    ids = list(page.values_list("pk", flat=True)[: limit + 1])
+    loaded = (queryset if rows is None else rows).filter(pk__in=ids[:limit]).order_by(*order)
+    items = list(loaded)
     next_cursor = None
-    if len(rows) > limit:
+    if len(ids) > limit:
         last = items[-1]
         next_cursor = _encode(ordering, [getattr(last, field) for field, _desc in keys])
     return Page(items=items, next_cursor=next_cursor)

@@ -133,7 +133,13 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
     queryset = queries.filter_incidents(
         queries.incidents(user), **filters.model_dump(exclude=_PAGING)
     )
-    return paginate(queryset, ordering=filters.ordering, cursor=filters.cursor, limit=filters.limit)
+    return paginate(
+        queryset,
+        ordering=filters.ordering,
+        cursor=filters.cursor,
+        limit=filters.limit,
+        rows=queries.with_related(),
+    )
 
 
 @router.post(

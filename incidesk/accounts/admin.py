@@ -1,0 +1,136 @@
+"""Users, teams, organisations and API tokens in the Django admin.
+
+Rights follow the role (is_staff/is_superuser are derived in `User.save`), so the admin edits the
+role and hides Django's groups and permission flags. Tokens are listed only: they are issued with
+`incidesk token create`, and deleting one here revokes it.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import STAFF_ROLES, ApiToken, Organisation, Team, User
+
+
+@cache
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class UserForm(UserChangeForm):
+    time_zone = forms.ChoiceField(label=_("time zone"), choices=_time_zone_choices)
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+        fields = "__all__"
+        field_classes: dict = {}
+
+
+class UserCreateForm(AdminUserCreationForm):
+    class Meta(AdminUserCreationForm.Meta):
+        model = User
+        fields = ("email", "full_name", "role", "organisation")
+        field_classes: dict = {}
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserForm
+    add_form = UserCreateForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            _("Personal info"),
+            {"fields": ("full_name", "phone", "organisation", "time_zone", "language")},
+        ),
+        (_("Access"), {"fields": ("role", "is_active")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": (
+                    "email",
+                    "full_name",
+                    "role",
+                    "organisation",
+                    "usable_password",
+                    "password1",
+                    "password2",
+                ),
+            },
+        ),
+    )
+    list_display = ["email", "full_name", "role", "organisation", "is_active", "last_login"]
+    list_filter = ["role", "is_active", ("organisation", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["organisation"]
+    search_fields = ["email", "full_name", "phone"]
+    ordering = ["email"]
+    filter_horizontal = ()
+    readonly_fields = ["last_login", "date_joined"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "lead", "member_count"]
+    list_select_related = ["lead"]
+    search_fields = ["name", "code"]
+    prepopulated_fields = {"code": ["name"]}
+    filter_horizontal = ["members"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Team]:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, team: Team) -> int:
+        return team.member_count
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "lead":
+            kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "members":
+            kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "shared_visibility", "member_count"]
+    list_filter = ["shared_visibility"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:
+        return super().get_queryset(request).annotate(member_count=Count("members"))
+
+    @admin.display(description=_("members"), ordering="member_count")
+    def member_count(self, organisation: Organisation) -> int:
+        return organisation.member_count
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["prefix", "user", "created_at", "last_used_at"]
+    list_select_related = ["user"]
+    search_fields = ["prefix", "user__email"]
+    readonly_fields = ["prefix", "user", "created_at", "last_used_at"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
