@@ -81,7 +81,7 @@ def main() -> int:
     cases = {
         "newest first": (staff, {"limit": 50}),
         "open P1-P2 by priority": (staff, {"status": "in_progress", "ordering": "priority"}),
-        "team queue": (staff, {"team": team.code, "status": "new"}),
+        "team queue": (staff, {"team": team.code, "status": "in_progress"}),
         "my assignments": (staff, {"assignee": agent.email}),
         "recently updated": (staff, {"ordering": "-updated_at", "limit": 200}),
         "full text (ru)": (staff, {"q": "принтер"}),

@@ -175,7 +175,7 @@ class Incident(models.Model):
             # has an index that serves "filter + newest first" without a sort.
             models.Index(fields=["created_at", "id"], name="inc_created"),
             models.Index(fields=["updated_at", "id"], name="inc_updated"),
-            models.Index(fields=["priority", "created_at", "id"], name="inc_priority"),
+            models.Index(fields=["priority", "id"], name="inc_priority"),
             models.Index(fields=["status", "created_at", "id"], name="inc_status"),
             models.Index(fields=["assignee", "status", "created_at"], name="inc_assignee"),
             models.Index(fields=["team", "status", "created_at"], name="inc_team"),
