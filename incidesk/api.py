@@ -11,6 +11,7 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from incidesk.accounts.api import router as accounts_router
 from incidesk.accounts.auth import BearerToken, SessionAuth
@@ -18,6 +19,12 @@ from incidesk.catalog.api import router as catalog_router
 from incidesk.core import problem
 from incidesk.core.errors import DomainError, NotFound
 from incidesk.incidents.api import router as incidents_router
+
+
+class UnicodeJSONRenderer(JSONRenderer):
+    """Russian text as UTF-8, not \\u escapes: readable in logs, curl and smaller."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class IncideskAPI(NinjaAPI):
@@ -46,6 +53,7 @@ api = IncideskAPI(
         "human text follows `Accept-Language` (ru, en)."
     ),
     auth=[BearerToken(), SessionAuth()],
+    renderer=UnicodeJSONRenderer(),
 )
 
 api.add_exception_handler(DomainError, problem.domain_error)
