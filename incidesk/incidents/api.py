@@ -300,18 +300,31 @@ def _target(user: User, number: str, verb: str) -> Incident:
     return incident
 
 
-@_verb("accept", "Accept into work")
-@transaction.atomic
-def accept(
-    request: HttpRequest, number: str, payload: NoBody | None = None, if_match: IfMatch = None
-) -> Incident:
-    user = _user(request)
-    incident = actions.do_accept(
-        _target(user, number, "accept"),
-        actor=user,
-        expected_version=_expected_version(if_match),
+def _plain_verb(name: str, do: Callable[..., Incident], summary: str) -> None:
+    """Register a verb that takes no body: only the optional If-Match."""
+
+    @router.post(
+        f"/incidents/{{number}}/actions/{name}",
+        response=IncidentOut,
+        summary=summary,
+        url_name=f"incident_{name}",
+        operation_id=f"incident_{name}",
     )
-    return queries.reloaded(user, incident)
+    @transaction.atomic
+    def handler(
+        request: HttpRequest, number: str, payload: NoBody | None = None, if_match: IfMatch = None
+    ) -> Incident:
+        user = _user(request)
+        incident = do(
+            _target(user, number, name), actor=user, expected_version=_expected_version(if_match)
+        )
+        return queries.reloaded(user, incident)
+
+
+_plain_verb("accept", actions.do_accept, "Accept into work")
+_plain_verb("resume", actions.do_resume, "Take off hold")
+_plain_verb("confirm", actions.do_confirm, "Confirm the fix (closes)")
+_plain_verb("close", actions.do_close, "Close")
 
 
 @_verb("assign", "Assign to a team and/or agent")
@@ -359,20 +372,6 @@ def request_info(
     return queries.reloaded(user, incident)
 
 
-@_verb("resume", "Take off hold")
-@transaction.atomic
-def resume(
-    request: HttpRequest, number: str, payload: NoBody | None = None, if_match: IfMatch = None
-) -> Incident:
-    user = _user(request)
-    incident = actions.do_resume(
-        _target(user, number, "resume"),
-        actor=user,
-        expected_version=_expected_version(if_match),
-    )
-    return queries.reloaded(user, incident)
-
-
 @_verb("resolve", "Resolve")
 @transaction.atomic
 def resolve(
@@ -392,20 +391,6 @@ def resolve(
     return queries.reloaded(user, incident)
 
 
-@_verb("confirm", "Confirm the fix (closes)")
-@transaction.atomic
-def confirm(
-    request: HttpRequest, number: str, payload: NoBody | None = None, if_match: IfMatch = None
-) -> Incident:
-    user = _user(request)
-    incident = actions.do_confirm(
-        _target(user, number, "confirm"),
-        actor=user,
-        expected_version=_expected_version(if_match),
-    )
-    return queries.reloaded(user, incident)
-
-
 @_verb("reopen", "Not fixed: reopen")
 @transaction.atomic
 def reopen(
@@ -416,20 +401,6 @@ def reopen(
         _target(user, number, "reopen"),
         actor=user,
         reason=payload.reason if payload else "",
-        expected_version=_expected_version(if_match),
-    )
-    return queries.reloaded(user, incident)
-
-
-@_verb("close", "Close")
-@transaction.atomic
-def close(
-    request: HttpRequest, number: str, payload: NoBody | None = None, if_match: IfMatch = None
-) -> Incident:
-    user = _user(request)
-    incident = actions.do_close(
-        _target(user, number, "close"),
-        actor=user,
         expected_version=_expected_version(if_match),
     )
     return queries.reloaded(user, incident)
