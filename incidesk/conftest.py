@@ -3,8 +3,11 @@
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.utils import timezone
 
 from incidesk.catalog import seed
+from incidesk.sla import russia
+from incidesk.sla import seed as sla_seed
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +21,8 @@ def _test_settings(settings, tmp_path):
 def reference_data(transactional_db):
     """Transactional tests flush tables between tests, seeded rows included: put them back."""
     seed.load(apps)
+    russia.seed_calendars(apps, timezone.localdate())
+    sla_seed.load(apps)
 
 
 @pytest.fixture

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "incidesk.accounts",
     "incidesk.catalog",
     "incidesk.incidents",
+    "incidesk.sla",
     "incidesk.notifications",
     "incidesk.demo",
 ]

@@ -34,6 +34,7 @@ from incidesk.incidents.models import (
     Attachment,
     Channel,
     Comment,
+    EventKind,
     Incident,
     IncidentLink,
     Kind,
@@ -46,6 +47,8 @@ from incidesk.incidents.search import index_incident
 from incidesk.incidents.status import VERBS, Status, allowed_next, may_use
 from incidesk.incidents.tasks import auto_close_incident
 from incidesk.notifications.dispatch import notify_events
+from incidesk.sla import clocks
+from incidesk.sla.models import SlaClock
 
 MAX_DESCRIPTION_BYTES = 64 * 1024
 MAX_TITLE_LENGTH = 200
@@ -125,8 +128,12 @@ def _save(incident: Incident, fields: list[str]) -> None:
 def _set_status(
     incident: Incident, new: Status, actor: User | None, **details: Any
 ) -> TimelineEvent:
+    """Move the incident and its SLA clocks (paused on hold, stopped at resolution...)."""
     old = incident.status
     incident.status = new
+    clocks.status_changed(
+        incident, old=old, new=new, at=timezone.now(), hold_reason=details.get("hold_reason")
+    )
     return timeline.record_status_changed(
         incident=incident, actor=actor, old=old, new=new, **details
     )
@@ -136,6 +143,7 @@ def _mark_first_response(incident: Incident, actor: User | None) -> list[str]:
     if incident.first_response_at or actor is None or not actor.is_desk_staff:
         return []
     incident.first_response_at = timezone.now()
+    clocks.responded(incident, incident.first_response_at)
     return ["first_response_at"]
 
 
@@ -207,6 +215,7 @@ def do_create_incident(
     )
     incident.save()
     index_incident(incident)
+    clocks.start(incident)
     _commit([timeline.record_created(incident=incident, actor=actor)])
     return incident
 
@@ -278,6 +287,9 @@ def do_update_incident(
                     new=incident.priority,
                 )
             )
+            events += clocks.priority_changed(
+                incident, at=timezone.now(), actor=actor, old=old_priority
+            )
     if fields:
         _save(incident, fields)
         if {"title", "description"} & set(fields):
@@ -307,13 +319,10 @@ def do_override_priority(
     old = incident.priority
     incident.priority, incident.priority_overridden = priority, True
     _save(incident, ["priority", "priority_overridden"])
-    _commit(
-        [
-            timeline.record_priority_overridden(
-                incident=incident, actor=actor, old=old, new=priority, reason=reason
-            )
-        ]
+    event = timeline.record_priority_overridden(
+        incident=incident, actor=actor, old=old, new=priority, reason=reason
     )
+    _commit([event, *clocks.priority_changed(incident, at=timezone.now(), actor=actor, old=old)])
     return incident
 
 
@@ -739,3 +748,38 @@ def do_add_attachment(
         [timeline.record_attachment_added(incident=incident, actor=actor, attachment=attachment)]
     )
     return attachment
+
+
+# --- service levels ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_check_sla(clock_id: int, scheduled_for: str) -> None:
+    """A scheduled SLA check: record the warnings or the breach now due. At the first breach the
+    incident is flagged escalated (the team lead hears of it) and, if the policy says so, its
+    priority goes up one step."""
+    clock = SlaClock.objects.filter(pk=clock_id).select_related("incident").first()
+    if clock is None:
+        return
+    incident = _lock(clock.incident)
+    events = clocks.check(clock_id, scheduled_for, timezone.now())
+    if incident.escalated or not any(e.kind == EventKind.SLA_BREACHED for e in events):
+        _commit(events)
+        return
+    old_priority = incident.priority
+    policy = clocks.policy_for(incident)
+    if policy is not None and policy.raise_priority_on_breach and incident.priority > 1:
+        incident.priority -= 1
+    incident.escalated = True
+    _save(incident, ["escalated", "priority"])
+    events.append(
+        timeline.record_escalated(
+            incident=incident,
+            metric=clock.metric,
+            old_priority=old_priority,
+            new_priority=incident.priority,
+        )
+    )
+    if incident.priority != old_priority:
+        events += clocks.priority_changed(incident, at=timezone.now(), actor=None, old=old_priority)
+    _commit(events)

@@ -140,6 +140,7 @@ class Incident(models.Model):
         related_name="children",
     )
     is_major = models.BooleanField(_("major incident"), default=False)
+    escalated = models.BooleanField(_("escalated"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
@@ -295,6 +296,10 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     PRIORITY_OVERRIDDEN = "priority_overridden", _("Priority overridden")
     LINKED = "linked", _("Linked")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    SLA_RETARGETED = "sla_retargeted", _("SLA target changed")
+    ESCALATED = "escalated", _("Escalated")
 
 
 class AppendOnlyError(Exception):

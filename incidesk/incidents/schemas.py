@@ -31,6 +31,9 @@ from incidesk.incidents.models import (
     Visibility,
 )
 from incidesk.incidents.status import Status, allowed_verbs
+from incidesk.sla.models import Metric, SlaClock
+from incidesk.sla.promise import promise
+from incidesk.sla.schemas import SlaClockOut
 
 
 def _email(value: str) -> str:
@@ -184,6 +187,11 @@ def _staff_only(value: Any, context: dict[str, Any]) -> Any:
     return value if _viewer(context).is_desk_staff else None
 
 
+def _due(incident: Incident, metric: Metric) -> datetime | None:
+    """The metric's due time (prefetched clocks: no query per incident)."""
+    return next((c.due_at for c in incident.sla_clocks.all() if c.metric == metric), None)
+
+
 def _code(entry: Any) -> str | None:
     return entry.code if entry is not None else None
 
@@ -225,6 +233,36 @@ class IncidentOut(Schema):
     reopen_count: int
     version: int
     allowed_actions: list[str]
+    escalated: bool | None
+    response_due: datetime | None
+    resolution_due: datetime | None
+    response_promise: str | None = Field(
+        description="When to expect the first response, in the viewer's language and time zone."
+    )
+    sla: list[SlaClockOut]
+
+    @staticmethod
+    def resolve_escalated(obj: Incident, context: dict[str, Any]) -> bool | None:
+        return _staff_only(obj.escalated, context)
+
+    @staticmethod
+    def resolve_response_due(obj: Incident) -> datetime | None:
+        return _due(obj, Metric.RESPONSE)
+
+    @staticmethod
+    def resolve_resolution_due(obj: Incident) -> datetime | None:
+        return _due(obj, Metric.RESOLUTION)
+
+    @staticmethod
+    def resolve_response_promise(obj: Incident, context: dict[str, Any]) -> str | None:
+        clock = next((c for c in obj.sla_clocks.all() if c.metric == Metric.RESPONSE), None)
+        if clock is None or clock.stopped_at is not None:
+            return None
+        return promise(clock, _viewer(context))
+
+    @staticmethod
+    def resolve_sla(obj: Incident) -> list[SlaClock]:
+        return list(obj.sla_clocks.all())
 
     @staticmethod
     def resolve_hold_reason(obj: Incident) -> str | None:

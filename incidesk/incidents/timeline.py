@@ -130,3 +130,58 @@ def record_linked(
     return _record(
         incident, EventKind.LINKED, actor, public=False, target=target, link_kind=link_kind
     )
+
+
+def record_sla_warning(
+    *, incident: Incident, metric: str, threshold: int, due: str
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.SLA_WARNING,
+        None,
+        public=False,
+        metric=metric,
+        threshold=threshold,
+        due=due,
+    )
+
+
+def record_sla_breached(*, incident: Incident, metric: str) -> TimelineEvent:
+    return _record(incident, EventKind.SLA_BREACHED, None, public=False, metric=metric)
+
+
+def record_sla_retargeted(
+    *,
+    incident: Incident,
+    actor: User | None,
+    metric: str,
+    old_priority: int,
+    new_priority: int,
+    old_due: str | None,
+    new_due: str,
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.SLA_RETARGETED,
+        actor,
+        public=False,
+        metric=metric,
+        old_priority=old_priority,
+        new_priority=new_priority,
+        old_due=old_due,
+        new_due=new_due,
+    )
+
+
+def record_escalated(
+    *, incident: Incident, metric: str, old_priority: int, new_priority: int
+) -> TimelineEvent:
+    return _record(
+        incident,
+        EventKind.ESCALATED,
+        None,
+        public=False,
+        metric=metric,
+        old_priority=old_priority,
+        new_priority=new_priority,
+    )

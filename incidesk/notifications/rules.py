@@ -19,6 +19,25 @@ def _desk_owner(incident: Incident) -> list[User]:
     return []
 
 
+# From this warning threshold on, the team lead hears of SLA warnings too (and always of breaches
+# and escalations): the assignee alone at first, hierarchical escalation after.
+LEAD_FROM_THRESHOLD = 75
+
+
+def _team_lead(incident: Incident) -> list[User]:
+    return [incident.team.lead] if incident.team_id and incident.team.lead_id else []
+
+
+def _sla_audience(event: TimelineEvent) -> list[User]:
+    incident = event.incident
+    if event.kind == EventKind.SLA_WARNING:
+        lead = event.data["threshold"] >= LEAD_FROM_THRESHOLD
+        return _desk_owner(incident) + (_team_lead(incident) if lead else [])
+    if event.kind in (EventKind.SLA_BREACHED, EventKind.ESCALATED):
+        return _desk_owner(incident) + _team_lead(incident)
+    return []
+
+
 def recipients(event: TimelineEvent) -> list[User]:
     """The people to tell about `event`, never its own actor. Customers only hear of public
     events; the desk hears of what customers do and of assignments."""
@@ -33,6 +52,7 @@ def recipients(event: TimelineEvent) -> list[User]:
         people += _desk_owner(incident)
     if event.kind == EventKind.ASSIGNED and incident.assignee_id:
         people.append(incident.assignee)
+    people += _sla_audience(event)
     unique = {person.pk: person for person in people if person.is_active}
     unique.pop(event.actor_id, None)
     return list(unique.values())

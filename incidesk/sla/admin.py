@@ -1,0 +1,48 @@
+"""Business calendars: weekly hours and dated exceptions edited on one page. Calendars are
+reference entries: deactivated, never deleted."""
+
+from __future__ import annotations
+
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import HttpRequest, HttpResponse
+
+from incidesk.catalog.admin import ReferenceEntryAdmin
+from incidesk.sla.checks import calendars_missing_next_year, missing_year_message
+from incidesk.sla.models import BusinessCalendar, CalendarException, WorkingInterval
+
+
+def _zone_choices() -> list[tuple[str, str]]:
+    return [(zone, zone) for zone in sorted(available_timezones())]
+
+
+class WorkingIntervalInline(admin.TabularInline):
+    model = WorkingInterval
+    extra = 0
+
+
+class CalendarExceptionInline(admin.TabularInline):
+    model = CalendarException
+    extra = 0
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(ReferenceEntryAdmin):
+    list_display = ["code", "name_ru", "name_en", "time_zone", "always_open", "is_active"]
+    list_editable = ["is_active"]
+    inlines = [WorkingIntervalInline, CalendarExceptionInline]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "time_zone":  # free text would fail only at the first deadline
+            return forms.ChoiceField(
+                choices=_zone_choices, initial=db_field.default, label=db_field.verbose_name
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        if request.method == "GET":  # a POST redirects here: warn once
+            for calendar in calendars_missing_next_year():
+                messages.warning(request, missing_year_message(calendar))
+        return super().changelist_view(request, extra_context)

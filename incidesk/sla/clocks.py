@@ -1,0 +1,276 @@
+"""The SLA clocks of an incident: started at registration, paused on hold, stopped at the first
+response or at resolution, resumed on reopen, recomputed when the priority changes.
+
+Called only from `incidents.actions`, inside the action's transaction. Every function returns the
+timeline events it recorded, for the action to hand to notifications. Threshold checks are
+scheduled background tasks (`sla.tasks`), re-scheduled whenever a clock changes; a task whose clock
+has changed since it was scheduled does nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Q
+
+from incidesk.incidents import timeline
+from incidesk.incidents.models import Incident, TimelineEvent
+from incidesk.incidents.status import Status
+from incidesk.sla.calendar import add_business, business_between, due_time
+from incidesk.sla.models import ClockState, Metric, SlaClock, SlaPolicy, SlaTarget
+from incidesk.sla.tasks import check_clock
+
+DEFAULT_THRESHOLDS = (50, 75, 90)
+BREACH = 100
+OPEN = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+def policy_for(incident: Incident) -> SlaPolicy | None:
+    """The most specific active policy: one naming the incident's organisation, service or kind
+    beats one naming fewer of them; the policy naming none is the default."""
+    candidates = SlaPolicy.objects.filter(
+        Q(organisation__isnull=True) | Q(organisation_id=incident.organisation_id),
+        Q(service__isnull=True) | Q(service_id=incident.service_id),
+        Q(kind="") | Q(kind=incident.kind),
+        is_active=True,
+    )
+
+    def specificity(policy: SlaPolicy) -> tuple[int, int]:
+        named = sum(bool(v) for v in (policy.organisation_id, policy.service_id, policy.kind))
+        return named, -policy.pk
+
+    return max(candidates, key=specificity, default=None)
+
+
+def _target(incident: Incident, metric: Metric) -> SlaTarget | None:
+    policy = policy_for(incident)
+    if policy is None:
+        return None
+    return policy.targets.filter(priority=incident.priority, metric=metric).first()
+
+
+def _paused(clock: SlaClock, at: datetime) -> timedelta:
+    """Business time paused so far, the running pause included."""
+    paused = timedelta(seconds=clock.paused_seconds)
+    if clock.paused_since is not None:
+        paused += business_between(clock.paused_since, at, clock.calendar)
+    return paused
+
+
+def _refresh_due(clock: SlaClock) -> None:
+    clock.due_at = due_time(
+        clock.started_at,
+        clock.amount,
+        clock.unit,
+        timedelta(seconds=clock.paused_seconds),
+        clock.calendar,
+    )
+
+
+def budget(clock: SlaClock) -> timedelta:
+    """The business time the target allows (for day-based targets, up to the due day's end)."""
+    paused = timedelta(seconds=clock.paused_seconds)
+    return business_between(clock.started_at, clock.due_at, clock.calendar) - paused
+
+
+def used(clock: SlaClock, at: datetime) -> timedelta:
+    """Business time the clock has run until `at` (or until it stopped)."""
+    end = min(at, clock.stopped_at) if clock.stopped_at else at
+    return business_between(clock.started_at, end, clock.calendar) - _paused(clock, end)
+
+
+def percent_used(clock: SlaClock, at: datetime) -> float:
+    total = budget(clock).total_seconds()
+    return 100.0 if total <= 0 else 100.0 * used(clock, at).total_seconds() / total
+
+
+def remaining(clock: SlaClock, at: datetime) -> timedelta:
+    return budget(clock) - used(clock, at)
+
+
+def _save(clock: SlaClock, at: datetime) -> None:
+    clock.updated_at = at
+    clock.save()
+    _schedule_check(clock)
+
+
+def _schedule_check(clock: SlaClock) -> None:
+    """Queue a check for the moment the next threshold is reached (none while paused)."""
+    if clock.state != ClockState.RUNNING:
+        return
+    pending = [p for p in (*_thresholds(clock), BREACH) if p not in clock.fired]
+    if not pending:
+        return
+    share = budget(clock) * (min(pending) / 100)
+    moment = add_business(
+        clock.started_at, share + _paused(clock, clock.updated_at), clock.calendar
+    )
+    task = check_clock.using(run_after=max(moment, clock.updated_at))
+    transaction.on_commit(partial(task.enqueue, clock.pk, clock.updated_at.isoformat()))
+
+
+def _thresholds(clock: SlaClock) -> list[int]:
+    policy = policy_for(clock.incident)
+    values = policy.warning_thresholds if policy and policy.warning_thresholds else None
+    return sorted(values or DEFAULT_THRESHOLDS)
+
+
+# --- lifecycle hooks ---------------------------------------------------------------------
+
+
+def start(incident: Incident) -> None:
+    """Start a response and a resolution clock at registration, if a policy covers it."""
+    for metric in Metric:
+        target = _target(incident, metric)
+        if target is None:
+            continue
+        clock = SlaClock(
+            incident=incident,
+            metric=metric,
+            calendar=target.calendar,
+            amount=target.amount,
+            unit=target.unit,
+            started_at=incident.created_at,
+        )
+        _refresh_due(clock)
+        _save(clock, incident.created_at)
+
+
+def _clocks(incident: Incident, *metrics: Metric) -> list[SlaClock]:
+    return list(
+        SlaClock.objects.select_for_update()
+        .select_related("calendar", "incident")
+        .filter(incident=incident, metric__in=metrics or list(Metric))
+    )
+
+
+def responded(incident: Incident, at: datetime) -> None:
+    """The first public reply or information request from staff meets the response target."""
+    for clock in _clocks(incident, Metric.RESPONSE):
+        if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
+            _stop(clock, at)
+
+
+def _stop(clock: SlaClock, at: datetime) -> None:
+    _resume_accounting(clock, at)
+    clock.stopped_at = at
+    if clock.state != ClockState.BREACHED:
+        clock.state = ClockState.MET
+    clock.save()
+
+
+def _resume_accounting(clock: SlaClock, at: datetime) -> None:
+    if clock.paused_since is not None:
+        clock.paused_seconds += int(
+            business_between(clock.paused_since, at, clock.calendar).total_seconds()
+        )
+        clock.paused_since = None
+        _refresh_due(clock)
+
+
+def status_changed(
+    incident: Incident, *, old: str, new: str, at: datetime, hold_reason: str | None
+) -> None:
+    """Pause, resume, stop or cancel the clocks as the incident moves."""
+    if new == Status.ON_HOLD:
+        policy = policy_for(incident)
+        if policy is None or not policy.pausing_hold_reasons.filter(code=hold_reason).exists():
+            return
+        for clock in _clocks(incident, Metric.RESOLUTION):
+            if clock.stopped_at is None and clock.paused_since is None:
+                clock.paused_since = at
+                if clock.state == ClockState.RUNNING:
+                    clock.state = ClockState.PAUSED
+                _save(clock, at)
+    elif new == Status.IN_PROGRESS and old in (Status.ON_HOLD, Status.RESOLVED):
+        for clock in _clocks(incident, Metric.RESOLUTION):
+            if clock.state == ClockState.CANCELLED:
+                continue
+            if old == Status.RESOLVED and clock.stopped_at is not None:
+                # Time in "resolved" is the customer's testing time: it counts as a pause.
+                clock.paused_since, clock.stopped_at = clock.stopped_at, None
+            _resume_accounting(clock, at)
+            if clock.state in (ClockState.PAUSED, ClockState.MET):
+                clock.state = ClockState.RUNNING
+            _save(clock, at)
+    elif new == Status.RESOLVED:
+        for clock in _clocks(incident, *Metric):
+            if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
+                _stop(clock, at)
+    elif new == Status.CANCELLED:
+        for clock in _clocks(incident):
+            if clock.state in OPEN:
+                _resume_accounting(clock, at)
+                clock.state, clock.stopped_at = ClockState.CANCELLED, at
+                clock.save()
+
+
+def priority_changed(incident: Incident, *, at: datetime, actor, old: int) -> list[TimelineEvent]:
+    """Re-target the clocks for the new priority from the original start, keeping past pauses.
+    A clock already past its new target is breached at once, with one event."""
+    events = []
+    for clock in _clocks(incident):
+        target = _target(incident, Metric(clock.metric))
+        if target is None or clock.state == ClockState.CANCELLED:
+            continue
+        old_due = clock.due_at
+        clock.amount, clock.unit, clock.calendar = target.amount, target.unit, target.calendar
+        _refresh_due(clock)
+        events.append(
+            timeline.record_sla_retargeted(
+                incident=incident,
+                actor=actor,
+                metric=clock.metric,
+                old_priority=old,
+                new_priority=incident.priority,
+                old_due=old_due.isoformat() if old_due else None,
+                new_due=clock.due_at.isoformat(),
+            )
+        )
+        if clock.stopped_at is None:
+            events += _fire(clock, at)
+        _save(clock, at)
+    return events
+
+
+def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
+    """Record the thresholds the clock has passed and not yet reported. Past 100 % it is one
+    breach, not a warning per threshold."""
+    if clock.state != ClockState.RUNNING or clock.breached_at is not None:
+        return []
+    # A check runs at the moment a threshold is reached; allow for sub-second rounding.
+    reached = percent_used(clock, at) + 1e-6
+    if reached >= BREACH:
+        clock.state, clock.breached_at = ClockState.BREACHED, clock.due_at
+        clock.fired = sorted({*clock.fired, *_thresholds(clock), BREACH})
+        return [timeline.record_sla_breached(incident=clock.incident, metric=clock.metric)]
+    new = [p for p in _thresholds(clock) if p <= reached and p not in clock.fired]
+    if not new:
+        return []
+    clock.fired = sorted({*clock.fired, *new})
+    return [
+        timeline.record_sla_warning(
+            incident=clock.incident,
+            metric=clock.metric,
+            threshold=max(new),
+            due=clock.due_at.isoformat(),
+        )
+    ]
+
+
+def check(clock_id: int, scheduled_for: str, at: datetime) -> list[TimelineEvent]:
+    """Run a scheduled check: fire what is due, schedule the next one. Stale checks (the clock
+    changed since) do nothing; the change scheduled its own."""
+    clock = (
+        SlaClock.objects.select_for_update()
+        .select_related("calendar", "incident")
+        .filter(pk=clock_id)
+        .first()
+    )
+    if clock is None or clock.updated_at.isoformat() != scheduled_for:
+        return []
+    events = _fire(clock, at)
+    _save(clock, at)
+    return events

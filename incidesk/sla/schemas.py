@@ -1,0 +1,40 @@
+"""How an SLA clock appears in the API."""
+
+from datetime import datetime
+
+from django.utils import timezone
+from ninja import Schema
+
+from incidesk.sla import clocks
+from incidesk.sla.models import ClockState, Metric, SlaClock
+
+
+class SlaClockOut(Schema):
+    """One SLA metric of an incident, as of the moment of the request."""
+
+    metric: Metric
+    state: ClockState
+    started_at: datetime
+    due_at: datetime | None
+    stopped_at: datetime | None
+    breached_at: datetime | None
+    paused: bool
+    breached: bool
+    remaining_seconds: int
+    percent_used: float
+
+    @staticmethod
+    def resolve_paused(obj: SlaClock) -> bool:
+        return obj.paused_since is not None
+
+    @staticmethod
+    def resolve_breached(obj: SlaClock) -> bool:
+        return obj.breached_at is not None
+
+    @staticmethod
+    def resolve_remaining_seconds(obj: SlaClock) -> int:
+        return int(clocks.remaining(obj, timezone.now()).total_seconds())
+
+    @staticmethod
+    def resolve_percent_used(obj: SlaClock) -> float:
+        return round(clocks.percent_used(obj, timezone.now()), 1)

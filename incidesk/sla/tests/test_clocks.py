@@ -1,0 +1,212 @@
+"""SLA clocks of incidents under the seeded default policy, through the real actions, the real
+task worker and controlled time."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+
+from incidesk.accounts.tests.factories import AgentFactory, LeadFactory, TeamFactory
+from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
+from incidesk.incidents import actions
+from incidesk.incidents.models import EventKind, Incident
+from incidesk.incidents.status import Status
+from incidesk.incidents.tests.factories import make_incident
+from incidesk.notifications.models import Notification
+from incidesk.sla import clocks
+from incidesk.sla.models import ClockState, Metric, SlaPolicy
+
+pytestmark = pytest.mark.django_db
+
+MSK = ZoneInfo("Europe/Moscow")
+# A Friday in a week without Russian holidays.
+FRIDAY_1730 = datetime(2026, 11, 13, 17, 30, tzinfo=MSK)
+
+
+def clock(incident: Incident, metric: Metric):
+    return incident.sla_clocks.get(metric=metric)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
+
+
+@pytest.fixture
+def when(django_capture_on_commit_callbacks):
+    """At a moment, with the transaction's on-commit work (notifications, checks) run."""
+
+    @contextmanager
+    def travel(moment: datetime) -> Iterator[None]:
+        with (
+            time_machine.travel(moment, tick=False),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            yield
+
+    return travel
+
+
+@pytest.fixture
+def desk():
+    lead = LeadFactory()
+    agent = AgentFactory()
+    team = TeamFactory(lead=lead)
+    team.members.add(agent)
+    return team, agent, lead
+
+
+def test_friday_evening_p3_is_due_in_business_hours():
+    with time_machine.travel(FRIDAY_1730, tick=False):
+        incident = make_incident()  # medium/medium: P3, 4 h response, 24 h resolution
+    assert incident.priority == 3
+    assert clock(incident, Metric.RESPONSE).due_at == at(16, 12, 30)
+    assert clock(incident, Metric.RESOLUTION).due_at == at(18, 14, 30)
+
+
+def test_p1_runs_around_the_clock():
+    with time_machine.travel(FRIDAY_1730, tick=False):
+        incident = make_incident(impact="high", urgency="high")
+    assert clock(incident, Metric.RESPONSE).due_at == at(13, 17, 45)
+    assert clock(incident, Metric.RESOLUTION).due_at == at(13, 21, 30)
+
+
+def test_waiting_for_the_customer_pauses_resolution_in_business_time(desk):
+    _, agent, _ = desk
+    with time_machine.travel(FRIDAY_1730, tick=False):
+        incident = make_incident()
+    with time_machine.travel(at(13, 17, 45), tick=False):
+        actions.do_accept(incident, actor=agent)
+        actions.do_request_info(incident, actor=agent, message="Какой кабинет?")
+    response = clock(incident, Metric.RESPONSE)
+    assert (response.state, response.stopped_at) == (ClockState.MET, at(13, 17, 45))
+    assert clock(incident, Metric.RESOLUTION).state == ClockState.PAUSED
+    with time_machine.travel(at(16, 10, 0), tick=False):
+        actions.do_add_comment(incident, actor=incident.reporter, body="Кабинет 204")
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert resolution.state == ClockState.RUNNING
+    # Paused Fri 17:45-18:00 and Mon 09:00-10:00: 1 h 15 min of business time, not 64 h.
+    assert resolution.paused_seconds == 75 * 60
+    assert resolution.due_at == at(18, 15, 45)
+
+
+def test_awaiting_change_does_not_pause_by_default(desk):
+    _, agent, _ = desk
+    incident = make_incident(Status.IN_PROGRESS, agent=agent)
+    actions.do_hold(incident, actor=agent, reason=HoldReason.objects.get(code="awaiting_change"))
+    assert clock(incident, Metric.RESOLUTION).state == ClockState.RUNNING
+
+
+def test_resolution_stops_and_reopen_resumes_without_counting_the_testing_time(desk):
+    _, agent, _ = desk
+    with time_machine.travel(at(16, 9, 0), tick=False):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)
+    with time_machine.travel(at(16, 11, 0), tick=False):
+        actions.do_resolve(
+            incident,
+            actor=agent,
+            cause=Cause.objects.get(code="human_error"),
+            resolution_code=ResolutionCode.objects.get(code="fixed"),
+            notes="Готово",
+        )
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert (resolution.state, resolution.stopped_at) == (ClockState.MET, at(16, 11, 0))
+    with time_machine.travel(at(17, 9, 0), tick=False):
+        actions.do_reopen(incident, actor=incident.reporter, reason="Снова")
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert resolution.state == ClockState.RUNNING
+    assert resolution.paused_seconds == 7 * 3600  # Mon 11:00-18:00
+    assert clocks.used(resolution, at(17, 10, 0)) == timedelta(hours=3)
+
+
+def test_raising_priority_retargets_from_the_original_start_and_breaches_once(desk):
+    _, agent, _ = desk
+    with time_machine.travel(at(16, 9, 0), tick=False):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)
+    with time_machine.travel(at(16, 14, 0), tick=False):
+        incident = actions.do_update_incident(incident, actor=agent, impact="high", urgency="high")
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert incident.priority == 1
+    assert resolution.due_at == at(16, 13, 0)  # 4 h around the clock from 09:00
+    assert resolution.state == ClockState.BREACHED
+    assert incident.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
+    assert not incident.events.filter(kind=EventKind.SLA_WARNING).exists()
+    with time_machine.travel(at(16, 15, 0), tick=False):
+        actions.do_update_incident(incident, actor=agent, impact="low", urgency="low")
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert resolution.breached_at is not None  # a breach is permanent
+    assert incident.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
+
+
+def test_warnings_and_breach_fire_once_through_the_worker(desk, when, run_tasks):
+    team, agent, lead = desk
+    with when(at(16, 9, 0)):
+        incident = make_incident(Status.NEW, team=None)
+        incident = actions.do_assign(incident, actor=lead, team=team, assignee=agent)
+    response = clock(incident, Metric.RESPONSE)  # 4 business hours: due 13:00
+    assert response.due_at == at(16, 13, 0)
+    for moment, expected in [
+        (at(16, 10, 59), []),
+        (at(16, 11, 1), [50]),
+        (at(16, 12, 1), [50, 75]),
+        (at(16, 12, 1), [50, 75]),
+        (at(16, 12, 40), [50, 75, 90]),
+    ]:
+        with when(moment):
+            run_tasks()
+        warned = incident.events.filter(kind=EventKind.SLA_WARNING, data__metric="response")
+        assert sorted(e.data["threshold"] for e in warned) == expected
+    with when(at(16, 13, 1)):
+        run_tasks()  # the breach check; a restarted worker finds nothing more to do
+        run_tasks()
+    with time_machine.travel(at(16, 13, 2), tick=False):
+        run_tasks()  # deliver what the breach queued on commit
+    incident.refresh_from_db()
+    assert incident.escalated
+    assert incident.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
+    assert clock(incident, Metric.RESPONSE).breached_at == at(16, 13, 0)
+
+    def heard(person) -> list:
+        return sorted(
+            (n.event.kind, n.event.data.get("threshold"))
+            for n in Notification.objects.filter(recipient=person, event__kind__startswith="sla")
+        )
+
+    assert heard(agent) == [
+        ("sla_breached", None),
+        ("sla_warning", 50),
+        ("sla_warning", 75),
+        ("sla_warning", 90),
+    ]
+    assert heard(lead) == [("sla_breached", None), ("sla_warning", 75), ("sla_warning", 90)]
+
+
+def test_breach_can_raise_priority(when, run_tasks):
+    SlaPolicy.objects.update(raise_priority_on_breach=True)
+    with when(at(16, 9, 0)):
+        incident = make_incident()
+    with when(at(16, 13, 1)):
+        run_tasks()
+    incident.refresh_from_db()
+    assert (incident.priority, incident.escalated) == (2, True)
+    assert incident.events.get(kind=EventKind.ESCALATED).data["new_priority"] == 2
+
+
+def test_a_stale_check_does_nothing(desk, when, run_tasks):
+    _, agent, _ = desk
+    with when(at(16, 9, 0)):
+        incident = make_incident()
+    with when(at(16, 10, 0)):
+        actions.do_add_comment(incident, actor=agent, body="Смотрим")
+    with time_machine.travel(at(16, 13, 30), tick=False):
+        run_tasks()
+    assert clock(incident, Metric.RESPONSE).state == ClockState.MET
+    assert not incident.events.filter(kind__startswith="sla").exists()
+
+
+def test_cancel_cancels_the_clocks(desk):
+    _, agent, _ = desk
+    incident = make_incident(Status.CANCELLED, agent=agent)
+    assert set(incident.sla_clocks.values_list("state", flat=True)) == {ClockState.CANCELLED}
