@@ -755,15 +755,30 @@ def do_add_attachment(
 
 @transaction.atomic
 def do_check_sla(clock_id: int, scheduled_for: str) -> None:
-    """A scheduled SLA check: record the warnings or the breach now due. At the first breach the
-    incident is flagged escalated (the team lead hears of it) and, if the policy says so, its
-    priority goes up one step."""
+    """A scheduled SLA check: record the warnings or the breach now due."""
+    incident = _clock_incident(clock_id)
+    if incident is not None:
+        _escalate_on_breach(incident, clocks.check(clock_id, scheduled_for, timezone.now()))
+
+
+@transaction.atomic
+def do_recompute_sla(clock_id: int) -> None:
+    """A business calendar changed: recompute the clock's due time (it may breach at once)."""
+    incident = _clock_incident(clock_id)
+    if incident is not None:
+        _escalate_on_breach(incident, clocks.recompute(clock_id, timezone.now()))
+
+
+def _clock_incident(clock_id: int) -> Incident | None:
     clock = SlaClock.objects.filter(pk=clock_id).select_related("incident").first()
-    if clock is None:
-        return
-    incident = _lock(clock.incident)
-    events = clocks.check(clock_id, scheduled_for, timezone.now())
-    if incident.escalated or not any(e.kind == EventKind.SLA_BREACHED for e in events):
+    return None if clock is None else _lock(clock.incident)
+
+
+def _escalate_on_breach(incident: Incident, events: list[TimelineEvent]) -> None:
+    """At the first breach the incident is flagged escalated (the team lead hears of it) and, if
+    the policy says so, its priority goes up one step, re-targeting the clocks."""
+    breach = next((e for e in events if e.kind == EventKind.SLA_BREACHED), None)
+    if breach is None or incident.escalated:
         _commit(events)
         return
     old_priority = incident.priority
@@ -775,7 +790,7 @@ def do_check_sla(clock_id: int, scheduled_for: str) -> None:
     events.append(
         timeline.record_escalated(
             incident=incident,
-            metric=clock.metric,
+            metric=breach.data["metric"],
             old_priority=old_priority,
             new_priority=incident.priority,
         )

@@ -296,6 +296,8 @@ class EventKind(models.TextChoices):
     ASSIGNED = "assigned", _("Assigned")
     PRIORITY_OVERRIDDEN = "priority_overridden", _("Priority overridden")
     LINKED = "linked", _("Linked")
+    SLA_PAUSED = "sla_paused", _("SLA clock paused")
+    SLA_RESUMED = "sla_resumed", _("SLA clock resumed")
     SLA_WARNING = "sla_warning", _("SLA warning")
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_RETARGETED = "sla_retargeted", _("SLA target changed")

@@ -7,10 +7,10 @@ Every helper that returns incidents takes the viewer and starts from `access.vis
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,7 +20,7 @@ from incidesk.core.errors import InvalidInput
 from incidesk.incidents.access import visible_comments, visible_events, visible_to
 from incidesk.incidents.models import Comment, Incident, TimelineEvent
 from incidesk.incidents.search import search
-from incidesk.sla.models import SlaClock
+from incidesk.sla.models import ClockState, SlaClock
 
 R = TypeVar("R", bound=ReferenceEntry)
 
@@ -75,6 +75,7 @@ def filter_incidents(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     q: str | None = None,
+    sla: str | None = None,
 ) -> QuerySet[Incident]:
     """Narrow a list; every filter given must hold. Teams, categories and causes by code
     (a category or cause also matches its children), people by e-mail, organisation by id;
@@ -95,9 +96,22 @@ def filter_incidents(
         queryset = queryset.filter(_code_or_child("category", category))
     if cause:
         queryset = queryset.filter(_code_or_child("cause", cause))
+    if sla:
+        queryset = queryset.filter(Exists(_sla_clocks(sla)))
     if q:
         queryset = search(queryset, q)
     return queryset
+
+
+BREACHING_WITHIN = timedelta(hours=1)
+
+
+def _sla_clocks(which: str) -> QuerySet[SlaClock]:
+    """The incident's clocks that are breached, or running and due within the hour."""
+    clocks = SlaClock.objects.filter(incident=OuterRef("pk"))
+    if which == "breached":
+        return clocks.filter(breached_at__isnull=False)
+    return clocks.filter(state=ClockState.RUNNING, due_at__lte=timezone.now() + BREACHING_WITHIN)
 
 
 def _aware(value: datetime | None) -> datetime | None:

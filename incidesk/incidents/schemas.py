@@ -170,6 +170,11 @@ class IncidentFilters(Schema):
     )
     created_before: datetime | None = Field(None, description="Exclusive.")
     q: Annotated[str, Field(max_length=200)] | None = Field(None, description="Full-text search.")
+    sla: Literal["breached", "breaching"] | None = Field(
+        None,
+        description="`breached`: a target was missed; `breaching`: a running target falls due "
+        "within the hour.",
+    )
     ordering: Ordering = "-created_at"
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, description="`next_cursor` of the previous page.")

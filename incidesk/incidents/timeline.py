@@ -185,3 +185,22 @@ def record_escalated(
         old_priority=old_priority,
         new_priority=new_priority,
     )
+
+
+def record_sla_paused(*, incident: Incident, metric: str, reason: str | None) -> TimelineEvent:
+    return _record(incident, EventKind.SLA_PAUSED, None, public=False, metric=metric, reason=reason)
+
+
+def record_sla_resumed(
+    *, incident: Incident, metric: str, reason: str | None, credited_seconds: int
+) -> TimelineEvent:
+    """`credited_seconds`: the business time the pause added to the deadline."""
+    return _record(
+        incident,
+        EventKind.SLA_RESUMED,
+        None,
+        public=False,
+        metric=metric,
+        reason=reason,
+        credited_seconds=credited_seconds,
+    )

@@ -10,8 +10,16 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 
 from incidesk.catalog.admin import ReferenceEntryAdmin
+from incidesk.incidents.admin import ReadOnlyMixin
 from incidesk.sla.checks import calendars_missing_next_year, missing_year_message
-from incidesk.sla.models import BusinessCalendar, CalendarException, WorkingInterval
+from incidesk.sla.models import (
+    BusinessCalendar,
+    CalendarException,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    WorkingInterval,
+)
 
 
 def _zone_choices() -> list[tuple[str, str]]:
@@ -46,3 +54,29 @@ class BusinessCalendarAdmin(ReferenceEntryAdmin):
             for calendar in calendars_missing_next_year():
                 messages.warning(request, missing_year_message(calendar))
         return super().changelist_view(request, extra_context)
+
+
+class SlaTargetInline(admin.TabularInline):
+    model = SlaTarget
+    extra = 0
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Targets per priority edited on the policy's page. A change applies to incidents registered
+    afterwards and to clocks re-targeted by a priority change."""
+
+    list_display = ["name", "organisation", "service", "kind", "is_active"]
+    list_filter = ["is_active"]
+    filter_horizontal = ["pausing_hold_reasons"]
+    inlines = [SlaTargetInline]
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Clocks are written by the actions layer only: shown here for inspection."""
+
+    list_display = ["incident", "metric", "state", "due_at", "breached_at", "stopped_at"]
+    list_filter = ["metric", "state"]
+    list_select_related = ["incident"]
+    search_fields = ["incident__number"]

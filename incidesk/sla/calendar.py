@@ -21,9 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -35,6 +37,7 @@ from incidesk.sla.models import (
     TargetUnit,
     WorkingInterval,
 )
+from incidesk.sla.tasks import recompute_calendar
 
 ONE_DAY = timedelta(days=1)
 # A calendar with no working time in ten years has no working time at all: stop instead of
@@ -123,6 +126,7 @@ def _hours_changed(sender, instance: WorkingInterval | CalendarException, **kwar
     if sender.calendar.is_cached(instance):
         instance.calendar.updated_at = now
     _schedules.pop(instance.calendar_id, None)
+    _recompute_clocks_on_commit(instance.calendar_id)
 
 
 @receiver(post_save, sender=BusinessCalendar)
@@ -130,6 +134,13 @@ def _calendar_saved(sender, instance: BusinessCalendar, **kwargs) -> None:
     """A saved calendar may have a new zone or 24x7 flag; SQLite also reuses the primary keys of
     rolled-back rows, so a new calendar must not inherit an old entry."""
     _schedules.pop(instance.pk, None)
+    if not kwargs.get("created"):
+        _recompute_clocks_on_commit(instance.pk)
+
+
+def _recompute_clocks_on_commit(calendar_id: int) -> None:
+    """Open clocks on an edited calendar get new due times, in the background."""
+    transaction.on_commit(partial(recompute_calendar.enqueue, calendar_id))
 
 
 def _utc(moment: datetime) -> datetime:

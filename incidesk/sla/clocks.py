@@ -184,6 +184,9 @@ def status_changed(
                 if clock.state == ClockState.RUNNING:
                     clock.state = ClockState.PAUSED
                 _save(clock, at)
+                timeline.record_sla_paused(
+                    incident=incident, metric=clock.metric, reason=hold_reason
+                )
     elif new == Status.IN_PROGRESS and old in (Status.ON_HOLD, Status.RESOLVED):
         for clock in _clocks(incident, Metric.RESOLUTION):
             if clock.state == ClockState.CANCELLED:
@@ -191,10 +194,19 @@ def status_changed(
             if old == Status.RESOLVED and clock.stopped_at is not None:
                 # Time in "resolved" is the customer's testing time: it counts as a pause.
                 clock.paused_since, clock.stopped_at = clock.stopped_at, None
+            if clock.paused_since is None:
+                continue
+            before = clock.paused_seconds
             _resume_accounting(clock, at)
             if clock.state in (ClockState.PAUSED, ClockState.MET):
                 clock.state = ClockState.RUNNING
             _save(clock, at)
+            timeline.record_sla_resumed(
+                incident=incident,
+                metric=clock.metric,
+                reason="testing" if old == Status.RESOLVED else hold_reason,
+                credited_seconds=clock.paused_seconds - before,
+            )
     elif new == Status.RESOLVED:
         for clock in _clocks(incident, *Metric):
             if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
@@ -260,15 +272,33 @@ def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
     ]
 
 
-def check(clock_id: int, scheduled_for: str, at: datetime) -> list[TimelineEvent]:
-    """Run a scheduled check: fire what is due, schedule the next one. Stale checks (the clock
-    changed since) do nothing; the change scheduled its own."""
-    clock = (
+def _locked(clock_id: int) -> SlaClock | None:
+    return (
         SlaClock.objects.select_for_update()
         .select_related("calendar", "incident")
         .filter(pk=clock_id)
         .first()
     )
+
+
+def recompute(clock_id: int, at: datetime) -> list[TimelineEvent]:
+    """Recompute an open clock's due time after its calendar changed; past it, breach now."""
+    clock = _locked(clock_id)
+    if clock is None or clock.stopped_at is not None or clock.state == ClockState.CANCELLED:
+        return []
+    old_due = clock.due_at
+    _refresh_due(clock)
+    if clock.due_at == old_due:
+        return []
+    events = _fire(clock, at)
+    _save(clock, at)
+    return events
+
+
+def check(clock_id: int, scheduled_for: str, at: datetime) -> list[TimelineEvent]:
+    """Run a scheduled check: fire what is due, schedule the next one. Stale checks (the clock
+    changed since) do nothing; the change scheduled its own."""
+    clock = _locked(clock_id)
     if clock is None or clock.updated_at.isoformat() != scheduled_for:
         return []
     events = _fire(clock, at)

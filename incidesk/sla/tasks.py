@@ -1,6 +1,9 @@
-"""Scheduled SLA checks: one per clock change, run when the next threshold is reached."""
+"""Scheduled SLA work: threshold checks per clock change, and recomputation after a calendar
+edit. Tasks take ids and call actions."""
 
 from django_tasks import task
+
+from incidesk.sla.models import ClockState, SlaClock
 
 
 @task()
@@ -10,3 +13,21 @@ def check_clock(clock_id: int, scheduled_for: str) -> None:
     from incidesk.incidents.actions import do_check_sla
 
     do_check_sla(clock_id, scheduled_for)
+
+
+@task()
+def recompute_calendar(calendar_id: int) -> int:
+    """Recompute the due times of the open clocks on an edited calendar; returns how many.
+    Runs once per edit, over that calendar's open clocks only, one transaction per clock."""
+    from incidesk.incidents.actions import do_recompute_sla
+
+    open_clocks = (
+        SlaClock.objects.filter(calendar_id=calendar_id, stopped_at__isnull=True)
+        .exclude(state=ClockState.CANCELLED)
+        .values_list("pk", flat=True)
+    )
+    count = 0
+    for clock_id in open_clocks.iterator():
+        do_recompute_sla(clock_id)
+        count += 1
+    return count

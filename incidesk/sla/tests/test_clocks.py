@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from incidesk.accounts.models import ApiToken
 from incidesk.accounts.tests.factories import AgentFactory, LeadFactory, TeamFactory
 from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
 from incidesk.incidents import actions
@@ -210,3 +211,40 @@ def test_cancel_cancels_the_clocks(desk):
     _, agent, _ = desk
     incident = make_incident(Status.CANCELLED, agent=agent)
     assert set(incident.sla_clocks.values_list("state", flat=True)) == {ClockState.CANCELLED}
+
+
+def test_a_calendar_edit_recomputes_open_clocks(when, run_tasks):
+    with when(at(16, 9, 0)):
+        incident = make_incident()
+        done = make_incident(Status.RESOLVED)
+    assert clock(incident, Metric.RESPONSE).due_at == at(16, 13, 0)
+    met_due = clock(done, Metric.RESPONSE).due_at
+    moscow = clock(incident, Metric.RESPONSE).calendar
+    with when(at(16, 10, 0)):
+        monday = moscow.intervals.get(weekday=0)
+        monday.end = datetime(2026, 1, 1, 12, 0).time()  # Mondays now end at 12:00
+        monday.save()
+    with when(at(16, 10, 0)):
+        run_tasks()
+    assert clock(incident, Metric.RESPONSE).due_at == at(17, 10, 0)
+    assert clock(done, Metric.RESPONSE).due_at == met_due  # stopped clocks keep their history
+
+
+def test_the_list_filters_breached_and_breaching_soon(when, run_tasks, client):
+    with when(at(16, 9, 0)):
+        urgent = make_incident(impact="high", urgency="high")  # P1: due 09:15 and 13:00
+        calm = make_incident(impact="low", urgency="low")  # P5: due in days
+        soon = make_incident()  # P3: response due 13:00
+    token = ApiToken.issue(AgentFactory())
+
+    def listed(which: str) -> set[str]:
+        response = client.get(
+            "/api/v1/incidents", {"sla": which}, HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+        return {item["number"] for item in response.json()["items"]}
+
+    with when(at(16, 12, 30)):
+        run_tasks()  # the worker breaches the P1 response
+        assert listed("breached") == {urgent.number}
+        assert listed("breaching") == {urgent.number, soon.number}
+        assert calm.number not in listed("breached") | listed("breaching")
