@@ -107,6 +107,7 @@ RESOLUTION_CODES = [
     ("request_fulfilled", "Запрос выполнен", "Request fulfilled"),
     ("user_instructed", "Пользователь проконсультирован", "User instructed"),
     ("third_party_fixed", "Устранено поставщиком", "Fixed by third party"),
+    ("no_answer", "Нет ответа от заявителя", "No answer from customer"),
 ]
 
 HOLD_REASONS = [

@@ -8,7 +8,7 @@ else writes incident fields.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -45,7 +45,11 @@ from incidesk.incidents.models import (
 from incidesk.incidents.numbering import next_number
 from incidesk.incidents.search import index_incident
 from incidesk.incidents.status import VERBS, Status, allowed_next, may_use
-from incidesk.incidents.tasks import auto_close_incident
+from incidesk.incidents.tasks import (
+    auto_close_incident,
+    expire_info_request,
+    remind_info_request,
+)
 from incidesk.notifications.dispatch import notify_events
 from incidesk.sla import clocks
 from incidesk.sla.models import SlaClock
@@ -431,21 +435,100 @@ def do_hold(
 
 @transaction.atomic
 def do_request_info(
-    incident: Incident, *, actor: User, message: str, expected_version: int | None = None
+    incident: Incident,
+    *,
+    actor: User,
+    message: str,
+    answer_by: datetime | None = None,
+    expected_version: int | None = None,
 ) -> Incident:
-    """Ask the customer for details: a public message, and the incident waits for the customer.
-    Their reply (`do_add_comment`) puts it back in progress by itself."""
+    """Ask the customer for details by a deadline (default: the policy's working days): a public
+    message, and the incident waits for the customer. Their reply (`do_add_comment`) puts it back
+    in progress by itself; they are reminded before the deadline, and when it passes the policy
+    decides (`do_expire_info_request`)."""
     message = _check_text("message", message, required=True)
+    now = timezone.now()
+    if answer_by is not None and answer_by <= now:
+        raise InvalidInput.field("answer_by", _("The answer deadline must be in the future."))
     incident = _lock(incident, expected_version)
     _authorise("request-info", incident, actor)
-    _, reply = _add_comment(incident, actor, message, Visibility.PUBLIC)
+    reply = _add_comment(incident, actor, message, Visibility.PUBLIC)[1]
     reason = HoldReason.objects.get(code=HoldReason.AWAITING_CUSTOMER)
-    events = [reply, _set_status(incident, Status.ON_HOLD, actor, hold_reason=reason.code)]
+    incident.answer_by = answer_by or clocks.answer_deadline(incident, now)
+    incident.no_answer = False
+    status = _set_status(
+        incident,
+        Status.ON_HOLD,
+        actor,
+        hold_reason=reason.code,
+        answer_by=incident.answer_by.isoformat(),
+    )
     incident.hold_reason = reason
-    _save(incident, ["status", "hold_reason", *_mark_first_response(incident, actor)])
+    _save(
+        incident,
+        ["status", "hold_reason", "answer_by", "no_answer", *_mark_first_response(incident, actor)],
+    )
     index_incident(incident)
-    _commit(events)
+    _commit([reply, status])
+    _schedule_info_request(incident, now)
     return incident
+
+
+def _schedule_info_request(incident: Incident, now: datetime) -> None:
+    token = incident.answer_by.isoformat()
+    remind = remind_info_request.using(
+        run_after=clocks.reminder_time(incident, now, incident.answer_by)
+    )
+    expire = expire_info_request.using(run_after=incident.answer_by)
+    transaction.on_commit(partial(remind.enqueue, incident.pk, token))
+    transaction.on_commit(partial(expire.enqueue, incident.pk, token))
+
+
+def _open_request(incident_id: int, answer_by: str) -> Incident | None:
+    """The incident still waiting for the answer requested by `answer_by`, locked; None if the
+    request was answered, withdrawn or replaced since the task was scheduled."""
+    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    if incident is None or incident.answer_by is None:
+        return None
+    return incident if incident.answer_by == datetime.fromisoformat(answer_by) else None
+
+
+@transaction.atomic
+def do_remind_info_request(incident_id: int, answer_by: str) -> None:
+    """Remind the customer that an answer is awaited (a public timeline event: they are told)."""
+    incident = _open_request(incident_id, answer_by)
+    if incident is not None:
+        _commit([timeline.record_info_reminder(incident=incident, answer_by=answer_by)])
+
+
+@transaction.atomic
+def do_expire_info_request(incident_id: int, answer_by: str) -> None:
+    """No answer by the deadline: back to the agent's queue flagged "no answer", or, if the
+    policy says so, resolved with the code "no answer from customer"."""
+    incident = _open_request(incident_id, answer_by)
+    if incident is None:
+        return
+    policy = clocks.policy_for(incident)
+    resolves = policy is not None and policy.no_answer_resolves
+    events = [
+        timeline.record_info_expired(incident=incident, answer_by=answer_by, resolved=resolves),
+        _resume(incident, None, no_answer=True),
+    ]
+    _commit(events)
+    if resolves:
+        do_resolve(
+            incident,
+            actor=None,
+            cause=Cause.objects.get(code="unknown"),
+            resolution_code=ResolutionCode.objects.get(code="no_answer"),
+            notes=str(NO_ANSWER_NOTES),
+        )
+
+
+NO_ANSWER_NOTES = _(
+    "We did not receive the information we asked for, so we closed our work on this request. "
+    "If the problem remains, reply or reopen it and we will continue."
+)
 
 
 @transaction.atomic
@@ -457,15 +540,17 @@ def do_resume(incident: Incident, *, actor: User | None, expected_version: int |
     return incident
 
 
-def _resume(incident: Incident, actor: User | None) -> TimelineEvent:
+def _resume(incident: Incident, actor: User | None, *, no_answer: bool = False) -> TimelineEvent:
+    """Back in progress; an information request still open is withdrawn (or, `no_answer`,
+    expired unanswered: the agent's queue shows the flag)."""
     event = _set_status(
         incident,
         Status.IN_PROGRESS,
         actor,
         hold_reason=incident.hold_reason.code if incident.hold_reason_id else None,
     )
-    incident.hold_reason = None
-    _save(incident, ["status", "hold_reason"])
+    incident.hold_reason, incident.answer_by, incident.no_answer = None, None, no_answer
+    _save(incident, ["status", "hold_reason", "answer_by", "no_answer"])
     return event
 
 
@@ -473,7 +558,7 @@ def _resume(incident: Incident, actor: User | None) -> TimelineEvent:
 def do_resolve(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     cause: Cause | None,
     resolution_code: ResolutionCode | None,
     notes: str,
@@ -560,7 +645,7 @@ def do_auto_close(incident_id: int, resolved_at: str) -> Incident | None:
         or incident.status != Status.RESOLVED
         or incident.is_major
         or incident.resolved_at is None
-        or incident.resolved_at.isoformat() != resolved_at
+        or incident.resolved_at != datetime.fromisoformat(resolved_at)
     ):
         return None
     return _close(incident, "close", None, None, confirmed=False)
@@ -610,8 +695,8 @@ def do_cancel(
     ]
     incident.cancel_reason, incident.duplicate_of = reason, duplicate_of
     incident.closed_at = timezone.now()
-    incident.hold_reason = None
-    fields = ["status", "cancel_reason", "duplicate_of", "closed_at", "hold_reason"]
+    incident.hold_reason, incident.answer_by = None, None
+    fields = ["status", "cancel_reason", "duplicate_of", "closed_at", "hold_reason", "answer_by"]
     if duplicate_of is not None:
         events.append(_link(incident, duplicate_of, LinkKind.DUPLICATE_OF, actor))
     _save(incident, fields)

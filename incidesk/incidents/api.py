@@ -367,6 +367,7 @@ def request_info(
         _target(user, number, "request-info"),
         actor=user,
         message=payload.message,
+        answer_by=queries.aware(payload.answer_by),
         expected_version=_expected_version(if_match),
     )
     return queries.reloaded(user, incident)

@@ -88,8 +88,8 @@ def filter_incidents(
         "assignee__email": assignee,
         "reporter__email": reporter,
         "organisation_id": organisation,
-        "created_at__gte": _aware(created_after),
-        "created_at__lt": _aware(created_before),
+        "created_at__gte": aware(created_after),
+        "created_at__lt": aware(created_before),
     }
     queryset = queryset.filter(**{k: v for k, v in lookups.items() if v is not None})
     if category:
@@ -114,7 +114,7 @@ def _sla_clocks(which: str) -> QuerySet[SlaClock]:
     return clocks.filter(state=ClockState.RUNNING, due_at__lte=timezone.now() + BREACHING_WITHIN)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     """A time without an offset is in the desk's time zone."""
     if value is not None and timezone.is_naive(value):
         return timezone.make_aware(value)

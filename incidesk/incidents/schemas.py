@@ -125,6 +125,9 @@ class HoldIn(Strict):
 
 class RequestInfoIn(Strict):
     message: RequiredText
+    answer_by: datetime | None = Field(
+        None, description="By when the customer should answer (default: the SLA policy's days)."
+    )
 
 
 class ResolveIn(Strict):
@@ -239,6 +242,8 @@ class IncidentOut(Schema):
     version: int
     allowed_actions: list[str]
     escalated: bool | None
+    answer_by: datetime | None
+    no_answer: bool
     response_due: datetime | None
     resolution_due: datetime | None
     response_promise: str | None = Field(

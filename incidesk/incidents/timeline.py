@@ -204,3 +204,13 @@ def record_sla_resumed(
         reason=reason,
         credited_seconds=credited_seconds,
     )
+
+
+def record_info_reminder(*, incident: Incident, answer_by: str) -> TimelineEvent:
+    return _record(incident, EventKind.INFO_REMINDER, None, public=True, answer_by=answer_by)
+
+
+def record_info_expired(*, incident: Incident, answer_by: str, resolved: bool) -> TimelineEvent:
+    return _record(
+        incident, EventKind.INFO_EXPIRED, None, public=True, answer_by=answer_by, resolved=resolved
+    )

@@ -18,7 +18,7 @@ from django.db.models import Q
 from incidesk.incidents import timeline
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
-from incidesk.sla.calendar import add_business, business_between, due_time
+from incidesk.sla.calendar import add_business, business_between, due_time, end_of_working_days
 from incidesk.sla.models import ClockState, Metric, SlaClock, SlaPolicy, SlaTarget
 from incidesk.sla.tasks import check_clock
 
@@ -304,3 +304,29 @@ def check(clock_id: int, scheduled_for: str, at: datetime) -> list[TimelineEvent
     events = _fire(clock, at)
     _save(clock, at)
     return events
+
+
+# --- information requests ----------------------------------------------------------------
+
+DEFAULT_ANSWER_DAYS = 3
+REMIND_AT_SHARE = 2 / 3
+
+
+def answer_deadline(incident: Incident, at: datetime) -> datetime:
+    """By when the customer should answer an information request made at `at`: the policy's
+    working days on the resolution clock's calendar (calendar days without a clock)."""
+    policy = policy_for(incident)
+    days = policy.info_request_days if policy else DEFAULT_ANSWER_DAYS
+    clock = incident.sla_clocks.filter(metric=Metric.RESOLUTION).select_related("calendar").first()
+    if clock is None:
+        return at + timedelta(days=days)
+    return end_of_working_days(at, days, clock.calendar)
+
+
+def reminder_time(incident: Incident, at: datetime, answer_by: datetime) -> datetime:
+    """When to remind the customer: two thirds of the way to the deadline, in business time."""
+    clock = incident.sla_clocks.filter(metric=Metric.RESOLUTION).select_related("calendar").first()
+    if clock is None:
+        return at + (answer_by - at) * REMIND_AT_SHARE
+    span = business_between(at, answer_by, clock.calendar)
+    return add_business(at, span * REMIND_AT_SHARE, clock.calendar)

@@ -153,6 +153,13 @@ class SlaPolicy(models.Model):
     raise_priority_on_breach = models.BooleanField(
         _("raise priority one step at breach"), default=False
     )
+    info_request_days = models.PositiveSmallIntegerField(
+        _("days the customer has to answer an information request"), default=3
+    )
+    no_answer_resolves = models.BooleanField(
+        _("resolve when the customer does not answer in time (else back to the queue)"),
+        default=False,
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
