@@ -67,6 +67,7 @@ api.add_exception_handler(Exception, problem.server_error)
 api.add_router("", incidents_router)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
+api.add_router("", "incidesk.sla.api.router")
 
 # Mounted last: only paths no router claims reach it, so a mistyped URL gets a problem+json 404
 # instead of Django's HTML page.

@@ -298,7 +298,7 @@ def do_update_incident(
         _save(incident, fields)
         if {"title", "description"} & set(fields):
             index_incident(incident)
-        _commit(events)
+        _commit(events + _escalation(incident, events))
     return incident
 
 
@@ -326,7 +326,8 @@ def do_override_priority(
     event = timeline.record_priority_overridden(
         incident=incident, actor=actor, old=old, new=priority, reason=reason
     )
-    _commit([event, *clocks.priority_changed(incident, at=timezone.now(), actor=actor, old=old)])
+    events = [event, *clocks.priority_changed(incident, at=timezone.now(), actor=actor, old=old)]
+    _commit(events + _escalation(incident, events))
     return incident
 
 
@@ -843,7 +844,8 @@ def do_check_sla(clock_id: int, scheduled_for: str) -> None:
     """A scheduled SLA check: record the warnings or the breach now due."""
     incident = _clock_incident(clock_id)
     if incident is not None:
-        _escalate_on_breach(incident, clocks.check(clock_id, scheduled_for, timezone.now()))
+        events = clocks.check(clock_id, scheduled_for, timezone.now())
+        _commit(events + _escalation(incident, events))
 
 
 @transaction.atomic
@@ -851,7 +853,8 @@ def do_recompute_sla(clock_id: int) -> None:
     """A business calendar changed: recompute the clock's due time (it may breach at once)."""
     incident = _clock_incident(clock_id)
     if incident is not None:
-        _escalate_on_breach(incident, clocks.recompute(clock_id, timezone.now()))
+        events = clocks.recompute(clock_id, timezone.now())
+        _commit(events + _escalation(incident, events))
 
 
 def _clock_incident(clock_id: int) -> Incident | None:
@@ -859,27 +862,27 @@ def _clock_incident(clock_id: int) -> Incident | None:
     return None if clock is None else _lock(clock.incident)
 
 
-def _escalate_on_breach(incident: Incident, events: list[TimelineEvent]) -> None:
-    """At the first breach the incident is flagged escalated (the team lead hears of it) and, if
-    the policy says so, its priority goes up one step, re-targeting the clocks."""
+def _escalation(incident: Incident, events: list[TimelineEvent]) -> list[TimelineEvent]:
+    """At the first breach among `events` the incident is flagged escalated (the team lead hears
+    of it) and, if the policy says so, its priority goes up one step, re-targeting the clocks.
+    Returns the events this adds."""
     breach = next((e for e in events if e.kind == EventKind.SLA_BREACHED), None)
     if breach is None or incident.escalated:
-        _commit(events)
-        return
+        return []
     old_priority = incident.priority
     policy = clocks.policy_for(incident)
     if policy is not None and policy.raise_priority_on_breach and incident.priority > 1:
         incident.priority -= 1
     incident.escalated = True
     _save(incident, ["escalated", "priority"])
-    events.append(
+    added = [
         timeline.record_escalated(
             incident=incident,
             metric=breach.data["metric"],
             old_priority=old_priority,
             new_priority=incident.priority,
         )
-    )
+    ]
     if incident.priority != old_priority:
-        events += clocks.priority_changed(incident, at=timezone.now(), actor=None, old=old_priority)
-    _commit(events)
+        added += clocks.priority_changed(incident, at=timezone.now(), actor=None, old=old_priority)
+    return added

@@ -230,6 +230,7 @@ class SlaClock(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        ordering = ["id"]  # response before resolution: the order they are started in
         constraints = [models.UniqueConstraint(fields=["incident", "metric"], name="unique_clock")]
         indexes = [models.Index(fields=["state", "due_at"], name="clock_due")]
 

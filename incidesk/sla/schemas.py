@@ -6,6 +6,7 @@ from django.utils import timezone
 from ninja import Schema
 
 from incidesk.sla import clocks
+from incidesk.sla.explain import StepKind
 from incidesk.sla.models import ClockState, Metric, SlaClock
 
 
@@ -38,3 +39,20 @@ class SlaClockOut(Schema):
     @staticmethod
     def resolve_percent_used(obj: SlaClock) -> float:
         return round(clocks.percent_used(obj, timezone.now()), 1)
+
+
+class SlaStepOut(Schema):
+    """One line of the story of an incident's clocks, worded for the viewer in the request's
+    language; times inside `text` are on the viewer's wall clock."""
+
+    at: datetime
+    metric: Metric
+    kind: StepKind
+    text: str
+
+
+class SlaStoryOut(Schema):
+    """An incident's clocks as of now, and how they got there, oldest first."""
+
+    clocks: list[SlaClockOut]
+    story: list[SlaStepOut]

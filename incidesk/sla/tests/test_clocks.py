@@ -1,10 +1,7 @@
 """SLA clocks of incidents under the seeded default policy, through the real actions, the real
 task worker and controlled time."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -19,35 +16,16 @@ from incidesk.incidents.tests.factories import make_incident
 from incidesk.notifications.models import Notification
 from incidesk.sla import clocks
 from incidesk.sla.models import ClockState, Metric, SlaPolicy
+from incidesk.sla.tests.moments import MSK, at
 
 pytestmark = pytest.mark.django_db
 
-MSK = ZoneInfo("Europe/Moscow")
 # A Friday in a week without Russian holidays.
 FRIDAY_1730 = datetime(2026, 11, 13, 17, 30, tzinfo=MSK)
 
 
 def clock(incident: Incident, metric: Metric):
     return incident.sla_clocks.get(metric=metric)
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
-
-
-@pytest.fixture
-def when(django_capture_on_commit_callbacks):
-    """At a moment, with the transaction's on-commit work (notifications, checks) run."""
-
-    @contextmanager
-    def travel(moment: datetime) -> Iterator[None]:
-        with (
-            time_machine.travel(moment, tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            yield
-
-    return travel
 
 
 @pytest.fixture
@@ -134,6 +112,8 @@ def test_raising_priority_retargets_from_the_original_start_and_breaches_once(de
     assert resolution.state == ClockState.BREACHED
     assert incident.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
     assert not incident.events.filter(kind=EventKind.SLA_WARNING).exists()
+    incident.refresh_from_db()
+    assert incident.escalated
     with time_machine.travel(at(16, 15, 0), tick=False):
         actions.do_update_incident(incident, actor=agent, impact="low", urgency="low")
     resolution = clock(incident, Metric.RESOLUTION)

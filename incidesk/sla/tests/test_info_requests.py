@@ -1,12 +1,8 @@
 """Information requests with a deadline: reminder, and the no-answer policy when it passes."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
 
 from incidesk.accounts.models import ApiToken
 from incidesk.accounts.tests.factories import AgentFactory
@@ -17,27 +13,9 @@ from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.notifications.models import Notification
 from incidesk.sla.models import SlaPolicy
+from incidesk.sla.tests.moments import MSK, at
 
 pytestmark = pytest.mark.django_db
-
-MSK = ZoneInfo("Europe/Moscow")
-
-
-def at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=MSK)
-
-
-@pytest.fixture
-def when(django_capture_on_commit_callbacks):
-    @contextmanager
-    def travel(moment: datetime) -> Iterator[None]:
-        with (
-            time_machine.travel(moment, tick=False),
-            django_capture_on_commit_callbacks(execute=True),
-        ):
-            yield
-
-    return travel
 
 
 def _asked_on_monday(when) -> tuple[Incident, object]:
