@@ -34,6 +34,7 @@ from incidesk.incidents.models import (
     Visibility,
 )
 from incidesk.incidents.schemas import (
+    DUE_ORDERINGS,
     AssignIn,
     AttachmentOut,
     CancelIn,
@@ -133,6 +134,9 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
     queryset = queries.filter_incidents(
         queries.incidents(user), **filters.model_dump(exclude=_PAGING)
     )
+    due = filters.ordering.removeprefix("-")
+    if due in DUE_ORDERINGS:
+        queryset = queryset.filter(**{f"{due}__isnull": False})
     return paginate(
         queryset,
         ordering=filters.ordering,

@@ -141,6 +141,10 @@ class Incident(models.Model):
     )
     is_major = models.BooleanField(_("major incident"), default=False)
     escalated = models.BooleanField(_("escalated"), default=False)
+    # Due times of the running SLA clocks, copied here by `sla.clocks` so work queues can be
+    # ordered by what falls due next with an index (null once a clock stops).
+    response_due_at = models.DateTimeField(_("response due"), null=True, blank=True)
+    resolution_due_at = models.DateTimeField(_("resolution due"), null=True, blank=True)
     answer_by = models.DateTimeField(_("answer requested by"), null=True, blank=True)
     no_answer = models.BooleanField(_("no answer from the customer"), default=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
@@ -185,6 +189,8 @@ class Incident(models.Model):
             models.Index(fields=["reporter", "created_at"], name="inc_reporter"),
             models.Index(fields=["organisation", "created_at"], name="inc_organisation"),
             models.Index(fields=["status", "resolved_at"], name="inc_resolved"),
+            models.Index(fields=["response_due_at", "id"], name="inc_response_due"),
+            models.Index(fields=["resolution_due_at", "id"], name="inc_resolution_due"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -56,8 +56,19 @@ Code = Annotated[str, Field(min_length=1, max_length=50)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 Number = Annotated[str, Field(min_length=1, max_length=20)]
 Ordering = Literal[
-    "created_at", "-created_at", "updated_at", "-updated_at", "priority", "-priority"
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "priority",
+    "-priority",
+    "response_due_at",
+    "-response_due_at",
+    "resolution_due_at",
+    "-resolution_due_at",
 ]
+# Orderings by a running clock's due time list only incidents whose clock is still running.
+DUE_ORDERINGS = {"response_due_at", "resolution_due_at"}
 
 
 class Strict(Schema):

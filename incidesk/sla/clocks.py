@@ -91,8 +91,14 @@ def remaining(clock: SlaClock, at: datetime) -> timedelta:
 
 
 def _save(clock: SlaClock, at: datetime) -> None:
+    """Store the clock, copy its open due time to the incident's queue column, and schedule the
+    next threshold check (which makes any earlier one stale)."""
     clock.updated_at = at
     clock.save()
+    running = clock.stopped_at is None and clock.state != ClockState.CANCELLED
+    Incident.objects.filter(pk=clock.incident_id).update(
+        **{f"{clock.metric}_due_at": clock.due_at if running else None}
+    )
     _schedule_check(clock)
 
 
@@ -158,7 +164,7 @@ def _stop(clock: SlaClock, at: datetime) -> None:
     clock.stopped_at = at
     if clock.state != ClockState.BREACHED:
         clock.state = ClockState.MET
-    clock.save()
+    _save(clock, at)
 
 
 def _resume_accounting(clock: SlaClock, at: datetime) -> None:
@@ -216,7 +222,7 @@ def status_changed(
             if clock.state in OPEN:
                 _resume_accounting(clock, at)
                 clock.state, clock.stopped_at = ClockState.CANCELLED, at
-                clock.save()
+                _save(clock, at)
 
 
 def priority_changed(incident: Incident, *, at: datetime, actor, old: int) -> list[TimelineEvent]:

@@ -228,3 +228,57 @@ def test_the_list_filters_breached_and_breaching_soon(when, run_tasks, client):
         assert listed("breached") == {urgent.number}
         assert listed("breaching") == {urgent.number, soon.number}
         assert calm.number not in listed("breached") | listed("breaching")
+
+
+def test_a_queue_orders_by_what_falls_due_next(when, client):
+    agent = AgentFactory()
+    with when(at(16, 9, 0)):
+        later = make_incident(impact="low", urgency="low")  # P5: 2 working days
+        first = make_incident(impact="high", urgency="high")  # P1: 15 minutes
+        middle = make_incident()  # P3: 4 business hours
+        answered = make_incident(impact="high", urgency="high")
+        actions.do_add_comment(answered, actor=agent, body="Уже смотрим")
+    token = ApiToken.issue(agent)
+
+    def queue(ordering: str, limit: int) -> list[str]:
+        numbers, cursor = [], None
+        while True:
+            params = {
+                "ordering": ordering,
+                "limit": limit,
+                **({"cursor": cursor} if cursor else {}),
+            }
+            page = client.get("/api/v1/incidents", params, HTTP_AUTHORIZATION=f"Bearer {token}")
+            numbers += [item["number"] for item in page.json()["items"]]
+            if not (cursor := page.json()["next_cursor"]):
+                return numbers
+
+    expected = [first.number, middle.number, later.number]
+    assert queue("response_due_at", 2) == expected  # the answered incident is off the queue
+    assert queue("-response_due_at", 1) == expected[::-1]
+    answered.refresh_from_db()
+    assert (answered.response_due_at, answered.resolution_due_at) == (None, at(16, 13, 0))
+
+
+def test_reopen_after_a_breach_stays_breached(when, run_tasks):
+    agent = AgentFactory()
+    with when(at(16, 9, 0)):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)  # resolution due Wed 15:00
+    with when(at(18, 15, 1)):
+        run_tasks()
+    assert clock(incident, Metric.RESOLUTION).breached_at == at(18, 15, 0)
+    with when(at(18, 16, 0)):
+        actions.do_resolve(
+            incident,
+            actor=agent,
+            cause=Cause.objects.get(code="software_error"),
+            resolution_code=ResolutionCode.objects.get(code="fixed"),
+            notes="Обновили",
+        )
+    with when(at(19, 10, 0)):
+        actions.do_reopen(incident, actor=incident.reporter, reason="Не помогло")
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert (resolution.state, resolution.stopped_at) == (ClockState.BREACHED, None)
+    assert resolution.breached_at == at(18, 15, 0)
+    assert resolution.paused_seconds == 3 * 3600  # Wed 16:00-18:00 and Thu 09:00-10:00
+    assert incident.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
