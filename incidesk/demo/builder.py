@@ -13,17 +13,25 @@ minutes. So the builder keeps the actions' invariants itself:
   (created, assigned, status changes, replies, notes) carry the same times, in the same shapes
   the actions record;
 - every incident has its search document (and FTS5 row on SQLite);
-- a resolved incident has its auto-close task queued, as `do_resolve` would have done.
+- a resolved incident has its auto-close task queued, as `do_resolve` would have done;
+- every incident has the SLA clocks its policy gives, replayed from its own timeline by
+  `sla.history` (a clock past due is breached and the incident flagged escalated; the queue
+  columns carry the open clocks' due times); each clock still running has a check queued for now,
+  which fires nothing already passed and schedules the next threshold, so warnings go on from
+  the present instead of replaying the past. The clocks' own timeline events (paused, resumed,
+  warning, breached, escalated) are not written: the SLA explanation of a demo incident tells
+  its targets, stops and cancellations only.
 
 Above RICH_LIMIT incidents timelines are kept to 2-4 events each (no replies, notes,
 escalations or reopenings), and rows go in through plain INSERTs (`_Table`): a million incidents
-load in about four minutes on SQLite on two cores.
+load in about seven and a half minutes on SQLite on two cores, three of them for the SLA clocks
+(mostly business-time arithmetic: a due time, and for thresholds a used time, per clock).
 """
 
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -62,6 +70,10 @@ from incidesk.incidents.numbering import PREFIX
 from incidesk.incidents.search import FTS_TABLE, stem_words
 from incidesk.incidents.status import Status
 from incidesk.incidents.tasks import auto_close_incident
+from incidesk.sla import history
+from incidesk.sla.clocks import DEFAULT_THRESHOLDS, policy_for
+from incidesk.sla.models import ClockState, Metric, SlaClock, SlaPolicy, SlaTarget
+from incidesk.sla.tasks import check_clock
 
 ADMIN_EMAIL = "admin@example.com"
 STAFF_DOMAIN = "example.com"
@@ -137,6 +149,7 @@ class _Story:
     events: list[dict] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     replies: list[tuple[dict, Comment]] = field(default_factory=list)
+    clocks: list[dict] = field(default_factory=list)
 
     def event(
         self, kind: EventKind, at: datetime, actor: User | None, *, public: bool, **data
@@ -179,6 +192,7 @@ def build(
         "incident": _Table(Incident),
         "event": _Table(TimelineEvent),
         "document": _Table(SearchDocument),
+        "clock": _Table(SlaClock),
     }
     created = builder.creation_times(incidents)
     statuses = builder.statuses(created)
@@ -299,6 +313,7 @@ class _IncidentBuilder:
         # Until each of the eight top-level causes has been used once, resolved incidents are
         # given scenarios that need a missing one, so even a small demo covers every cause.
         self.missing_causes = {c.root_code for c in self.catalog.causes.values()}
+        self.sla = _Sla(self.now)
 
     # --- when and in what state ---------------------------------------------------------
 
@@ -383,6 +398,7 @@ class _IncidentBuilder:
         steps = self._steps(status, incident["priority"], escalate=scenario.team != "first-line")
         times = self._fit(created, steps, status)
         _Play(self, story, scenario, reporter).run(steps, times)
+        story.clocks = self.sla.clocks(incident, story.events)
         incident["updated_at"] = story.events[-1]["at"]
         incident["version"] = 1 + len(steps)
         return story
@@ -606,6 +622,65 @@ class _Play:
         self.incident.update(cancel_reason=reason, closed_at=at, hold_reason_id=None)
 
 
+class _Sla:
+    """The SLA policies of the demo's incidents, with what the clocks read from them, looked up
+    once: `policy_for` is a query, and a million incidents share a few hundred combinations of
+    organisation, service and kind."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.policies: dict[tuple[int | None, int | None, str], SlaPolicy | None] = {}
+        self.targets: dict[tuple[int, int], dict[Metric, SlaTarget]] = defaultdict(dict)
+        for target in SlaTarget.objects.select_related("calendar"):
+            self.targets[target.policy_id, target.priority][Metric(target.metric)] = target
+        policies = SlaPolicy.objects.prefetch_related("pausing_hold_reasons")
+        self.pausing = {p.pk: {r.code for r in p.pausing_hold_reasons.all()} for p in policies}
+        # As `clocks._thresholds`: the policy's own, else the defaults.
+        self.thresholds = {
+            p.pk: sorted(p.warning_thresholds or DEFAULT_THRESHOLDS) for p in policies
+        }
+
+    def policy(self, incident: dict) -> SlaPolicy | None:
+        key = (incident["organisation_id"], incident["service_id"], incident["kind"])
+        if key not in self.policies:
+            organisation, service, kind = key
+            probe = Incident(organisation_id=organisation, service_id=service, kind=kind)
+            self.policies[key] = policy_for(probe)
+        return self.policies[key]
+
+    def clocks(self, incident: dict, events: list[dict]) -> list[dict]:
+        """The incident's clock rows, replayed from its finished timeline. Sets the fields the
+        clocks keep on the incident: `escalated` at a breach, and the due time of each clock not
+        yet stopped (the queue columns)."""
+        policy = self.policy(incident)
+        if policy is None:
+            return []
+        changes = [
+            history.StatusChange(
+                event["at"],
+                event["data"]["old"],
+                event["data"]["new"],
+                event["data"].get("hold_reason"),
+            )
+            for event in events
+            if event["kind"] == EventKind.STATUS_CHANGED
+        ]
+        rows = history.replay(
+            targets=self.targets[policy.pk, incident["priority"]],
+            started_at=incident["created_at"],
+            first_response_at=incident.get("first_response_at"),
+            changes=changes,
+            pausing=self.pausing[policy.pk],
+            thresholds=self.thresholds[policy.pk],
+            now=self.now,
+        )
+        incident["escalated"] = any(row["breached_at"] is not None for row in rows)
+        for row in rows:
+            running = row["stopped_at"] is None and row["state"] != ClockState.CANCELLED
+            incident[f"{row['metric']}_due_at"] = row["due_at"] if running else None
+        return rows
+
+
 def _local(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone)
 
@@ -676,6 +751,8 @@ def _write(stories: list[_Story], builder: _IncidentBuilder, tables: dict[str, _
                 comment.incident_id = story.incident["id"]
             for event in story.events:
                 event["incident_id"] = story.incident["id"]
+            for clock in story.clocks:
+                clock["incident_id"] = story.incident["id"]
         Comment.objects.bulk_create([c for s in stories for c in s.comments], batch_size=BATCH)
         for story in stories:
             for event, comment in story.replies:
@@ -700,3 +777,22 @@ def _write(stories: list[_Story], builder: _IncidentBuilder, tables: dict[str, _
                 resolved_at = incident["resolved_at"]
                 task = auto_close_incident.using(run_after=resolved_at + builder.auto_close)
                 task.enqueue(incident["id"], resolved_at.isoformat())
+        tables["clock"].insert([clock for story in stories for clock in story.clocks])
+        _schedule_checks(stories, builder.now)
+
+
+def _schedule_checks(stories: list[_Story], now: datetime) -> None:
+    """Queue a check for now of every running clock, carrying its stored `updated_at` as
+    `clocks.check` expects. The check fires nothing in `fired` (the history) and schedules the
+    clock's next threshold itself, as every clock change does."""
+    incidents = [
+        story.incident["id"]
+        for story in stories
+        if any(clock["state"] == ClockState.RUNNING for clock in story.clocks)
+    ]
+    if not incidents:
+        return
+    running = SlaClock.objects.filter(incident_id__in=incidents, state=ClockState.RUNNING)
+    task = check_clock.using(run_after=now)
+    for clock_id, updated_at in running.values_list("pk", "updated_at"):
+        task.enqueue(clock_id, updated_at.isoformat())

@@ -19,7 +19,7 @@ share a tzinfo by their wall clock (wrong in the repeated hour of an autumn chan
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
 from types import MappingProxyType
@@ -43,6 +43,7 @@ ONE_DAY = timedelta(days=1)
 # A calendar with no working time in ten years has no working time at all: stop instead of
 # walking towards the end of time.
 MAX_IDLE_DAYS = 3660
+MAX_CACHED_DAYS = 40_000
 
 Hours = tuple[tuple[time, time], ...]
 Span = tuple[datetime, datetime]
@@ -57,13 +58,23 @@ class Schedule:
     always_open: bool
     weekly: tuple[Hours, ...]
     exceptions: Mapping[date, Hours]
+    # Days already converted to instants: list pages measure many clocks over the same weeks.
+    _days: dict[date, tuple[Span, ...]] = field(default_factory=dict, compare=False, repr=False)
 
-    def spans(self, day: date) -> list[Span]:
-        """The working time of a local date as sorted, disjoint UTC intervals. Merging happens
-        after the conversion because overlapping or gap-straddling local intervals only show
-        their real extent as instants."""
+    def spans(self, day: date) -> tuple[Span, ...]:
+        """The working time of a local date as sorted, disjoint UTC intervals."""
+        spans = self._days.get(day)
+        if spans is None:
+            if len(self._days) > MAX_CACHED_DAYS:
+                self._days.clear()
+            spans = self._days[day] = self._convert(day)
+        return spans
+
+    def _convert(self, day: date) -> tuple[Span, ...]:
+        """Merging happens after the conversion because overlapping or gap-straddling local
+        intervals only show their real extent as instants."""
         if self.always_open:
-            return [(self._instant(day, time.min), self._instant(day + ONE_DAY, time.min))]
+            return ((self._instant(day, time.min), self._instant(day + ONE_DAY, time.min)),)
         hours = self.exceptions.get(day, self.weekly[day.weekday()])
         merged: list[Span] = []
         for start, end in sorted((self._instant(day, s), self._instant(day, e)) for s, e in hours):
@@ -71,7 +82,7 @@ class Schedule:
                 merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
             elif start < end:
                 merged.append((start, end))
-        return merged
+        return tuple(merged)
 
     def _instant(self, day: date, moment: time) -> datetime:
         return datetime.combine(day, moment, tzinfo=self.zone).astimezone(UTC)

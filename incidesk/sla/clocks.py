@@ -86,8 +86,17 @@ def percent_used(clock: SlaClock, at: datetime) -> float:
     return 100.0 if total <= 0 else 100.0 * used(clock, at).total_seconds() / total
 
 
-def remaining(clock: SlaClock, at: datetime) -> timedelta:
-    return budget(clock) - used(clock, at)
+def progress(clock: SlaClock, at: datetime) -> tuple[timedelta, float]:
+    """Remaining business time and per cent used, computed once per clock object: a list page
+    shows both for every clock, and each is a walk over the calendar."""
+    if "_progress" not in clock.__dict__:
+        total, spent = budget(clock), used(clock, at)
+        seconds = total.total_seconds()
+        clock.__dict__["_progress"] = (
+            total - spent,
+            100.0 if seconds <= 0 else 100.0 * spent.total_seconds() / seconds,
+        )
+    return clock.__dict__["_progress"]
 
 
 def _save(clock: SlaClock, at: datetime) -> None:

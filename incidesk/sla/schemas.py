@@ -34,11 +34,11 @@ class SlaClockOut(Schema):
 
     @staticmethod
     def resolve_remaining_seconds(obj: SlaClock) -> int:
-        return int(clocks.remaining(obj, timezone.now()).total_seconds())
+        return int(clocks.progress(obj, timezone.now())[0].total_seconds())
 
     @staticmethod
     def resolve_percent_used(obj: SlaClock) -> float:
-        return round(clocks.percent_used(obj, timezone.now()), 1)
+        return round(clocks.progress(obj, timezone.now())[1], 1)
 
 
 class SlaStepOut(Schema):
