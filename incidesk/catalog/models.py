@@ -61,10 +61,6 @@ class Category(ReferenceEntry):
         if self.parent_id and self.parent.parent_id:
             raise ValidationError({"parent": _("Categories are at most two levels deep.")})
 
-    @property
-    def path(self) -> str:
-        return f"{self.parent.name} > {self.name}" if self.parent_id else self.name
-
 
 class Service(ReferenceEntry):
     """An affected business or IT service (e-mail, 1C, VPN...)."""

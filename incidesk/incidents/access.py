@@ -65,7 +65,3 @@ def visible_events(user: User, incident: Incident) -> QuerySet[TimelineEvent]:
 def visible_attachments(user: User, incident: Incident) -> QuerySet[Attachment]:
     qs = incident.attachments.all()
     return qs if user.is_desk_staff else qs.filter(visibility=Visibility.PUBLIC)
-
-
-def may_write_internal(user: User) -> bool:
-    return user.is_desk_staff

@@ -40,11 +40,12 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 
 
 class Actor(models.TextChoices):
-    """Who may use a verb: desk staff, the customer who owns the incident, or leads/admins."""
+    """Who may use a verb: desk staff, or the customer who owns the incident. (What only leads
+    and admins may do, priority overrides and moves between teams, is not a status move: the
+    actions check `User.is_manager` themselves.)"""
 
     STAFF = "staff"
     OWNER = "owner"
-    MANAGER = "manager"
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,6 @@ def actor_kinds(incident: Incident, user: User) -> set[Actor]:
     kinds: set[Actor] = set()
     if user.is_desk_staff:
         kinds.add(Actor.STAFF)
-    if user.is_manager:
-        kinds.add(Actor.MANAGER)
     if incident.reporter_id == user.pk:
         kinds.add(Actor.OWNER)
     return kinds

@@ -15,6 +15,7 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Q
 
+from incidesk.accounts.models import User
 from incidesk.incidents import timeline
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
@@ -82,8 +83,12 @@ def used(clock: SlaClock, at: datetime) -> timedelta:
 
 
 def percent_used(clock: SlaClock, at: datetime) -> float:
-    total = budget(clock).total_seconds()
-    return 100.0 if total <= 0 else 100.0 * used(clock, at).total_seconds() / total
+    return _percent(budget(clock), used(clock, at))
+
+
+def _percent(total: timedelta, spent: timedelta) -> float:
+    seconds = total.total_seconds()
+    return 100.0 if seconds <= 0 else 100.0 * spent.total_seconds() / seconds
 
 
 def progress(clock: SlaClock, at: datetime) -> tuple[timedelta, float]:
@@ -91,11 +96,7 @@ def progress(clock: SlaClock, at: datetime) -> tuple[timedelta, float]:
     shows both for every clock, and each is a walk over the calendar."""
     if "_progress" not in clock.__dict__:
         total, spent = budget(clock), used(clock, at)
-        seconds = total.total_seconds()
-        clock.__dict__["_progress"] = (
-            total - spent,
-            100.0 if seconds <= 0 else 100.0 * spent.total_seconds() / seconds,
-        )
+        clock.__dict__["_progress"] = (total - spent, _percent(total, spent))
     return clock.__dict__["_progress"]
 
 
@@ -127,9 +128,13 @@ def _schedule_check(clock: SlaClock) -> None:
 
 
 def _thresholds(clock: SlaClock) -> list[int]:
-    policy = policy_for(clock.incident)
-    values = policy.warning_thresholds if policy and policy.warning_thresholds else None
-    return sorted(values or DEFAULT_THRESHOLDS)
+    """The policy's warning thresholds, looked up once per clock object (a check and the
+    scheduling of the next one both need them)."""
+    if "_thresholds" not in clock.__dict__:
+        policy = policy_for(clock.incident)
+        values = policy.warning_thresholds if policy and policy.warning_thresholds else None
+        clock.__dict__["_thresholds"] = sorted(values or DEFAULT_THRESHOLDS)
+    return clock.__dict__["_thresholds"]
 
 
 # --- lifecycle hooks ---------------------------------------------------------------------
@@ -234,7 +239,9 @@ def status_changed(
                 _save(clock, at)
 
 
-def priority_changed(incident: Incident, *, at: datetime, actor, old: int) -> list[TimelineEvent]:
+def priority_changed(
+    incident: Incident, *, at: datetime, actor: User | None, old: int
+) -> list[TimelineEvent]:
     """Re-target the clocks for the new priority from the original start, keeping past pauses.
     A clock already past its new target is breached at once, with one event."""
     events = []
