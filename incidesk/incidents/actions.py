@@ -671,6 +671,24 @@ def do_reopen(
 
 
 @transaction.atomic
+def do_rate(incident: Incident, *, actor: User, rating: int, comment: str = "") -> Incident:
+    """The customer rates a closed incident once, 1 (bad) to 5 (excellent)."""
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise InvalidInput.field("rating", _("Give a whole number from 1 to 5."))
+    comment = _check_text("comment", comment)
+    incident = _lock(incident)
+    _authorise("rate", incident, actor)
+    if incident.satisfaction is not None:
+        raise InvalidInput.field("rating", _("This incident has already been rated."))
+    incident.satisfaction = rating
+    incident.satisfaction_comment = comment
+    incident.rated_at = timezone.now()
+    _save(incident, ["satisfaction", "satisfaction_comment", "rated_at"])
+    _commit([timeline.record_rated(incident=incident, actor=actor, rating=rating)])
+    return incident
+
+
+@transaction.atomic
 def do_cancel(
     incident: Incident,
     *,

@@ -49,6 +49,7 @@ from incidesk.incidents.schemas import (
     IncidentPatch,
     LinkIn,
     NoBody,
+    RateIn,
     ReopenIn,
     RequestInfoIn,
     ResolveIn,
@@ -407,6 +408,19 @@ def reopen(
         actor=user,
         reason=payload.reason if payload else "",
         expected_version=_expected_version(if_match),
+    )
+    return queries.reloaded(user, incident)
+
+
+@_verb("rate", "Rate a closed incident (the customer, once)")
+@transaction.atomic
+def rate(request: HttpRequest, number: str, payload: RateIn) -> Incident:
+    user = _user(request)
+    incident = actions.do_rate(
+        _target(user, number, "rate"),
+        actor=user,
+        rating=payload.rating,
+        comment=payload.comment,
     )
     return queries.reloaded(user, incident)
 

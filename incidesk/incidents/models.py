@@ -171,6 +171,9 @@ class Incident(models.Model):
         related_name="duplicates",
     )
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
+    satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
+    rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -195,6 +198,11 @@ class Incident(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(priority__gte=1, priority__lte=5), name="inc_priority_range"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(satisfaction__isnull=True)
+                | models.Q(satisfaction__gte=1, satisfaction__lte=5),
+                name="inc_satisfaction_range",
             ),
         ]
 
@@ -312,6 +320,7 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     SLA_RETARGETED = "sla_retargeted", _("SLA target changed")
     ESCALATED = "escalated", _("Escalated")
+    RATED = "rated", _("Rated by the customer")
 
 
 class AppendOnlyError(Exception):

@@ -151,6 +151,11 @@ class ReopenIn(Strict):
     reason: LongText = ""
 
 
+class RateIn(Strict):
+    rating: int = Field(ge=1, le=5, description="1 (bad) to 5 (excellent).")
+    comment: LongText = ""
+
+
 class CancelIn(Strict):
     reason: RequiredText
     duplicate_of: Number | None = None
@@ -250,6 +255,8 @@ class IncidentOut(Schema):
     resolved_at: datetime | None
     closed_at: datetime | None
     reopen_count: int
+    satisfaction: int | None
+    satisfaction_comment: str
     version: int
     allowed_actions: list[str]
     escalated: bool | None

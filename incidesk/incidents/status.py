@@ -67,6 +67,7 @@ class Verb:
 _ALL_BUT_FINAL = frozenset(Status) - FINAL_STATUSES
 _STAFF = frozenset({Actor.STAFF})
 _STAFF_OR_OWNER = frozenset({Actor.STAFF, Actor.OWNER})
+_OWNER = frozenset({Actor.OWNER})
 
 VERBS: dict[str, Verb] = {
     verb.name: verb
@@ -107,6 +108,7 @@ VERBS: dict[str, Verb] = {
         Verb("close", frozenset({Status.RESOLVED}), Status.CLOSED, _STAFF, _("Close")),
         Verb("cancel", frozenset(OPEN_STATUSES), Status.CANCELLED, _STAFF, _("Cancel")),
         Verb("link", frozenset(Status), None, _STAFF, _("Link")),
+        Verb("rate", frozenset({Status.CLOSED}), None, _OWNER, _("Rate")),
     ]
 }
 

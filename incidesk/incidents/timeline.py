@@ -132,6 +132,10 @@ def record_linked(
     )
 
 
+def record_rated(*, incident: Incident, actor: User, rating: int) -> TimelineEvent:
+    return _record(incident, EventKind.RATED, actor, public=True, rating=rating)
+
+
 def record_sla_warning(
     *, incident: Incident, metric: str, threshold: int, due: str
 ) -> TimelineEvent:

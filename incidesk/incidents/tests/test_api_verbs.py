@@ -53,6 +53,12 @@ CASES = {
         by_customer=True,
     ),
     "close": Case(Status.RESOLVED, {}, {"status": "closed"}),
+    "rate": Case(
+        Status.CLOSED,
+        {"rating": 5, "comment": "Спасибо!"},
+        {"status": "closed", "satisfaction": 5, "satisfaction_comment": "Спасибо!"},
+        by_customer=True,
+    ),
     "cancel": Case(
         Status.NEW, {"reason": "Дубль", "duplicate_of": "{other}"}, {"status": "cancelled"}
     ),

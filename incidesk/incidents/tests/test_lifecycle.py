@@ -6,7 +6,7 @@ import pytest
 
 from incidesk.accounts.tests.factories import AgentFactory, LeadFactory
 from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
-from incidesk.core.errors import InvalidTransition
+from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition
 from incidesk.incidents import actions
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import TRANSITIONS, VERBS, Status
@@ -41,6 +41,7 @@ def _apply(verb: str, incident: Incident, agent) -> Incident:
         "link": lambda: actions.do_link(
             incident, actor=agent, target=make_incident(), kind="related"
         ),
+        "rate": lambda: actions.do_rate(incident, actor=incident.reporter, rating=5),
     }
     return calls[verb]()
 
@@ -128,3 +129,32 @@ def test_cancel_as_duplicate_points_to_original():
     )
     assert duplicate.duplicate_of == original
     assert duplicate.links_out.get().target == original
+
+
+def test_customer_rates_a_closed_incident_once():
+    incident = make_incident(Status.CLOSED)
+    incident = actions.do_rate(incident, actor=incident.reporter, rating=4, comment=" Быстро ")
+    assert (incident.satisfaction, incident.satisfaction_comment) == (4, "Быстро")
+    assert incident.rated_at is not None
+    event = incident.events.order_by("-id").first()
+    assert (event.kind, event.data, event.is_public) == (EventKind.RATED, {"rating": 4}, True)
+    with pytest.raises(InvalidInput) as again:
+        actions.do_rate(incident, actor=incident.reporter, rating=1)
+    assert "rating" in again.value.fields
+    incident.refresh_from_db()
+    assert incident.satisfaction == 4
+
+
+@pytest.mark.parametrize("rating", [0, 6, "5"])
+def test_rating_outside_one_to_five_is_refused(rating):
+    incident = make_incident(Status.CLOSED)
+    with pytest.raises(InvalidInput):
+        actions.do_rate(incident, actor=incident.reporter, rating=rating)
+    incident.refresh_from_db()
+    assert incident.satisfaction is None
+
+
+def test_only_the_reporter_rates():
+    incident = make_incident(Status.CLOSED)
+    with pytest.raises(Forbidden):
+        actions.do_rate(incident, actor=AgentFactory(), rating=5)
