@@ -1,5 +1,7 @@
 """Shared pytest fixtures: users of every role, reference data, and task execution."""
 
+import os
+
 import pytest
 from django.apps import apps
 from django.core.management import call_command
@@ -37,3 +39,30 @@ def run_tasks(monkeypatch):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     return run
+
+
+# --- browser tests (Playwright + Debian's chromium) -------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    from incidesk.web.tests.browser import CHROMIUM, CHROMIUM_ARGS, chromium_missing
+
+    if chromium_missing():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)")
+    # Playwright's sync API keeps an event loop running in the test thread from here on, which
+    # makes Django refuse ORM calls there (test bodies, database teardown) unless told that
+    # this thread is not async code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow"}
+
+
+@pytest.fixture
+def desk(live_server, reference_data):
+    """A live server over the real database for a browser test."""
+    return live_server

@@ -5,6 +5,7 @@ One module, no per-environment files: a deployment differs only by its environme
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,9 +58,17 @@ INSTALLED_APPS = [
     "incidesk.accounts",
     "incidesk.catalog",
     "incidesk.incidents",
+    "incidesk.problems",
     "incidesk.sla",
     "incidesk.notifications",
+    "incidesk.mail",
     "incidesk.demo",
+    "incidesk.web",
+    "incidesk.portal",
+    "incidesk.console",
+    "incidesk.analytics",
+    "incidesk.recurring",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +82,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "incidesk.web.middleware.UserPreferencesMiddleware",
+    "incidesk.web.middleware.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "incidesk.urls"
@@ -128,7 +140,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Password guessing: five wrong passwords for one address from one IP lock that pair out for
+# 15 minutes (django-axes, kept in the database so every web worker sees the same count).
+AXES_FAILURE_LIMIT = int(os.environ.get("INCIDESK_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_VERBOSE = False
+
+# Behind TLS (INCIDESK_HTTPS=1) cookies are sent over HTTPS only and browsers are told to stay
+# on HTTPS; the embedded default serves plain HTTP on localhost, where secure cookies would
+# make signing in impossible.
+HTTPS = env_bool("INCIDESK_HTTPS")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
@@ -173,3 +214,31 @@ LOGGING = {
 INCIDESK_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDESK_AUTO_CLOSE_DAYS", "7"))
 INCIDESK_MAX_ATTACHMENT_BYTES = int(os.environ.get("INCIDESK_MAX_ATTACHMENT_BYTES", 25 * 2**20))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
+
+# E-mail in and out (incidesk/mail). Django's own names for sending; with no EMAIL_HOST the mail
+# goes to files in DATA_DIR/outbox (and the outgoing log in the admin) instead of failing.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Incidesk <support@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = DATA_DIR / "outbox"
+IMAP_HOST = os.environ.get("IMAP_HOST", "")
+IMAP_PORT = int(os.environ.get("IMAP_PORT", "993" if env_bool("IMAP_SSL", True) else "143"))
+IMAP_USER = os.environ.get("IMAP_USER", "")
+IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
+IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
+IMAP_SSL = env_bool("IMAP_SSL", True)
+# The desk's mailbox, where customers reply (Reply-To); defaults to the sender address.
+INCIDESK_MAIL_REPLY_TO = os.environ.get("INCIDESK_MAIL_REPLY_TO", DEFAULT_FROM_EMAIL)
+INCIDESK_MAIL_UNKNOWN_SENDERS = os.environ.get("INCIDESK_MAIL_UNKNOWN_SENDERS", "contact")
+INCIDESK_MAIL_RATE_LIMIT = int(os.environ.get("INCIDESK_MAIL_RATE_LIMIT", "20"))  # per hour
+INCIDESK_BASE_URL = os.environ.get("INCIDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,12 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from incidesk.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("console/", include("incidesk.console.urls")),
+    path("reports/", include("incidesk.analytics.urls")),
+    path("problems/", include("incidesk.problems.urls")),
+    path("recurring/", include("incidesk.recurring.urls")),
+    path("", include("incidesk.portal.urls")),
+    path("", include("incidesk.web.urls")),
 ]
 
 if settings.DEBUG:

@@ -34,10 +34,11 @@ class Page(Generic[M]):
 
 
 def _keys(ordering: str) -> list[tuple[str, bool]]:
-    """`"-created_at"` -> [("created_at", True), ("id", True)]: (field, descending)."""
+    """`"-created_at"` -> [("created_at", True), ("id", True)]: (field, descending). Commas add
+    tie-breakers in the same direction: `"resolution_due_at,priority"`."""
     descending = ordering.startswith("-")
-    field = ordering.removeprefix("-")
-    return [(field, descending), ("id", descending)]
+    fields = ordering.removeprefix("-").split(",")
+    return [(field, descending) for field in fields] + [("id", descending)]
 
 
 def _encode(ordering: str, values: list[Any]) -> str:

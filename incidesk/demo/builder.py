@@ -76,6 +76,8 @@ from incidesk.sla.models import ClockState, Metric, SlaClock, SlaPolicy, SlaTarg
 from incidesk.sla.tasks import check_clock
 
 ADMIN_EMAIL = "admin@example.com"
+# Always the first customer of the first organisation, so the README can name a login.
+DEMO_CUSTOMER = ("Мария Иванова", "m.ivanova")
 STAFF_DOMAIN = "example.com"
 PASSWORDS = {
     Role.ADMIN: "demo-admin",
@@ -93,6 +95,10 @@ RICH_LIMIT = 20_000
 RESPONSE_MINUTES = {1: (2, 15), 2: (5, 45), 3: (10, 180), 4: (30, 480), 5: (60, 1440)}
 WORK_HOURS = {1: (0.5, 4), 2: (1, 10), 3: (2, 30), 4: (4, 72), 5: (8, 160)}
 HOLD_HOURS = (1, 72)
+# Share of confirmed incidents the customer rates, and how they rate (1..5): lower after a
+# reopening or an escalation.
+RATED_SHARE = 0.6
+SATISFACTION_WEIGHTS = {False: [2, 3, 8, 30, 57], True: [12, 18, 30, 25, 15]}
 CONFIRM_HOURS = (0.2, 48)
 
 LEVEL_WEIGHTS = {Level.HIGH: 2, Level.MEDIUM: 5, Level.LOW: 3}
@@ -244,6 +250,14 @@ def _create_people(rng: random.Random) -> tuple[list, dict[str, _Staff], list[Us
     for name, domain, shared in texts.ORGANISATIONS:
         organisation = Organisation.objects.create(name=name, shared_visibility=shared)
         members = 0
+        if not customers:
+            full_name, login = DEMO_CUSTOMER
+            emails.add(f"{login}@{domain}")
+            members += 1
+            customers.append(
+                user(f"{login}@{domain}", full_name, Role.CUSTOMER, organisation=organisation)
+            )
+            logins.append((Role.CUSTOMER.label, customers[-1].email, PASSWORDS[Role.CUSTOMER]))
         while members < CUSTOMERS_PER_ORGANISATION:
             female = rng.random() < 0.55
             first, initial = rng.choice(texts.FEMALE_NAMES if female else texts.MALE_NAMES)
@@ -611,6 +625,14 @@ class _Play:
 
     def _confirm(self, at: datetime) -> None:
         self._closed(at, self.reporter or self.assignee, confirmed=self.reporter is not None)
+        if self.reporter is not None and self.rng.random() < RATED_SHARE:
+            self._rate(at)
+
+    def _rate(self, at: datetime) -> None:
+        unhappy = self.escalates or self.incident.get("reopen_count", 0) > 0
+        rating = self.rng.choices(range(1, 6), weights=SATISFACTION_WEIGHTS[unhappy])[0]
+        self.story.event(EventKind.RATED, at, self.reporter, public=True, rating=rating)
+        self.incident.update(satisfaction=rating, rated_at=at)
 
     def _staff_close(self, at: datetime) -> None:
         self._closed(at, self.assignee, confirmed=False)

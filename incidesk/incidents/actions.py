@@ -51,6 +51,7 @@ from incidesk.incidents.tasks import (
     remind_info_request,
 )
 from incidesk.notifications.dispatch import notify_events
+from incidesk.problems.models import Problem
 from incidesk.sla import clocks
 from incidesk.sla.models import SlaClock
 
@@ -759,6 +760,78 @@ def _link(incident: Incident, target: Incident, kind: LinkKind, actor: User) -> 
     )
 
 
+# --- problems -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def do_link_problem(incident: Incident, *, actor: User, problem: Problem) -> Incident:
+    """Say the incident is caused by `problem` (an internal event: customers do not see problem
+    records). An incident has at most one problem; moving it to another means unlinking first."""
+    incident = _lock(incident)
+    _authorise("link", incident, actor)
+    if incident.problem_id == problem.pk:
+        raise InvalidInput.field("problem", _("The incident is already linked to this problem."))
+    if incident.problem_id is not None:
+        raise InvalidInput.field(
+            "problem",
+            _("Incident %(number)s is linked to %(problem)s: unlink it first.")
+            % {"number": incident.number, "problem": incident.problem.number},
+        )
+    incident.problem = problem
+    _save(incident, ["problem"])
+    event = timeline.record_problem_linked(incident=incident, actor=actor, problem=problem.number)
+    _commit([event])
+    return incident
+
+
+@transaction.atomic
+def do_unlink_problem(incident: Incident, *, actor: User) -> Incident:
+    """Take the incident off its problem (linked by mistake)."""
+    incident = _lock(incident)
+    _authorise("link", incident, actor)
+    if incident.problem_id is None:
+        raise InvalidInput.field("problem", _("The incident is not linked to a problem."))
+    number = incident.problem.number
+    incident.problem = None
+    _save(incident, ["problem"])
+    _commit([timeline.record_problem_unlinked(incident=incident, actor=actor, problem=number)])
+    return incident
+
+
+@transaction.atomic
+def do_resolve_for_problem(
+    incident: Incident,
+    *,
+    actor: User,
+    cause: Cause | None,
+    resolution_code: ResolutionCode | None,
+    notes: str,
+) -> Incident:
+    """Resolve an open incident because its problem was fixed, whatever open status it is in:
+    a new one is first taken into work (by the actor, if nobody has it), one on hold resumed,
+    each step on the timeline and the SLA clocks as usual. The customer is told once, of the
+    resolution: the steps before it are moments apart and would only be noise."""
+    incident = _lock(incident)
+    if incident.problem_id is None:
+        raise InvalidInput.field("problem", _("The incident is not linked to a problem."))
+    if incident.status == Status.NEW:
+        _authorise("accept", incident, actor)
+        _set_status(incident, Status.IN_PROGRESS, actor)
+        fields = ["status"]
+        if incident.assignee_id is None:
+            team = incident.team or actor.teams.order_by("name").first()
+            _assignment_event(incident, actor, team, actor)
+            incident.team, incident.assignee = team, actor
+            fields += ["team", "assignee"]
+        _save(incident, fields)
+    elif incident.status == Status.ON_HOLD:
+        _authorise("resume", incident, actor)
+        _resume(incident, actor)
+    return do_resolve(
+        incident, actor=actor, cause=cause, resolution_code=resolution_code, notes=notes
+    )
+
+
 # --- conversation ---------------------------------------------------------------------------
 
 
@@ -777,17 +850,23 @@ def _add_comment(
 
 @transaction.atomic
 def do_add_comment(
-    incident: Incident, *, actor: User, body: str, visibility: str = Visibility.PUBLIC
+    incident: Incident,
+    *,
+    actor: User,
+    body: str,
+    visibility: str = Visibility.PUBLIC,
+    expected_version: int | None = None,
 ) -> Comment:
     """Add a reply or an internal note. A staff reply is the first response; the customer's
-    reply to an information request puts the incident back in progress."""
+    reply to an information request puts the incident back in progress. With
+    `expected_version`, refuse if the incident changed since the writer last saw it."""
     body = _check_text("body", body, required=True)
     if len(body.encode()) > MAX_DESCRIPTION_BYTES:
         raise InvalidInput.field("body", _("At most 64 KiB of text."))
     visibility = Visibility(visibility)
     if visibility == Visibility.INTERNAL and not actor.is_desk_staff:
         raise Forbidden(_("Only support staff may write internal notes."))
-    incident = _lock(incident)
+    incident = _lock(incident, expected_version)
     if incident.is_final and visibility == Visibility.PUBLIC:
         raise _final(incident)
     comment, event = _add_comment(incident, actor, body, visibility)

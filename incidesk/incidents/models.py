@@ -171,6 +171,14 @@ class Incident(models.Model):
         related_name="duplicates",
     )
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
+    problem = models.ForeignKey(
+        "problems.Problem",
+        verbose_name=_("problem"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="incidents",
+    )
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
     rated_at = models.DateTimeField(_("rated"), null=True, blank=True)
@@ -321,6 +329,8 @@ class EventKind(models.TextChoices):
     SLA_RETARGETED = "sla_retargeted", _("SLA target changed")
     ESCALATED = "escalated", _("Escalated")
     RATED = "rated", _("Rated by the customer")
+    PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
+    PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
 
 
 class AppendOnlyError(Exception):

@@ -1,4 +1,5 @@
-"""Incident numbers: INC-000001, unique, gap-free per committed transaction, never reused."""
+"""Record numbers per prefix (INC-000001 for incidents, PRB-000001 for problems): unique, gap-free
+per committed transaction, never reused."""
 
 from django.db import connection
 

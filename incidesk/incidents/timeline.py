@@ -132,6 +132,16 @@ def record_linked(
     )
 
 
+def record_problem_linked(*, incident: Incident, actor: User | None, problem: str) -> TimelineEvent:
+    return _record(incident, EventKind.PROBLEM_LINKED, actor, public=False, problem=problem)
+
+
+def record_problem_unlinked(
+    *, incident: Incident, actor: User | None, problem: str
+) -> TimelineEvent:
+    return _record(incident, EventKind.PROBLEM_UNLINKED, actor, public=False, problem=problem)
+
+
 def record_rated(*, incident: Incident, actor: User, rating: int) -> TimelineEvent:
     return _record(incident, EventKind.RATED, actor, public=True, rating=rating)
 

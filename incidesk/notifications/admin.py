@@ -1,11 +1,12 @@
-"""Notifications are a record of who was told what: listed for support, never edited."""
+"""Notifications are a record of who was told what: listed for support, never edited.
+Preferences are the person's own choice; admins may set them on a person's behalf."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
 from incidesk.incidents.admin import ReadOnlyMixin
-from incidesk.notifications.models import Notification
+from incidesk.notifications.models import Notification, Preference
 
 
 @admin.register(Notification)
@@ -14,3 +15,11 @@ class NotificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ["recipient", "event"]
     list_filter = [("read_at", admin.EmptyFieldListFilter)]
     search_fields = ["recipient__email", "event__incident__number"]
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email_enabled", "muted_topics"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+    search_fields = ["user__email"]

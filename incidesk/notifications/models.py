@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -27,3 +28,39 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} <- {self.event_id}"
+
+
+class Topic(models.TextChoices):
+    """What an e-mail is about, the unit a person switches e-mail on or off for."""
+
+    UPDATES = "updates", _("Registration and status changes")
+    REPLIES = "replies", _("Replies and questions")
+    ASSIGNMENTS = "assignments", _("Assignments and new incidents")
+    SLA = "sla", _("Service level warnings")
+
+
+class Preference(models.Model):
+    """A person's choice of e-mails. No row means every topic is on: the customer must hear of
+    their incident unless they said otherwise."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_enabled = models.BooleanField(_("send me e-mail"), default=True)
+    muted_topics = models.JSONField(_("topics without e-mail"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+
+    def __str__(self) -> str:
+        return str(self.user_id)
+
+    def wants_email(self, topic: str) -> bool:
+        return self.email_enabled and topic not in self.muted_topics
+
+
+def wants_email(user_id: int, topic: str) -> bool:
+    """Whether the person takes e-mail about `topic` (yes unless they switched it off)."""
+    preference = Preference.objects.filter(user_id=user_id).first()
+    return preference is None or preference.wants_email(topic)

@@ -56,3 +56,14 @@ def recipients(event: TimelineEvent) -> list[User]:
     unique = {person.pk: person for person in people if person.is_active}
     unique.pop(event.actor_id, None)
     return list(unique.values())
+
+
+def email_recipients(event: TimelineEvent) -> list[User]:
+    """Who gets an e-mail about `event`: the same people, plus the reporter of a new incident
+    even when they registered it themselves (the acknowledgement carries the number and the
+    expected response time; the in-app list need not echo their own action)."""
+    people = recipients(event)
+    if event.kind == EventKind.CREATED:
+        known = {person.pk for person in people}
+        people += [p for p in _reporter(event.incident) if p.is_active and p.pk not in known]
+    return people

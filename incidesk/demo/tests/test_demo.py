@@ -60,6 +60,16 @@ def test_people_teams_and_logins(demo):
     admin = User.objects.get(email="admin@example.com")
     assert admin.is_superuser and admin.check_password("demo-admin")
     assert "admin@example.com" in demo and "demo-admin" in demo
+    customer = User.objects.get(email="m.ivanova@sevveter.example")
+    assert customer.check_password("demo-customer") and customer.organisation.members.count() == 10
+    assert "m.ivanova@sevveter.example" in demo
+
+
+def test_some_closed_incidents_are_rated(demo):
+    ratings = set(
+        Incident.objects.filter(satisfaction__isnull=False).values_list("satisfaction", flat=True)
+    )
+    assert ratings <= {1, 2, 3, 4, 5} and len(ratings) >= 3
 
 
 def test_incidents_cover_every_status_kind_channel_and_cause(demo):
@@ -107,6 +117,13 @@ def test_every_incident_keeps_the_invariants(demo):
             assert incident.assignee.is_desk_staff and incident.team
         if incident.status == Status.CLOSED:
             assert incident.resolved_at < incident.closed_at <= now
+        rated = [e for e in events if e.kind == EventKind.RATED]
+        if incident.satisfaction is not None:
+            assert incident.status == Status.CLOSED and 1 <= incident.satisfaction <= 5
+            assert [e.data["rating"] for e in rated] == [incident.satisfaction]
+            assert rated[0].actor == incident.reporter and incident.rated_at == rated[0].at
+        else:
+            assert rated == []
         if incident.status == Status.CANCELLED:
             assert incident.cancel_reason and incident.created_at < incident.closed_at <= now
 

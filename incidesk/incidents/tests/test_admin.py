@@ -10,7 +10,7 @@ from incidesk.catalog.models import Category, PriorityRule
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
-from incidesk.notifications.models import Notification
+from incidesk.notifications.models import Notification, Preference
 
 pytestmark = pytest.mark.django_db
 
@@ -30,9 +30,11 @@ def staff_client(client):
 
 @pytest.fixture
 def incident():
-    """A closed incident: comments, a timeline, a team, an assignee, a notification."""
+    """A closed incident: comments, a timeline, a team, an assignee, a notification and a
+    notification preference."""
     incident = make_incident(Status.CLOSED)
     Notification.objects.create(recipient=incident.reporter, event=incident.events.last())
+    Preference.objects.create(user=incident.reporter, muted_topics=["sla"])
     ApiToken.issue(incident.assignee)
     team = TeamFactory()
     team.members.add(incident.assignee)

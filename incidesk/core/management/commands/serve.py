@@ -47,6 +47,8 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._forward)
         self.children["web"] = self._start(web_command(host, port))
         self.children["worker"] = self._start(worker_command())
+        if settings.IMAP_HOST:
+            self.children["mail"] = self._start(mail_poller_command())
         for name, child in self.children.items():
             self.stdout.write(f"{name} pid {child.pid}")
         self.stdout.write(_("Serving on http://%(host)s:%(port)d/") % {"host": host, "port": port})
@@ -111,3 +113,9 @@ def worker_command() -> list[str]:
         rq_options = ["--job-class", "django_tasks_rq.Job", "--with-scheduler"]
         return [*manage, "rqworker", *rq_options, *queues]
     return [*manage, "db_worker", "--no-reload", "--queue-name", ",".join(queues)]
+
+
+def mail_poller_command() -> list[str]:
+    """The desk mailbox's poller (only when IMAP_HOST is set): checks for new mail every
+    minute; see the mail app in ARCHITECTURE.md for why a loop and not a self-scheduling task."""
+    return [sys.executable, "-m", "incidesk.cli", "email", "poll", "--loop", "--interval", "60"]

@@ -1,0 +1,142 @@
+"""Benchmark the agent console's pages on a large desk and check the speed targets.
+
+    INCIDESK_DATA_DIR=/tmp/bench1m incidesk migrate
+    INCIDESK_DATA_DIR=/tmp/bench1m incidesk demo --incidents 1000000
+    INCIDESK_DATA_DIR=/tmp/bench1m .venv/bin/python bench/bench_console.py
+
+Pages are rendered through Django's full stack in-process (session, middleware, templates), as
+the busiest agent (the one with most open assignments) and a lead. Each page includes the eight
+queue counts. Exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+import time
+from urllib.parse import unquote, urlencode
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incidesk.settings")
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.db.models import Count, Q  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from incidesk.accounts.models import User  # noqa: E402
+from incidesk.incidents.models import Incident  # noqa: E402
+from incidesk.incidents.status import OPEN_STATUSES  # noqa: E402
+
+# p95 server time per page (milliseconds) and queries per page, at any desk size.
+TARGET_P95_MS = float(os.environ.get("BENCH_TARGET_P95_MS", "500"))
+TARGET_QUERIES = int(os.environ.get("BENCH_TARGET_QUERIES", "30"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "10"))
+NEXT_PAGE = re.compile(r'cursor=([^"&]+)" rel="next"')
+
+
+def _client(user: User) -> Client:
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(user)
+    return client
+
+
+def _measure(client: Client, path: str, params: dict | None = None) -> dict:
+    url = path + ("?" + urlencode(params, doseq=True) if params else "")
+    timings, queries = [], 0
+    for _ in range(ROUNDS):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        queries = len(captured)
+    timings.sort()
+    return {
+        "url": url,
+        "queries": queries,
+        "p50_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[max(int(len(timings) * 0.95) - 1, 0)], 1),
+    }
+
+
+def _deep(client: Client, params: dict, pages: int) -> dict:
+    """Follow the queue's next-page cursor `pages` times: page N costs what page 1 costs."""
+    cursor = ""
+    for _ in range(pages):
+        response = client.get("/console/", {**params, "cursor": cursor} if cursor else params)
+        found = NEXT_PAGE.search(response.content.decode())
+        if found is None:
+            break
+        cursor = unquote(found[1])
+    return _measure(client, "/console/", {**params, "cursor": cursor})
+
+
+def main() -> int:
+    total = Incident.objects.count()
+    agent = (
+        User.objects.filter(role="agent")
+        .annotate(
+            n=Count("assigned_incidents", filter=Q(assigned_incidents__status__in=OPEN_STATUSES))
+        )
+        .order_by("-n")
+        .first()
+    )
+    lead = User.objects.filter(role="lead").first()
+    staff, manager = _client(agent), _client(lead)
+    some = (
+        Incident.objects.filter(status="in_progress")
+        .order_by("-id")
+        .values_list("number", flat=True)
+        .first()
+    )
+    cases = {
+        "my incidents (default)": (staff, "/console/", {}),
+        "my teams'": (staff, "/console/", {"queue": "team"}),
+        "unassigned": (staff, "/console/", {"queue": "unassigned"}),
+        "breached": (staff, "/console/", {"queue": "breached"}),
+        "all open by due time": (staff, "/console/", {"queue": "open"}),
+        "all open, P1-P2 by priority": (
+            staff,
+            "/console/",
+            {"queue": "open", "priority": ["1", "2"], "ordering": "priority"},
+        ),
+        "all incidents, full text (ru)": (staff, "/console/", {"queue": "all", "q": "принтер"}),
+        "live fragment, all open": (staff, "/console/rows/", {"queue": "open"}),
+        "workspace": (staff, f"/console/incidents/{some}/", {}),
+        "lead overview": (manager, "/console/lead/", {}),
+    }
+    results = {
+        name: _measure(client, path, params) for name, (client, path, params) in cases.items()
+    }
+    results["all open, page 20"] = _deep(staff, {"queue": "open"}, 20)
+    missed = [
+        name
+        for name, r in results.items()
+        if r["p95_ms"] > TARGET_P95_MS or r["queries"] > TARGET_QUERIES
+    ]
+    print(
+        json.dumps(
+            {
+                "incidents": total,
+                "vendor": connection.vendor,
+                "agent": agent.email,
+                "results": results,
+                "target_p95_ms": TARGET_P95_MS,
+                "target_queries": TARGET_QUERIES,
+                "missed": missed,
+            },
+            ensure_ascii=False,
+            indent=2,
+        )
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

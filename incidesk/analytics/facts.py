@@ -1,0 +1,172 @@
+"""Keep `IncidentFact` rows exact: what an incident's durations and conversation come to.
+
+Business time is not something SQL can compute (it walks the SLA calendar), and neither is "how
+many public messages came before the first resolution", so those are worked out here once per
+change of an incident, and the reports aggregate the stored numbers in SQL.
+
+Every change to an incident goes through `incidents.actions`, which bumps `version` and
+`updated_at` in the same transaction. `sync()` therefore only reads incidents changed since the
+last pass (with a margin for transactions still open at that moment) or created since (bulk
+imports too), and recomputes those whose fact is missing or carries an older version. The reports
+call it before they aggregate; `rebuild()` (`incidesk analytics rebuild`) recreates everything,
+e.g. after a bulk import or a retroactive calendar edit.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Max, Q
+
+from incidesk.accounts.models import STAFF_ROLES
+from incidesk.analytics.models import FactsWatermark, IncidentFact
+from incidesk.incidents.models import EventKind, Incident, TimelineEvent
+from incidesk.incidents.status import Status
+from incidesk.sla.calendar import business_between
+from incidesk.sla.models import ClockState, SlaClock
+
+BATCH = 2000
+# A change is committed some time after its `updated_at` was taken; re-read that far back.
+COMMIT_MARGIN = timedelta(minutes=15)
+RESOLVED = (Status.RESOLVED, Status.CLOSED)
+UPDATE_FIELDS = [
+    "version",
+    "response_seconds",
+    "response_business_seconds",
+    "resolution_seconds",
+    "resolution_business_seconds",
+    "response_breached",
+    "resolution_breached",
+    "response_waiting",
+    "resolution_waiting",
+    "first_contact",
+    "first_reply_resolved",
+]
+
+Event = tuple[str, datetime, dict[str, Any], str | None]  # kind, at, data, actor role
+
+
+def _seconds(delta: timedelta) -> int:
+    return int(delta.total_seconds())
+
+
+def _state_at(events: list[Event], moment: datetime) -> str:
+    """What the incident was waiting for at `moment`: its status, or the hold reason."""
+    state = Status.NEW.value
+    for kind, at, data, _role in events:
+        if at > moment:
+            break
+        if kind == EventKind.STATUS_CHANGED:
+            new = data.get("new", state)
+            hold = data.get("hold_reason") if new == Status.ON_HOLD else None
+            state = f"{new}:{hold}" if hold else new
+    return state
+
+
+def _conversation(incident: Incident, events: list[Event]) -> tuple[bool, bool]:
+    """(first-contact resolution, resolved in the first reply), see docs/kpi.md."""
+    if incident.status not in RESOLVED or incident.reopen_count:
+        return False, False
+    staff = customer = 0
+    for kind, _at, data, role in events:
+        if kind == EventKind.STATUS_CHANGED and data.get("new") == Status.RESOLVED:
+            break
+        if kind == EventKind.PUBLIC_REPLY and role is not None:
+            if role in STAFF_ROLES:
+                staff += 1
+            else:
+                customer += 1
+    return customer == 0 and staff <= 1, staff == 0
+
+
+def compute(incident: Incident, clocks: Iterable[SlaClock], events: list[Event]) -> IncidentFact:
+    """The fact of one incident from its row, its SLA clocks and its timeline (in order)."""
+    fact = IncidentFact(incident_id=incident.pk, version=incident.version)
+    if incident.first_response_at:
+        fact.response_seconds = _seconds(incident.first_response_at - incident.created_at)
+    if incident.status in RESOLVED and incident.resolved_at:
+        fact.resolution_seconds = _seconds(incident.resolved_at - incident.created_at)
+    for clock in clocks:
+        if clock.stopped_at is None or clock.state == ClockState.CANCELLED:
+            continue
+        running = business_between(clock.started_at, clock.stopped_at, clock.calendar)
+        setattr(fact, f"{clock.metric}_business_seconds", _seconds(running) - clock.paused_seconds)
+        breached = clock.breached_at is not None
+        setattr(fact, f"{clock.metric}_breached", breached)
+        if breached:
+            setattr(fact, f"{clock.metric}_waiting", _state_at(events, clock.breached_at))
+    fact.first_contact, fact.first_reply_resolved = _conversation(incident, events)
+    return fact
+
+
+def refresh(ids: list[int]) -> int:
+    """Recompute the facts of these incidents (one batch: three reads and one upsert)."""
+    incidents = Incident.objects.filter(pk__in=ids).only(
+        "version", "status", "created_at", "first_response_at", "resolved_at", "reopen_count"
+    )
+    clocks: dict[int, list[SlaClock]] = defaultdict(list)
+    for clock in SlaClock.objects.filter(incident_id__in=ids).select_related("calendar"):
+        clocks[clock.incident_id].append(clock)
+    events: dict[int, list[Event]] = defaultdict(list)
+    rows = (
+        TimelineEvent.objects.filter(
+            incident_id__in=ids, kind__in=[EventKind.STATUS_CHANGED, EventKind.PUBLIC_REPLY]
+        )
+        .order_by("incident_id", "at", "id")
+        .values_list("incident_id", "kind", "at", "data", "actor__role")
+    )
+    for incident_id, *event in rows:
+        events[incident_id].append(tuple(event))
+    facts = [compute(i, clocks[i.pk], events[i.pk]) for i in incidents]
+    IncidentFact.objects.bulk_create(
+        facts, update_conflicts=True, unique_fields=["incident"], update_fields=UPDATE_FIELDS
+    )
+    return len(facts)
+
+
+def _batches(ids: Iterable[int]) -> Iterator[list[int]]:
+    batch: list[int] = []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) == BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def sync() -> int:
+    """Bring the facts of every incident changed or created since the last pass up to date;
+    returns how many were recomputed."""
+    # Two reports may start at once: creating the row must not fail for the second one.
+    FactsWatermark.objects.bulk_create([FactsWatermark(pk=1)], ignore_conflicts=True)
+    mark = FactsWatermark.objects.get(pk=1)
+    top = Incident.objects.aggregate(updated=Max("updated_at"), last=Max("id"))
+    if top["last"] is None:
+        return 0
+    changed = Q(pk__gt=mark.incident_id)
+    if mark.updated_at is not None:
+        changed |= Q(updated_at__gte=mark.updated_at - COMMIT_MARGIN)
+    stale = (
+        Incident.objects.filter(changed)
+        .filter(Q(kpi__isnull=True) | ~Q(kpi__version=F("version")))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    done = 0
+    for batch in _batches(list(stale)):
+        with transaction.atomic():
+            done += refresh(batch)
+    FactsWatermark.objects.filter(pk=1).update(updated_at=top["updated"], incident_id=top["last"])
+    return done
+
+
+def rebuild() -> int:
+    """Recreate every fact from scratch (after a bulk import or a retroactive calendar edit)."""
+    FactsWatermark.objects.all().delete()
+    IncidentFact.objects.all().delete()
+    return sync()

@@ -1,0 +1,41 @@
+"""Facts follow every change through the actions, and the rebuild command recreates them."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from incidesk.analytics import facts
+from incidesk.analytics.models import IncidentFact
+from incidesk.analytics.tests.dataset import HOUR, at, moment
+from incidesk.incidents import actions
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_catches_up_with_changes_and_only_those(desk):
+    assert facts.sync() == 8  # I1-I7 and X1
+    assert facts.sync() == 0
+    i6 = desk.incidents["I6"]
+    with moment(at(14, 11)):  # after the last change the first pass saw
+        actions.do_add_comment(i6, actor=desk.agent, body="Готово?")
+    assert facts.sync() == 1
+    fact = IncidentFact.objects.get(incident=i6)
+    assert (fact.response_seconds, fact.response_business_seconds) == (HOUR, HOUR)
+    assert fact.resolution_seconds is None and fact.resolution_breached is None
+
+
+def test_a_reopened_incident_counts_its_last_resolution(desk):
+    facts.sync()
+    assert IncidentFact.objects.get(incident=desk.incidents["I3"]).resolution_seconds == 7 * HOUR
+    i2 = desk.incidents["I2"]
+    fact = IncidentFact.objects.get(incident=i2)
+    assert (fact.first_contact, fact.resolution_business_seconds) == (False, 6 * HOUR)
+
+
+def test_rebuild_command_recreates_everything(desk, capsys):
+    facts.sync()
+    IncidentFact.objects.filter(incident=desk.incidents["I1"]).update(resolution_seconds=1)
+    call_command("analytics", "rebuild")
+    assert "8 incidents counted" in capsys.readouterr().out
+    assert IncidentFact.objects.get(incident=desk.incidents["I1"]).resolution_seconds == 4 * HOUR

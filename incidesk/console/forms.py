@@ -1,0 +1,422 @@
+"""The console's forms: queue filters, saved views, bulk actions and one form per workspace verb.
+
+Workspace forms only parse input; each `perform` hands it to `incidents.actions`, which decides.
+Every one carries the incident `version` it was rendered with (passed on as `expected_version`)
+and the last timeline event the agent saw, so a conflict can show what changed since.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import STAFF_ROLES, Organisation, Team, User
+from incidesk.catalog.models import Category, Cause, HoldReason, Level, ResolutionCode, Service
+from incidesk.console.queues import QUEUES
+from incidesk.incidents import actions, queries
+from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
+from incidesk.incidents.status import Status
+from incidesk.web.forms import BootstrapForm
+
+PRIORITIES = [(p, f"P{p}") for p in range(1, 6)]
+
+
+def staff_users() -> Any:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class TreeChoiceField(forms.ModelChoiceField):
+    """A two-level reference list, children named after their parent."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+def _tree(model: type) -> Any:
+    return model.objects.filter(is_active=True).select_related("parent")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+# --- queues -----------------------------------------------------------------------------------
+
+ORDERINGS = {
+    "due": ("resolution_due_at,priority", _("SLA due time, then priority")),
+    "priority": ("priority", _("Priority")),
+    "newest": ("-created_at", _("Newest first")),
+    "updated": ("-updated_at", _("Recently updated")),
+}
+
+
+class QueueFilterForm(BootstrapForm, forms.Form):
+    """The queue page's query string. Invalid values are dropped rather than refused: a stale
+    saved view should still open."""
+
+    queue = forms.ChoiceField(choices=[(c, q.label) for c, q in QUEUES.items()], required=False)
+    q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    priority = forms.TypedMultipleChoiceField(
+        label=_("Priority"), choices=PRIORITIES, coerce=int, required=False
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), to_field_name="code", required=False
+    )
+    assignee = StaffChoiceField(
+        label=_("Assignee"), queryset=staff_users(), to_field_name="email", required=False
+    )
+    category = TreeChoiceField(
+        label=_("Category"), queryset=_tree(Category), to_field_name="code", required=False
+    )
+    cause = TreeChoiceField(
+        label=_("Cause"), queryset=_tree(Cause), to_field_name="code", required=False
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.all(), required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("Channel"), choices=[("", "---------"), *Channel.choices], required=False
+    )
+    created_from = forms.DateField(label=_("Created from"), widget=DateInput, required=False)
+    created_to = forms.DateField(label=_("Created to"), widget=DateInput, required=False)
+    ordering = forms.ChoiceField(
+        label=_("Order"),
+        choices=[(code, label) for code, (_o, label) in ORDERINGS.items()],
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("status", "priority"):
+            self.fields[name].widget.attrs["size"] = len(self.fields[name].choices)
+
+    def values(self) -> dict[str, Any]:
+        """The valid filters only (call after is_valid())."""
+        return {k: v for k, v in self.cleaned_data.items() if k not in self.errors and v}
+
+    def filters(self) -> dict[str, Any]:
+        """Keyword arguments for `queries.filter_incidents` (channel is applied apart)."""
+        values = self.values()
+        return {
+            "q": values.get("q"),
+            "status": values.get("status"),
+            "priority": values.get("priority"),
+            "team": values["team"].code if "team" in values else None,
+            "assignee": values["assignee"].email if "assignee" in values else None,
+            "category": values["category"].code if "category" in values else None,
+            "cause": values["cause"].code if "cause" in values else None,
+            "organisation": values["organisation"].pk if "organisation" in values else None,
+            "created_after": _day_start(values.get("created_from")),
+            "created_before": _day_start(values.get("created_to"), days=1),
+        }
+
+    def is_filtered(self) -> bool:
+        return any(k not in ("queue", "ordering") for k in self.values())
+
+
+def _day_start(day: Any, days: int = 0) -> datetime | None:
+    """Midnight of `day` (+ `days`) in the viewer's time zone."""
+    if day is None:
+        return None
+    moment = datetime.combine(day + timedelta(days=days), time.min)
+    return timezone.make_aware(moment, timezone.get_current_timezone())
+
+
+class SavedViewForm(BootstrapForm, forms.Form):
+    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
+
+
+class BulkForm(BootstrapForm, forms.Form):
+    """One action for every ticked incident; each goes through its own action call."""
+
+    ACTIONS = [
+        ("assign", _("Assign to agent")),
+        ("team", _("Move to team")),
+        ("duplicate", _("Resolve as duplicate of")),
+        ("close", _("Close")),
+    ]
+    incident = forms.MultipleChoiceField(label=_("Incidents"), choices=[])
+    action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
+    assignee = StaffChoiceField(
+        label=_("Agent"), queryset=staff_users(), to_field_name="email", required=False
+    )
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), to_field_name="code", required=False
+    )
+    original = forms.CharField(label=_("Original incident number"), max_length=20, required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        numbers = self.data.getlist("incident") if hasattr(self.data, "getlist") else []
+        self.fields["incident"].choices = [(n, n) for n in numbers]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        needs = {"assign": "assignee", "team": "team", "duplicate": "original"}
+        field = needs.get(data.get("action", ""))
+        if field and not data.get(field):
+            self.add_error(field, _("This field is required."))
+        return data
+
+
+# --- workspace --------------------------------------------------------------------------------
+
+
+class VersionedForm(BootstrapForm, forms.Form):
+    """Carries what the agent saw: the incident's version and its newest timeline event."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    seen_event = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        raise NotImplementedError
+
+    @property
+    def expected_version(self) -> int:
+        return self.cleaned_data["version"]
+
+
+class AcceptForm(VersionedForm):
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_accept(incident, actor=actor, expected_version=self.expected_version)
+
+
+class ResumeForm(VersionedForm):
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_resume(incident, actor=actor, expected_version=self.expected_version)
+
+
+class CloseForm(VersionedForm):
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_close(incident, actor=actor, expected_version=self.expected_version)
+
+
+class ConfirmForm(VersionedForm):
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_confirm(incident, actor=actor, expected_version=self.expected_version)
+
+
+class AssignForm(VersionedForm):
+    team = forms.ModelChoiceField(
+        label=_("Team"), queryset=Team.objects.all(), to_field_name="code", required=False
+    )
+    assignee = StaffChoiceField(
+        label=_("Agent"), queryset=staff_users(), to_field_name="email", required=False
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_assign(
+            incident,
+            actor=actor,
+            team=self.cleaned_data["team"],
+            assignee=self.cleaned_data["assignee"],
+            expected_version=self.expected_version,
+        )
+
+
+class HoldForm(VersionedForm):
+    reason = forms.ModelChoiceField(
+        label=_("Reason"), queryset=HoldReason.objects.filter(is_active=True), to_field_name="code"
+    )
+    message = forms.CharField(
+        label=_("Note (internal)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_hold(
+            incident,
+            actor=actor,
+            reason=self.cleaned_data["reason"],
+            message=self.cleaned_data["message"],
+            expected_version=self.expected_version,
+        )
+
+
+class RequestInfoForm(VersionedForm):
+    message = forms.CharField(
+        label=_("Question to the customer"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+    answer_by = forms.DateTimeField(
+        label=_("Answer by"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        required=False,
+        help_text=_("Empty: the SLA policy's default."),
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_request_info(
+            incident,
+            actor=actor,
+            message=self.cleaned_data["message"],
+            answer_by=self.cleaned_data["answer_by"],
+            expected_version=self.expected_version,
+        )
+
+
+class ResolveForm(VersionedForm):
+    cause = TreeChoiceField(label=_("Cause"), queryset=_tree(Cause), to_field_name="code")
+    resolution_code = forms.ModelChoiceField(
+        label=_("Resolution code"),
+        queryset=ResolutionCode.objects.filter(is_active=True),
+        to_field_name="code",
+    )
+    notes = forms.CharField(
+        label=_("Result and instructions for the customer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_resolve(
+            incident,
+            actor=actor,
+            cause=self.cleaned_data["cause"],
+            resolution_code=self.cleaned_data["resolution_code"],
+            notes=self.cleaned_data["notes"],
+            expected_version=self.expected_version,
+        )
+
+
+class ReopenForm(VersionedForm):
+    reason = forms.CharField(
+        label=_("Why it is not fixed (public)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_reopen(
+            incident,
+            actor=actor,
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected_version,
+        )
+
+
+class CancelForm(VersionedForm):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    duplicate_of = forms.CharField(
+        label=_("Duplicate of (number of the original)"), max_length=20, required=False
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        number = self.cleaned_data["duplicate_of"].strip() or None
+        return actions.do_cancel(
+            incident,
+            actor=actor,
+            reason=self.cleaned_data["reason"],
+            duplicate_of=queries.incident_by_number(actor, "duplicate_of", number),
+            expected_version=self.expected_version,
+        )
+
+
+class LinkForm(VersionedForm):
+    target = forms.CharField(label=_("Incident number"), max_length=20)
+    kind = forms.ChoiceField(label=_("Link"), choices=LinkKind.choices, initial=LinkKind.CHILD_OF)
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_link(
+            incident,
+            actor=actor,
+            target=queries.incident_by_number(actor, "target", self.cleaned_data["target"]),
+            kind=self.cleaned_data["kind"],
+            expected_version=self.expected_version,
+        )
+
+
+class PriorityForm(VersionedForm):
+    priority = forms.TypedChoiceField(label=_("Priority"), choices=PRIORITIES, coerce=int)
+    priority_reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_override_priority(
+            incident,
+            actor=actor,
+            priority=self.cleaned_data["priority"],
+            reason=self.cleaned_data["priority_reason"],
+            expected_version=self.expected_version,
+        )
+
+
+class EditForm(VersionedForm):
+    """Verification: the classification and contact fields triage may change."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=Kind.choices)
+    impact = forms.ChoiceField(label=_("Impact"), choices=Level.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Level.choices)
+    category = TreeChoiceField(
+        label=_("Category"), queryset=_tree(Category), to_field_name="code", required=False
+    )
+    service = forms.ModelChoiceField(
+        label=_("Service"),
+        queryset=Service.objects.filter(is_active=True),
+        to_field_name="code",
+        required=False,
+    )
+    cause = TreeChoiceField(
+        label=_("Cause"), queryset=_tree(Cause), to_field_name="code", required=False
+    )
+    is_major = forms.BooleanField(label=_("Major incident"), required=False)
+    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=50, required=False)
+
+    FIELDS = actions.EDITABLE_FIELDS
+
+    @classmethod
+    def initial_for(cls, incident: Incident) -> dict[str, Any]:
+        initial = {field: getattr(incident, field) for field in cls.FIELDS}
+        for field in ("category", "service", "cause"):
+            initial[field] = initial[field].code if initial[field] else None
+        return initial
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_update_incident(
+            incident,
+            actor=actor,
+            expected_version=self.expected_version,
+            **{field: self.cleaned_data[field] for field in self.FIELDS},
+        )
+
+
+class CommentForm(VersionedForm):
+    """The one editor: a reply to the customer or an internal note, with files."""
+
+    body = forms.CharField(label=_("Text"), widget=forms.Textarea(attrs={"rows": 4}))
+    visibility = forms.ChoiceField(
+        choices=[("public", _("Reply to customer")), ("internal", _("Internal note"))],
+        initial="public",
+        widget=forms.RadioSelect,
+    )
+
+
+# The verbs of `status.VERBS` the workspace offers, with their forms (customers' `rate` is not
+# a desk action), and the desk's edits that are not status moves.
+VERB_FORMS: dict[str, type[VersionedForm]] = {
+    "accept": AcceptForm,
+    "assign": AssignForm,
+    "hold": HoldForm,
+    "request-info": RequestInfoForm,
+    "resume": ResumeForm,
+    "resolve": ResolveForm,
+    "confirm": ConfirmForm,
+    "reopen": ReopenForm,
+    "close": CloseForm,
+    "cancel": CancelForm,
+    "link": LinkForm,
+}
+EDIT_FORMS: dict[str, type[VersionedForm]] = {"priority": PriorityForm, "edit": EditForm}

@@ -1,0 +1,127 @@
+"""The agent's work queues: what each holds, how it is ordered and how its size is counted.
+
+Every queue is a filter on `access.visible_to(user)` that an index on the incident table serves
+(assignee, team, status, the SLA due-time columns), so a queue page and its counts cost the same
+at five hundred and at a million incidents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
+
+from incidesk.accounts.models import Team, User
+from incidesk.incidents.access import visible_to
+from incidesk.incidents.models import Incident
+from incidesk.incidents.status import OPEN_STATUSES, Status
+
+# A queue's count stops at this many: "999+" says "a lot" as well as the exact number would,
+# and counting at most a thousand index entries keeps seven counts cheap on any desk size.
+COUNT_CAP = 999
+BREACHING_WITHIN = timedelta(hours=1)
+OPEN = sorted(OPEN_STATUSES)
+
+
+def overdue(now: datetime) -> Q:
+    """Incidents whose SLA has been missed: flagged escalated at the breach, or with a running
+    clock already past due (the breach check may not have run yet). A paused resolution clock
+    (on hold) keeps its old due time in the column, so it only counts while work is running."""
+    return (
+        Q(escalated=True)
+        | Q(response_due_at__lt=now)
+        | Q(resolution_due_at__lt=now, status__in=[Status.NEW, Status.IN_PROGRESS])
+    )
+
+
+def is_overdue(incident: Incident, now: datetime) -> bool:
+    """`overdue` for one loaded incident, without a query."""
+    running = incident.status in (Status.NEW, Status.IN_PROGRESS)
+    return (
+        incident.escalated
+        or (incident.response_due_at is not None and incident.response_due_at < now)
+        or (running and incident.resolution_due_at is not None and incident.resolution_due_at < now)
+    )
+
+
+def breaching(now: datetime) -> Q:
+    """A running clock falls due within the hour (and none has been missed yet)."""
+    soon = now + BREACHING_WITHIN
+    return (
+        Q(response_due_at__gte=now, response_due_at__lte=soon)
+        | Q(resolution_due_at__gte=now, resolution_due_at__lte=soon)
+    ) & ~overdue(now)
+
+
+def _teams(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
+
+
+@dataclass(frozen=True)
+class Queue:
+    """A named filter. Work queues hold open incidents only; "all" is there to search history."""
+
+    code: str
+    label: Promise
+    rule: Callable[[User, datetime], Q]
+    open_only: bool = True
+
+
+QUEUES: dict[str, Queue] = {
+    queue.code: queue
+    for queue in [
+        Queue("mine", pgettext_lazy("queue", "My incidents"), lambda user, now: Q(assignee=user)),
+        Queue(
+            "team", pgettext_lazy("queue", "My teams'"), lambda user, now: Q(team__in=_teams(user))
+        ),
+        Queue(
+            "unassigned",
+            pgettext_lazy("queue", "Unassigned"),
+            lambda user, now: Q(assignee__isnull=True),
+        ),
+        Queue(
+            "breaching", pgettext_lazy("queue", "Breaching soon"), lambda user, now: breaching(now)
+        ),
+        Queue("breached", pgettext_lazy("queue", "Breached"), lambda user, now: overdue(now)),
+        Queue(
+            "on_hold", pgettext_lazy("queue", "On hold"), lambda user, now: Q(status=Status.ON_HOLD)
+        ),
+        Queue("open", pgettext_lazy("queue", "All open"), lambda user, now: Q()),
+        Queue(
+            "all", pgettext_lazy("queue", "All incidents"), lambda user, now: Q(), open_only=False
+        ),
+    ]
+}
+DEFAULT_QUEUE = "mine"
+
+
+def queue_incidents(user: User, code: str, now: datetime | None = None) -> QuerySet[Incident]:
+    """The incidents of queue `code` that `user` may see."""
+    queue = QUEUES[code]
+    queryset = visible_to(user).filter(queue.rule(user, now or timezone.now()))
+    return queryset.filter(status__in=OPEN) if queue.open_only else queryset
+
+
+@dataclass(frozen=True)
+class Count:
+    value: int
+
+    @property
+    def capped(self) -> bool:
+        return self.value > COUNT_CAP
+
+    def __str__(self) -> str:
+        return f"{COUNT_CAP}+" if self.capped else str(self.value)
+
+
+def counts(user: User) -> dict[str, Count]:
+    """Each queue's size, counted up to `COUNT_CAP + 1` rows: one bounded query per queue."""
+    now = timezone.now()
+    return {
+        code: Count(queue_incidents(user, code, now)[: COUNT_CAP + 1].count()) for code in QUEUES
+    }

@@ -1,0 +1,378 @@
+"""The queue page: which incidents each queue holds, counts, filters, saved views, paging,
+the live fragment, and what it costs in queries."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from incidesk.accounts.tests.factories import AgentFactory
+from incidesk.catalog.models import Category
+from incidesk.console import queues, views
+from incidesk.console.models import SavedView
+from incidesk.incidents import actions
+from incidesk.incidents.models import Channel, Incident
+from incidesk.incidents.status import Status
+from incidesk.incidents.tests.factories import make_incident
+
+pytestmark = pytest.mark.django_db
+
+QUEUES_URL = reverse("console:queues")
+
+
+def _numbers(response) -> list[str]:
+    return [row.incident.number for row in response.context["rows"]]
+
+
+def _counts(response) -> dict[str, str]:
+    return {code: str(count) for code, _label, count, _link in response.context["tabs"]}
+
+
+def test_my_incidents_is_the_default_queue(agent_client, agent, colleague):
+    mine = make_incident(Status.IN_PROGRESS, agent=agent)
+    theirs = make_incident(Status.IN_PROGRESS, agent=colleague)
+    make_incident(Status.CLOSED, agent=agent)
+    response = agent_client.get(QUEUES_URL)
+    assert response.status_code == 200
+    assert response.context["queue"] == "mine"
+    assert _numbers(response) == [mine.number]
+    assert theirs.number not in response.content.decode()
+
+
+def test_each_queue_holds_what_its_name_says(agent_client, agent, colleague, team):
+    unassigned = make_incident(Status.NEW)
+    mine = make_incident(Status.IN_PROGRESS, agent=agent)
+    team_mate = make_incident(Status.IN_PROGRESS, agent=colleague)
+    held = make_incident(Status.ON_HOLD, agent=agent)
+    closed = make_incident(Status.CLOSED, agent=agent)
+    late = make_incident(Status.IN_PROGRESS, agent=colleague)
+    Incident.objects.filter(pk=late.pk).update(escalated=True)
+
+    def queue(code):
+        return set(_numbers(agent_client.get(QUEUES_URL, {"queue": code})))
+
+    assert queue("mine") == {mine.number, held.number}
+    assert queue("team") == {mine.number, team_mate.number, held.number, late.number}
+    assert queue("unassigned") == {unassigned.number}
+    assert queue("on_hold") == {held.number}
+    assert queue("breached") == {late.number}
+    assert queue("open") == {
+        unassigned.number,
+        mine.number,
+        team_mate.number,
+        held.number,
+        late.number,
+    }
+    assert closed.number in queue("all")
+    counts = _counts(agent_client.get(QUEUES_URL))
+    assert counts == {
+        "mine": "2",
+        "team": "4",
+        "unassigned": "1",
+        "breaching": "0",
+        "breached": "1",
+        "on_hold": "1",
+        "open": "5",
+        "all": "6",
+    }
+
+
+def test_breaching_soon_and_overdue_follow_the_due_times(agent_client, agent):
+    soon = make_incident(Status.IN_PROGRESS, agent=agent)
+    later = make_incident(Status.IN_PROGRESS, agent=agent)
+    overdue = make_incident(Status.IN_PROGRESS, agent=agent)
+    now = timezone.now()
+    Incident.objects.filter(pk=soon.pk).update(resolution_due_at=now + timedelta(minutes=30))
+    Incident.objects.filter(pk=later.pk).update(resolution_due_at=now + timedelta(hours=5))
+    Incident.objects.filter(pk=overdue.pk).update(resolution_due_at=now - timedelta(minutes=1))
+    assert _numbers(agent_client.get(QUEUES_URL, {"queue": "breaching"})) == [soon.number]
+    response = agent_client.get(QUEUES_URL, {"queue": "breached"})
+    assert _numbers(response) == [overdue.number]
+    assert response.context["rows"][0].sla == "breached"
+
+
+def test_ordered_by_due_time_then_priority(agent_client, agent):
+    first, second, third = (make_incident(Status.IN_PROGRESS, agent=agent) for _ in range(3))
+    due = timezone.now() + timedelta(hours=3)
+    Incident.objects.filter(pk=first.pk).update(resolution_due_at=due, priority=4)
+    Incident.objects.filter(pk=second.pk).update(resolution_due_at=due, priority=2)
+    Incident.objects.filter(pk=third.pk).update(resolution_due_at=due - timedelta(minutes=5))
+    assert _numbers(agent_client.get(QUEUES_URL)) == [third.number, second.number, first.number]
+    by_priority = agent_client.get(QUEUES_URL, {"ordering": "priority"})
+    assert _numbers(by_priority)[0] == second.number
+
+
+def test_counts_stop_at_the_cap(agent_client, agent, monkeypatch):
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_incident(Status.IN_PROGRESS, agent=agent)
+    response = agent_client.get(QUEUES_URL)
+    assert _counts(response)["mine"] == "2+"
+    assert 'data-count="mine"' in response.content.decode()
+
+
+def test_filters(agent_client, agent):
+    printer = Category.objects.get(code="printer")
+    match = make_incident(
+        Status.IN_PROGRESS,
+        agent=agent,
+        title="Сломался принтер в бухгалтерии",
+        category=printer,
+        channel=Channel.EMAIL,
+    )
+    make_incident(Status.IN_PROGRESS, agent=agent, title="Не работает VPN")
+    Incident.objects.filter(pk=match.pk).update(priority=1)
+    for params in (
+        {"q": "принтеры"},
+        {"priority": "1"},
+        {"category": "hardware"},
+        {"channel": "email"},
+        {"status": "in_progress", "priority": ["1", "2"]},
+        {"assignee": agent.email, "category": "printer"},
+        {
+            "created_from": timezone.localdate().isoformat(),
+            "created_to": timezone.localdate().isoformat(),
+            "q": "принтер",
+        },
+    ):
+        response = agent_client.get(QUEUES_URL, {"queue": "open", **params})
+        assert _numbers(response) == [match.number], params
+        assert response.context["filtered"]
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    assert _numbers(agent_client.get(QUEUES_URL, {"queue": "open", "created_from": tomorrow})) == []
+
+
+def test_a_stale_filter_value_is_dropped_not_refused(agent_client, agent):
+    incident = make_incident(Status.IN_PROGRESS, agent=agent)
+    response = agent_client.get(QUEUES_URL, {"team": "gone", "cursor": "garbage"})
+    assert response.status_code == 200
+    assert _numbers(response) == [incident.number]
+
+
+def test_saved_views_per_user(agent_client, agent, colleague, client):
+    response = agent_client.post(
+        reverse("console:save_view"), {"name": "Принтеры P1", "query": "queue=open&priority=1"}
+    )
+    assert response.status_code == 302
+    assert response["Location"].endswith("?queue=open&priority=1")
+    page = agent_client.get(QUEUES_URL)
+    assert "Принтеры P1" in page.content.decode()
+    assert [v.name for v in page.context["saved_views"]] == ["Принтеры P1"]
+    agent_client.post(
+        reverse("console:save_view"), {"name": "Принтеры P1", "query": "queue=open&priority=2"}
+    )
+    view = SavedView.objects.get(user=agent)
+    assert view.query == "queue=open&priority=2"
+
+    client.force_login(colleague)
+    assert client.get(QUEUES_URL).context["saved_views"] == []
+    assert client.post(reverse("console:delete_view", args=[view.pk])).status_code == 404
+    client.force_login(agent)
+    client.post(reverse("console:delete_view", args=[view.pk]))
+    assert not SavedView.objects.exists()
+
+
+def test_keyset_pages(agent_client, agent, monkeypatch):
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    made = [make_incident(Status.IN_PROGRESS, agent=agent) for _ in range(5)]
+    seen, params = [], {"queue": "mine"}
+    for _ in range(3):
+        response = agent_client.get(QUEUES_URL, params)
+        seen += _numbers(response)
+        if not response.context["next_cursor"]:
+            break
+        params = {"queue": "mine", "cursor": response.context["next_cursor"]}
+    assert sorted(seen) == sorted(i.number for i in made)
+    assert len(seen) == 5
+
+
+def _fill(agent, n):
+    for i in range(n):
+        make_incident(Status.IN_PROGRESS if i % 2 else Status.NEW, agent=agent)
+
+
+@pytest.mark.parametrize("params", [{}, {"queue": "open", "q": "принтер"}, {"queue": "all"}])
+def test_a_page_costs_a_fixed_number_of_queries(
+    agent_client, agent, django_assert_max_num_queries, params
+):
+    _fill(agent, 3)
+    with django_assert_max_num_queries(30) as few:
+        agent_client.get(QUEUES_URL, params)
+    _fill(agent, 12)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = agent_client.get(QUEUES_URL, params)
+    assert response.context["rows"]
+
+
+def test_live_fragment_shows_new_incidents_and_counts(agent_client, agent):
+    first = make_incident(Status.NEW)
+    url = reverse("console:queue_rows")
+    response = agent_client.get(url, {"queue": "unassigned"}, HTTP_HX_REQUEST="true")
+    text = response.content.decode()
+    assert first.number in text
+    assert 'id="queue-live"' in text and 'hx-trigger="every 15s"' in text
+    assert 'hx-swap-oob="true"' in text  # the counts follow
+    second = make_incident(Status.NEW)
+    response = agent_client.get(url, {"queue": "unassigned"}, HTTP_HX_REQUEST="true")
+    assert second.number in response.content.decode()
+    assert _counts(response)["unassigned"] == "2"
+
+
+def test_queue_page_polls_its_fragment(agent_client):
+    text = agent_client.get(QUEUES_URL, {"queue": "open"}).content.decode()
+    assert f'hx-get="{reverse("console:queue_rows")}?queue=open"' in text
+
+
+def test_user_text_is_escaped(agent_client, agent):
+    make_incident(Status.IN_PROGRESS, agent=agent, title="<img src=x onerror=alert(1)>")
+    text = agent_client.get(QUEUES_URL).content.decode()
+    assert "<img src=x" not in text
+    assert "&lt;img src=x onerror=alert(1)&gt;" in text
+
+
+def test_bulk_assign_and_close_report_each_failure(agent_client, agent, colleague):
+    new = make_incident(Status.NEW)
+    resolved = make_incident(Status.RESOLVED, agent=agent)
+    response = agent_client.post(
+        reverse("console:bulk"),
+        {
+            "incident": [new.number, resolved.number],
+            "action": "assign",
+            "assignee": colleague.email,
+            "next": QUEUES_URL + "?queue=open",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == QUEUES_URL + "?queue=open"
+    new.refresh_from_db()
+    assert new.assignee == colleague and new.status == Status.IN_PROGRESS
+    texts = [str(m) for m in response.context["messages"]]
+    assert texts[0] == "Обновлён 1 инцидент."
+    assert texts[1].startswith(resolved.number)
+
+    response = agent_client.post(
+        reverse("console:bulk"),
+        {"incident": [resolved.number, new.number], "action": "close"},
+        follow=True,
+    )
+    resolved.refresh_from_db()
+    assert resolved.status == Status.CLOSED
+    assert any(str(m).startswith(new.number) for m in response.context["messages"])
+
+
+def test_bulk_duplicate_and_team_move(client, lead, agent):
+    original = make_incident(Status.IN_PROGRESS, agent=agent)
+    copies = [make_incident(Status.NEW) for _ in range(2)]
+    client.force_login(lead)
+    response = client.post(
+        reverse("console:bulk"),
+        {
+            "incident": [c.number for c in copies],
+            "action": "duplicate",
+            "original": original.number.lower(),
+        },
+        follow=True,
+    )
+    assert [str(m) for m in response.context["messages"]] == ["Обновлено 2 инцидента."]
+    for copy in copies:
+        copy.refresh_from_db()
+        assert copy.status == Status.CANCELLED and copy.duplicate_of == original
+
+    from incidesk.accounts.tests.factories import TeamFactory
+
+    other = TeamFactory(code="second-line")
+    client.post(
+        reverse("console:bulk"),
+        {"incident": [original.number], "action": "team", "team": other.code},
+    )
+    original.refresh_from_db()
+    assert original.team == other
+
+
+def test_bulk_needs_the_actions_field(agent_client, agent):
+    incident = make_incident(Status.NEW)
+    response = agent_client.post(
+        reverse("console:bulk"), {"incident": [incident.number], "action": "assign"}, follow=True
+    )
+    assert any("Обязательное" in str(m) for m in response.context["messages"])
+    incident.refresh_from_db()
+    assert incident.assignee is None
+
+
+def test_lead_view_aggregates(client, lead, agent, colleague, team, django_assert_max_num_queries):
+    for priority, who in ((1, agent), (1, agent), (3, colleague)):
+        incident = make_incident(Status.IN_PROGRESS, agent=who)
+        Incident.objects.filter(pk=incident.pk).update(priority=priority)
+    late = make_incident(Status.NEW)
+    Incident.objects.filter(pk=late.pk).update(escalated=True)
+    actions.do_assign(late, actor=lead, team=team, assignee=agent)
+    client.force_login(lead)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("console:lead"))
+    assert response.status_code == 200
+    matrix = {team_name: cells for team_name, cells, _sum in response.context["matrix"]}
+    assert matrix[team.name][0] == 2 and matrix[team.name][2] == 2
+    assert response.context["total"] == 4
+    workload = {u.email: (u.open, u.breached) for u in response.context["workload"]}
+    assert workload[agent.email] == (3, 1)
+    assert workload[colleague.email] == (1, 0)
+    assert [r["breached"] for r in response.context["risk"]] == [1]
+    assert [row.incident.number for row in response.context["at_risk"]] == [late.number]
+    assert "4 открытых инцидента" in response.content.decode()
+
+
+def test_lead_view_is_for_managers(agent_client):
+    assert agent_client.get(reverse("console:lead")).status_code == 403
+
+
+CONSOLE_URLS = [
+    ("console:queues", []),
+    ("console:queue_rows", []),
+    ("console:lead", []),
+    ("console:incident", ["INC-000001"]),
+]
+POST_URLS = [
+    ("console:save_view", []),
+    ("console:delete_view", [1]),
+    ("console:bulk", []),
+    ("console:comment", ["INC-000001"]),
+    ("console:act", ["INC-000001", "accept"]),
+]
+
+
+def test_customers_get_403_on_every_console_url(client, customer):
+    make_incident(Status.NEW, reporter=customer)
+    client.force_login(customer)
+    for name, args in CONSOLE_URLS:
+        assert client.get(reverse(name, args=args)).status_code == 403, name
+    for name, args in POST_URLS:
+        assert client.post(reverse(name, args=args)).status_code == 403, name
+
+
+def test_visitors_are_sent_to_sign_in(client):
+    response = client.get(QUEUES_URL)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("web:login"))
+
+
+def test_every_form_needs_the_csrf_token(agent, agent_client):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(agent)
+    incident = make_incident(Status.NEW)
+    response = strict.post(
+        reverse("console:act", args=[incident.number, "accept"]),
+        {"accept-version": incident.version},
+    )
+    assert response.status_code == 403
+    page = agent_client.get(QUEUES_URL).content.decode()
+    assert page.count('name="csrfmiddlewaretoken"') >= page.count('method="post"')
+
+
+def test_an_inactive_agent_sees_nothing(client):
+    agent = AgentFactory(is_active=True)
+    make_incident(Status.NEW)
+    client.force_login(agent)
+    assert client.get(QUEUES_URL, {"queue": "open"}).context["rows"]

@@ -1,0 +1,479 @@
+"""The agent console: queues, the incident workspace, bulk actions and the lead's overview.
+
+Views parse forms and render; reads start from `incidents.access`, every change is an
+`incidents.actions` call, and domain errors come back as form errors in the user's language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_POST
+
+from incidesk.accounts.models import STAFF_ROLES, User
+from incidesk.console import forms, queues
+from incidesk.console.models import SavedView
+from incidesk.console.timeline import entries
+from incidesk.core.errors import DomainError, InvalidInput, NotFound, VersionConflict
+from incidesk.core.pagination import Page, paginate
+from incidesk.incidents import actions, queries
+from incidesk.incidents.access import access_incident
+from incidesk.incidents.models import Incident
+from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
+from incidesk.sla import clocks as sla_clocks
+from incidesk.sla.explain import duration, explain
+from incidesk.sla.models import ClockState, Metric
+from incidesk.web.access import manager_required, staff_required
+
+PAGE_SIZE = 50
+EDIT_LABELS = {"priority": gettext_lazy("Override priority"), "edit": gettext_lazy("Edit fields")}
+WARNING_PERCENT = 75
+
+
+# --- queues -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    incident: Incident
+    sla: str  # "breached", "warning", "paused" or ""
+
+
+def _row_sla(incident: Incident, now: datetime) -> str:
+    """The row's SLA colour from the due-time columns and the prefetched clocks."""
+    if incident.status not in OPEN_STATUSES:
+        return ""
+    if queues.is_overdue(incident, now):
+        return "breached"
+    if any(c.paused_since for c in incident.sla_clocks.all()):
+        return "paused"
+    soon = now + queues.BREACHING_WITHIN
+    dues = [d for d in (incident.response_due_at, incident.resolution_due_at) if d]
+    return "warning" if any(d <= soon for d in dues) else ""
+
+
+def _queue_page(request: HttpRequest) -> dict[str, Any]:
+    """Everything the queue page and its live fragment show, in a fixed number of queries."""
+    user = request.user
+    form = forms.QueueFilterForm(request.GET)
+    form.is_valid()
+    values = form.values()
+    code = values.get("queue") or queues.DEFAULT_QUEUE
+    default_order = "due" if queues.QUEUES[code].open_only else "newest"
+    order = values.get("ordering") or default_order
+    queryset = queries.filter_incidents(queues.queue_incidents(user, code), **form.filters())
+    if values.get("channel"):
+        queryset = queryset.filter(channel=values["channel"])
+    if order == "due":
+        # Keyset order needs a value: incidents without a running resolution clock (no SLA
+        # policy) are listed by the other orderings.
+        queryset = queryset.filter(resolution_due_at__isnull=False)
+    cursor = request.GET.get("cursor") or None
+    ordering = forms.ORDERINGS[order][0]
+    try:
+        page = _paginate(queryset, ordering, cursor)
+    except InvalidInput:
+        cursor, page = None, _paginate(queryset, ordering, None)
+    now = timezone.now()
+    params = request.GET.copy()
+    params.pop("cursor", None)
+    tabs = request.GET.copy()
+    tabs.pop("cursor", None)
+    counts = queues.counts(user)
+    tab_links = []
+    for queue_code, queue in queues.QUEUES.items():
+        tabs["queue"] = queue_code
+        tab_links.append((queue_code, queue.label, counts[queue_code], tabs.urlencode()))
+    return {
+        "form": form,
+        "queue": code,
+        "queue_label": queues.QUEUES[code].label,
+        "order": order,
+        "rows": [Row(incident, _row_sla(incident, now)) for incident in page.items],
+        "next_cursor": page.next_cursor,
+        "cursor": cursor,
+        "query": params.urlencode(),
+        "tabs": tab_links,
+        "filtered": form.is_filtered(),
+    }
+
+
+def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:
+    return paginate(
+        queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, rows=queries.with_related()
+    )
+
+
+@staff_required
+def queue_list(request: HttpRequest) -> HttpResponse:
+    context = _queue_page(request)
+    context["saved_views"] = list(request.user.saved_views.all())
+    context["save_form"] = forms.SavedViewForm(initial={"query": context["query"]})
+    context["bulk_form"] = forms.BulkForm()
+    return render(request, "console/queues.html", context)
+
+
+@staff_required
+def queue_rows(request: HttpRequest) -> HttpResponse:
+    """The live part of the queue page (the table and the counts), polled by htmx."""
+    return render(request, "console/_queue.html", _queue_page(request))
+
+
+@staff_required
+@require_POST
+def save_view(request: HttpRequest) -> HttpResponse:
+    form = forms.SavedViewForm(request.POST)
+    if form.is_valid():
+        name, query = form.cleaned_data["name"], form.cleaned_data["query"]
+        try:
+            with transaction.atomic():
+                SavedView.objects.create(user=request.user, name=name, query=query)
+        except IntegrityError:
+            SavedView.objects.filter(user=request.user, name=name).update(query=query)
+        messages.success(request, _("View “%(name)s” saved.") % {"name": name})
+        return redirect(reverse("console:queues") + f"?{query}")
+    messages.error(request, _("Give the view a name."))
+    return redirect("console:queues")
+
+
+@staff_required
+@require_POST
+def delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+    view = get_object_or_404(SavedView, pk=pk, user=request.user)
+    view.delete()
+    messages.success(request, _("View “%(name)s” deleted.") % {"name": view.name})
+    return redirect("console:queues")
+
+
+@staff_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One action for each ticked incident, each through its own action in its own
+    transaction: one refusal does not undo the others, and every refusal is reported."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("console:queues")
+    form = forms.BulkForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}")
+        return redirect(back)
+    user, data = request.user, form.cleaned_data
+    done, failed = 0, []
+    for number in data["incident"]:
+        try:
+            with transaction.atomic():
+                _bulk_one(user, access_incident(user, number), data)
+            done += 1
+        except DomainError as error:
+            failed.append(f"{number}: {error.message}")
+    if done:
+        messages.success(
+            request,
+            ngettext("%(n)d incident updated.", "%(n)d incidents updated.", done) % {"n": done},
+        )
+    for failure in failed:
+        messages.error(request, failure)
+    return redirect(back)
+
+
+def _bulk_one(user: User, incident: Incident, data: dict[str, Any]) -> None:
+    action = data["action"]
+    if action == "assign":
+        actions.do_assign(incident, actor=user, assignee=data["assignee"])
+    elif action == "team":
+        actions.do_assign(incident, actor=user, team=data["team"])
+    elif action == "duplicate":
+        original = queries.incident_by_number(user, "original", data["original"].strip())
+        actions.do_cancel(
+            incident,
+            actor=user,
+            reason=_("Duplicate of %(number)s") % {"number": original.number},
+            duplicate_of=original,
+        )
+    else:
+        actions.do_close(incident, actor=user)
+
+
+# --- workspace --------------------------------------------------------------------------------
+
+
+def _incident(user: User, number: str) -> Incident:
+    try:
+        return access_incident(user, number, need="edit", queryset=queries.with_related())
+    except NotFound as error:
+        raise Http404(str(error)) from error
+
+
+@dataclass
+class Section:
+    """One action of the workspace: its name, button label and form."""
+
+    name: str
+    label: str
+    form: forms.VersionedForm
+    is_open: bool = False
+    shortcut: str = ""
+
+
+def _sections(
+    incident: Incident, user: User, initial: dict[str, Any], bound: tuple[str, Any] | None
+) -> list[Section]:
+    """Exactly the verbs `allowed_verbs` gives, then the edits that are not status moves."""
+    names = [
+        (v.name, str(v.label)) for v in allowed_verbs(incident, user) if v.name in forms.VERB_FORMS
+    ]
+    if not incident.is_final:
+        if user.is_manager:
+            names.append(("priority", str(EDIT_LABELS["priority"])))
+        names.append(("edit", str(EDIT_LABELS["edit"])))
+    offered = {name for name, _label in names}
+    if bound and bound[0] in (forms.VERB_FORMS.keys() | EDIT_LABELS.keys()) - offered:
+        # A refused form stays on the page with its error, even if its button is not offered.
+        label = VERBS[bound[0]].label if bound[0] in VERBS else EDIT_LABELS[bound[0]]
+        names.append((bound[0], str(label)))
+    sections = []
+    for name, label in names:
+        cls = forms.VERB_FORMS.get(name) or forms.EDIT_FORMS[name]
+        if bound and bound[0] == name:
+            form, is_open = bound[1], True
+        else:
+            extra = forms.EditForm.initial_for(incident) if name == "edit" else {}
+            form, is_open = cls(initial={**initial, **extra}, prefix=name), False
+        sections.append(Section(name, label, form, is_open, "a" if name == "assign" else ""))
+    return sections
+
+
+@dataclass
+class Clock:
+    metric: str
+    state: str
+    due_at: datetime | None
+    remaining: int
+    remaining_text: str
+    percent: float
+    css: str
+    running: bool
+
+
+def _clocks(incident: Incident) -> list[Clock]:
+    now, result = timezone.now(), []
+    for clock in sorted(incident.sla_clocks.all(), key=lambda c: list(Metric).index(c.metric)):
+        remaining, percent = sla_clocks.progress(clock, now)
+        if clock.breached_at:
+            css = "sla-breached"
+        elif clock.paused_since:
+            css = "sla-paused"
+        elif clock.state == ClockState.RUNNING and percent >= WARNING_PERCENT:
+            css = "sla-warning"
+        else:
+            css = ""
+        result.append(
+            Clock(
+                metric=str(Metric(clock.metric).label),
+                state=str(ClockState(clock.state).label),
+                due_at=clock.due_at,
+                remaining=int(remaining.total_seconds()),
+                remaining_text=duration(abs(int(remaining.total_seconds()))),
+                percent=round(percent),
+                css=css,
+                running=clock.stopped_at is None and clock.state != ClockState.CANCELLED,
+            )
+        )
+    return result
+
+
+def _workspace(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    bound: tuple[str, Any] | None = None,
+    conflict: list | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    user = request.user
+    timeline = entries(user, incident)
+    seen = timeline[-1].event.pk if timeline else 0
+    initial = {"version": incident.version, "seen_event": seen}
+    if bound and bound[0] == "comment":
+        comment_form = bound[1]
+    else:
+        comment_form = forms.CommentForm(initial=initial, prefix="comment")
+    context = {
+        "incident": incident,
+        "timeline": timeline,
+        "sections": _sections(incident, user, initial, bound),
+        "comment_form": comment_form,
+        "clocks": _clocks(incident),
+        "sla_story": explain(incident, user),
+        "conflict": conflict,
+        "children": list(incident.children.order_by("number").values_list("number", flat=True)),
+    }
+    return render(request, "console/incident_workspace.html", context, status=status)
+
+
+@staff_required
+def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return _workspace(request, _incident(request.user, number))
+
+
+def _add_errors(form: Any, error: DomainError) -> None:
+    """Put each failing field's message next to that field; the rest above the form."""
+    placed = False
+    for name, reason in error.fields.items():
+        if name in form.fields:
+            form.add_error(name, str(reason))
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+
+
+def _submit(request: HttpRequest, number: str, name: str, form: Any, perform: Any) -> HttpResponse:
+    """Run `perform` for a valid form; answer a stale version with what changed since."""
+    user = request.user
+    incident = _incident(user, number)
+    if not form.is_valid():
+        return _workspace(request, incident, bound=(name, form), status=422)
+    try:
+        with transaction.atomic():
+            perform(incident, form)
+    except VersionConflict:
+        return _conflict(request, number, name, form)
+    except DomainError as error:
+        _add_errors(form, error)
+        return _workspace(request, _incident(user, number), bound=(name, form), status=422)
+    messages.success(request, _("Saved."))
+    return redirect("console:incident", number=incident.number)
+
+
+def _conflict(request: HttpRequest, number: str, name: str, form: Any) -> HttpResponse:
+    """Someone changed the incident since the agent opened it: show those changes and the
+    current values, keep what the agent typed, and let them submit again knowingly."""
+    user = request.user
+    incident = _incident(user, number)
+    changes = entries(user, incident, after=form.cleaned_data.get("seen_event") or 0)
+    data = request.POST.copy()
+    data[f"{name}-version"] = str(incident.version)
+    if changes:
+        data[f"{name}-seen_event"] = str(changes[-1].event.pk)
+    rebound = type(form)(data, prefix=name)
+    rebound.is_valid()
+    return _workspace(request, incident, bound=(name, rebound), conflict=changes, status=409)
+
+
+@staff_required
+@require_POST
+def incident_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
+    cls = forms.VERB_FORMS.get(verb) or forms.EDIT_FORMS.get(verb)
+    if cls is None:
+        raise Http404
+    return _submit(
+        request,
+        number,
+        verb,
+        cls(request.POST, prefix=verb),
+        lambda incident, form: form.perform(incident, request.user),
+    )
+
+
+@staff_required
+@require_POST
+def incident_comment(request: HttpRequest, number: str) -> HttpResponse:
+    """The editor: a reply or an internal note, with any files attached to it."""
+    user = request.user
+    uploads = request.FILES.getlist("comment-files")
+
+    def perform(incident: Incident, form: forms.CommentForm) -> None:
+        visibility = form.cleaned_data["visibility"]
+        comment = actions.do_add_comment(
+            incident,
+            actor=user,
+            body=form.cleaned_data["body"],
+            visibility=visibility,
+            expected_version=form.expected_version,
+        )
+        for upload in uploads:
+            actions.do_add_attachment(
+                incident, actor=user, upload=upload, comment=comment, visibility=visibility
+            )
+
+    form = forms.CommentForm(request.POST, prefix="comment")
+    return _submit(request, number, "comment", form, perform)
+
+
+# --- the lead's overview ----------------------------------------------------------------------
+
+
+@manager_required
+def lead(request: HttpRequest) -> HttpResponse:
+    """Open incidents by priority and team, SLA risk per team, workload per agent: each one
+    SQL aggregate over the open incidents."""
+    user, now = request.user, timezone.now()
+    open_incidents = queues.queue_incidents(user, "open", now)
+    cells = open_incidents.values("team__name", "priority").annotate(n=Count("id"))
+    teams: dict[str, dict[int, int]] = {}
+    for cell in cells:
+        teams.setdefault(cell["team__name"] or "", {})[cell["priority"]] = cell["n"]
+    priorities = list(range(1, 6))
+    matrix = [
+        (team, [by_priority.get(p, 0) for p in priorities], sum(by_priority.values()))
+        for team, by_priority in sorted(teams.items(), key=lambda item: (not item[0], item[0]))
+    ]
+    totals = [sum(row[1][i] for row in matrix) for i in range(len(priorities))]
+    risk = (
+        open_incidents.values("team__name")
+        .annotate(
+            breached=Count("id", filter=queues.overdue(now)),
+            breaching=Count("id", filter=queues.breaching(now)),
+        )
+        .filter(Q(breached__gt=0) | Q(breaching__gt=0))
+        .order_by("-breached", "-breaching", "team__name")
+    )
+    workload = (
+        User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+        .annotate(
+            open=Count("assigned_incidents", filter=Q(assigned_incidents__status__in=queues.OPEN)),
+            on_hold=Count(
+                "assigned_incidents", filter=Q(assigned_incidents__status=Status.ON_HOLD)
+            ),
+            breached=Count(
+                "assigned_incidents",
+                filter=Q(assigned_incidents__status__in=queues.OPEN)
+                & Q(assigned_incidents__escalated=True),
+            ),
+        )
+        .order_by("-open", "full_name", "email")
+    )
+    at_risk = list(
+        open_incidents.filter(queues.overdue(now) | queues.breaching(now))
+        .select_related("team", "assignee")
+        .order_by("resolution_due_at", "priority", "id")[:20]
+    )
+    return render(
+        request,
+        "console/lead.html",
+        {
+            "priorities": priorities,
+            "matrix": matrix,
+            "totals": totals,
+            "total": sum(totals),
+            "risk": list(risk),
+            "workload": list(workload),
+            "at_risk": [
+                Row(i, "breached" if queues.is_overdue(i, now) else "warning") for i in at_risk
+            ],
+        },
+    )

@@ -1,0 +1,282 @@
+"""A received message becomes an incident, a comment, or a kept record of why not.
+
+`receive` first stores the raw bytes (its own transaction, so nothing is lost whatever happens
+next; a second delivery of the same Message-ID stops there), then decides in a second
+transaction. Changes to incidents go through `incidents.actions`; who may comment is decided by
+`incidents.access` plus "reporter or desk staff".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidesk.accounts.contacts import contact_for
+from incidesk.accounts.models import User
+from incidesk.core.errors import DomainError
+from incidesk.incidents import actions
+from incidesk.incidents.access import visible_to
+from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
+from incidesk.incidents.models import Channel, Comment, Incident
+from incidesk.incidents.status import Status
+from incidesk.mail.models import InboundMessage, Outcome, OutgoingMail
+from incidesk.mail.parsing import ParsedMessage, parse
+from incidesk.mail.quotes import latest_reply
+
+logger = logging.getLogger(__name__)
+
+_NUMBER = r"[A-Z]{2,8}-\d{6,}"
+_SUBJECT_TAG = re.compile(rf"\[({_NUMBER})\]", re.I)
+_OUR_ID = re.compile(rf"^<({_NUMBER})[.@]", re.I)
+_PREFIXES = re.compile(
+    r"^\s*(?:(?:re|fwd?|fw|aw|wg|отв|ответ|пересл|переслано|на)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
+    re.I,
+)
+# A reply to a resolved incident reopens it only when its first line says so.
+REOPEN_KEYWORD = re.compile(r"^\s*#\s*(?:reopen|переоткрыть)\b[\s:,.!-]*", re.I)
+_BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+
+
+@dataclass
+class Result:
+    outcome: str
+    reason: str = ""
+    incident: Incident | None = None
+    comment: Comment | None = None
+
+
+def receive(raw: bytes, source: str) -> InboundMessage:
+    """Keep and process one message; the same message again returns the first record."""
+    try:
+        parsed: ParsedMessage | None = parse(raw)
+    except Exception as error:  # parse() guards itself; this is the last line of defence
+        logger.exception("unparseable message")
+        parsed, parse_error = None, f"{type(error).__name__}: {error}"
+    identity = (parsed.message_id if parsed else "") or ""
+    key = hashlib.sha256(identity.encode() if identity else raw).hexdigest()
+    with transaction.atomic():
+        message, created = InboundMessage.objects.get_or_create(
+            key=key,
+            defaults={
+                "message_id": identity[:998],
+                "source": source,
+                "sender": (parsed.sender if parsed else "")[:254],
+                "subject": (parsed.subject if parsed else "")[:255],
+                "raw": raw,
+            },
+        )
+    if not created:
+        return message
+    if parsed is None:
+        result = Result(Outcome.FAILED, _("The message could not be parsed: %s") % parse_error)
+    else:
+        result = _decide(message, parsed)
+    message.outcome, message.reason = result.outcome, result.reason[:5000]
+    message.incident, message.comment = result.incident, result.comment
+    message.save(update_fields=["outcome", "reason", "incident", "comment"])
+    return message
+
+
+def _decide(message: InboundMessage, parsed: ParsedMessage) -> Result:
+    try:
+        with transaction.atomic():
+            result = _process(message, parsed)
+    except DomainError as error:
+        return Result(Outcome.REFUSED, str(error.message))
+    except Exception as error:
+        logger.exception("message %s failed", message.pk)
+        return Result(Outcome.FAILED, f"{type(error).__name__}: {error}")
+    if parsed.problems:
+        notes = _("Unreadable headers: %s") % ", ".join(parsed.problems)
+        result.reason = f"{result.reason}\n{notes}".strip()
+    return result
+
+
+def automatic_reason(parsed: ParsedMessage) -> str:
+    """Why the message is machine-made (auto-reply, bounce, list mail), or "" if it is not.
+    Such mail is kept but never opens an incident and is never answered (RFC 3834)."""
+    headers = parsed.headers
+    auto = headers.get("auto-submitted", "").split(";")[0].strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    if headers.get("precedence", "").strip().lower() in ("bulk", "list", "junk"):
+        return f"Precedence: {headers['precedence']}"
+    for name in ("x-loop", "x-autoreply", "x-autorespond"):
+        if name in headers:
+            return f"{name}: {headers[name]}"
+    lists = sorted(name for name in headers if name.startswith("list-"))
+    if lists:
+        return _("Mailing-list headers: %s") % ", ".join(lists)
+    if headers.get("return-path", "").replace(" ", "") == "<>":
+        return _("Empty Return-Path (a bounce)")
+    if parsed.sender.partition("@")[0].lower() in _BOUNCE_SENDERS:
+        return _("Sent by %s (a bounce)") % parsed.sender
+    if "multipart/report" in headers.get("content-type", "").lower():
+        return _("A delivery report (a bounce)")
+    return ""
+
+
+def _rate_limited(message: InboundMessage, sender: str) -> bool:
+    since = timezone.now() - timedelta(hours=1)
+    recent = InboundMessage.objects.filter(sender=sender, received_at__gte=since)
+    return recent.exclude(pk=message.pk).count() >= settings.INCIDESK_MAIL_RATE_LIMIT
+
+
+def _language(parsed: ParsedMessage) -> str:
+    """A new contact's language: English when they wrote without a Russian letter."""
+    text = f"{parsed.subject} {parsed.text}"
+    return settings.LANGUAGE_CODE if re.search("[а-яёА-ЯЁ]", text) else "en"
+
+
+def _sender_account(parsed: ParsedMessage) -> User | None:
+    known = User.objects.filter(email__iexact=parsed.sender).first()
+    if known is not None:
+        return known
+    if settings.INCIDESK_MAIL_UNKNOWN_SENDERS == "refuse":
+        return None
+    return contact_for(parsed.sender, parsed.sender_name, _language(parsed))
+
+
+def _process(message: InboundMessage, parsed: ParsedMessage) -> Result:
+    if not parsed.sender:
+        return Result(Outcome.REFUSED, _("The message has no sender address."))
+    if parsed.sender == parseaddr(settings.INCIDESK_MAIL_REPLY_TO)[1].lower() or (
+        parsed.message_id and OutgoingMail.objects.filter(message_id=parsed.message_id).exists()
+    ):
+        return Result(Outcome.IGNORED, _("Our own message came back."))
+    if reason := automatic_reason(parsed):
+        return Result(Outcome.IGNORED, reason)
+    if _rate_limited(message, parsed.sender):
+        return Result(
+            Outcome.IGNORED,
+            _("More than %d messages from this sender in an hour.")
+            % settings.INCIDESK_MAIL_RATE_LIMIT,
+        )
+    user = _sender_account(parsed)
+    if user is None:
+        return Result(Outcome.REFUSED, _("Unknown sender, and unknown senders are refused."))
+    if not user.is_active:
+        return Result(Outcome.REFUSED, _("The sender's account is deactivated."))
+    incident = thread_incident(parsed)
+    if incident is not None and not incident.is_final:
+        return _reply(incident, user, parsed)
+    return _new_incident(user, parsed, follows=incident)
+
+
+# --- threading ------------------------------------------------------------------------------
+
+
+def thread_incident(parsed: ParsedMessage) -> Incident | None:
+    """The incident a reply belongs to: by In-Reply-To/References (our own Message-IDs, or the
+    messages that opened or continued an incident), else by `[INC-…]` in the subject."""
+    ids = [*parsed.in_reply_to, *reversed(parsed.references)]
+    if ids:
+        sent = OutgoingMail.objects.filter(message_id__in=ids).values_list("incident_id", flat=True)
+        received = InboundMessage.objects.filter(
+            message_id__in=ids, incident__isnull=False
+        ).values_list("incident_id", flat=True)
+        incident_id = next(iter(sent), None) or next(iter(received), None)
+        if incident_id is not None:
+            return Incident.objects.filter(pk=incident_id).first()
+        for value in ids:
+            if match := _OUR_ID.match(value):
+                found = Incident.objects.filter(number=match.group(1).upper()).first()
+                if found is not None:
+                    return found
+    if match := _SUBJECT_TAG.search(parsed.subject):
+        return Incident.objects.filter(number=match.group(1).upper()).first()
+    return None
+
+
+def clean_subject(subject: str) -> str:
+    """The subject without reply/forward prefixes and our `[INC-…]` tag."""
+    subject = _SUBJECT_TAG.sub(" ", subject)
+    previous = None
+    while previous != subject:
+        previous, subject = subject, _PREFIXES.sub("", subject).strip()
+    return " ".join(subject.split())
+
+
+# --- outcomes -------------------------------------------------------------------------------
+
+
+def _reply(incident: Incident, user: User, parsed: ParsedMessage) -> Result:
+    may_comment = visible_to(user).filter(pk=incident.pk).exists() and (
+        user.is_desk_staff or incident.reporter_id == user.pk
+    )
+    if not may_comment:
+        return Result(
+            Outcome.REFUSED,
+            _("%(sender)s is neither the reporter of %(number)s nor desk staff.")
+            % {"sender": parsed.sender, "number": incident.number},
+            incident=incident,
+        )
+    body = latest_reply(parsed.text)
+    reopen = REOPEN_KEYWORD.match(body)
+    comment = None
+    if reopen and incident.status == Status.RESOLVED:
+        actions.do_reopen(incident, actor=user, reason=body[reopen.end() :].strip())
+        comment = incident.comments.filter(author=user).order_by("-id").first()
+    elif body:
+        comment = actions.do_add_comment(incident, actor=user, body=_fit(body))
+    elif not parsed.attachments:
+        return Result(
+            Outcome.REFUSED, _("The reply has no new text and no files."), incident=incident
+        )
+    notes = _attach(incident, user, parsed, comment)
+    return Result(Outcome.COMMENT, notes, incident=incident, comment=comment)
+
+
+def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -> Result:
+    title = clean_subject(parsed.subject) or parsed.text.strip().partition("\n")[0].strip()
+    description = parsed.text
+    if follows is not None:
+        note = _("Continues %(number)s, which is already %(status)s.") % {
+            "number": follows.number,
+            "status": follows.get_status_display().lower(),
+        }
+        description = f"{note}\n\n{description}"
+    staff = user.is_desk_staff
+    incident = actions.do_create_incident(
+        actor=user,
+        title=title[:MAX_TITLE_LENGTH] or _("(no subject)"),
+        description=_fit(description),
+        channel=Channel.EMAIL,
+        contact_name=parsed.sender_name if staff else "",
+        contact_email=parsed.sender if staff else "",
+    )
+    notes = _attach(incident, user, parsed, None)
+    return Result(Outcome.INCIDENT, notes, incident=incident)
+
+
+def _fit(text: str) -> str:
+    """Text cut to what an incident holds; the whole message stays in the raw copy."""
+    data = text.encode()
+    if len(data) <= MAX_DESCRIPTION_BYTES:
+        return text
+    return data[: MAX_DESCRIPTION_BYTES - 4].decode("utf-8", "ignore")
+
+
+def _attach(incident: Incident, user: User, parsed: ParsedMessage, comment: Comment | None) -> str:
+    """Add the message's files; one that is refused (too large, empty) is named in the reason
+    and stays in the raw message."""
+    skipped = []
+    for attached in parsed.attachments:
+        upload = SimpleUploadedFile(attached.name, attached.data, attached.content_type)
+        try:
+            actions.do_add_attachment(incident, actor=user, upload=upload, comment=comment)
+        except DomainError as error:
+            skipped.append(f"{attached.name}: {error.message}")
+    if not skipped:
+        return ""
+    return _("Files not attached: %s") % "; ".join(skipped)

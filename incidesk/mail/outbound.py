@@ -1,0 +1,299 @@
+"""Outgoing e-mail: which message a timeline event makes for a person, rendered in their language,
+threaded per incident, logged, and handed to the send task.
+
+What goes into a customer's mail is read through `incidents.access` (the incident must be visible
+to them, comments through `visible_comments`), so an internal note never reaches a customer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parseaddr
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import User
+from incidesk.catalog.models import HoldReason
+from incidesk.incidents.access import visible_comments, visible_to
+from incidesk.incidents.models import EventKind, Incident, TimelineEvent
+from incidesk.incidents.status import Status
+from incidesk.incidents.wording import customer_status, priority_words
+from incidesk.mail.models import InboundMessage, Outcome, OutgoingMail
+from incidesk.mail.tasks import send_outgoing_mail
+from incidesk.notifications.models import Topic, wants_email
+from incidesk.sla.models import Metric
+from incidesk.sla.promise import promise
+
+AUTO_REPLIED = "auto-replied"
+AUTO_GENERATED = "auto-generated"
+
+
+@dataclass(frozen=True)
+class MailKind:
+    """One kind of e-mail: its templates are `mail/<name>.txt` and `mail/<name>.html`."""
+
+    name: str
+    topic: Topic
+    subject: Any  # a lazy translation with %(title)s
+    auto_submitted: str = AUTO_GENERATED
+
+
+KINDS: dict[str, MailKind] = {
+    kind.name: kind
+    for kind in [
+        MailKind(
+            "acknowledgement", Topic.UPDATES, _("Request registered: %(title)s"), AUTO_REPLIED
+        ),
+        MailKind("info_request", Topic.REPLIES, _("We need information: %(title)s")),
+        MailKind("info_reminder", Topic.REPLIES, _("Reminder: we await your answer")),
+        MailKind("info_expired", Topic.UPDATES, _("No answer received: %(title)s")),
+        MailKind("in_progress", Topic.UPDATES, _("Taken into work: %(title)s")),
+        MailKind("resumed", Topic.UPDATES, _("Back in work: %(title)s")),
+        MailKind("on_hold", Topic.UPDATES, _("On hold: %(title)s")),
+        MailKind("resolved", Topic.UPDATES, _("Resolved: %(title)s")),
+        MailKind("closed", Topic.UPDATES, _("Closed: %(title)s")),
+        MailKind("satisfaction", Topic.UPDATES, _("How did we do? %(title)s")),
+        MailKind("reopened", Topic.UPDATES, _("Reopened: %(title)s")),
+        MailKind("cancelled", Topic.UPDATES, _("Cancelled: %(title)s")),
+        MailKind("reply", Topic.REPLIES, _("New reply: %(title)s")),
+        MailKind("new_incident", Topic.ASSIGNMENTS, _("New incident: %(title)s")),
+        MailKind("assigned", Topic.ASSIGNMENTS, _("Assigned to you: %(title)s")),
+        MailKind("customer_reply", Topic.REPLIES, _("Customer replied: %(title)s")),
+        MailKind("reopened_desk", Topic.UPDATES, _("Reopened by the customer: %(title)s")),
+        MailKind("sla_alert", Topic.SLA, _("Service level alert: %(title)s")),
+    ]
+}
+
+
+def _status_kinds(event: TimelineEvent) -> list[str]:
+    new, data = event.data.get("new"), event.data
+    if new == Status.IN_PROGRESS:
+        if data.get("reopen"):
+            return ["reopened"]
+        return ["resumed" if data.get("old") == Status.ON_HOLD else "in_progress"]
+    if new == Status.ON_HOLD:
+        asks = data.get("hold_reason") == HoldReason.AWAITING_CUSTOMER
+        return ["info_request" if asks else "on_hold"]
+    return {
+        Status.RESOLVED: ["resolved"],
+        Status.CLOSED: ["closed", "satisfaction"],
+        Status.CANCELLED: ["cancelled"],
+    }.get(new, [])
+
+
+def _asks_for_info(event: TimelineEvent) -> bool:
+    """Whether this public reply is the question of an information request: that mail carries
+    it, so the reply itself makes none. The request writes the reply and then the status change
+    under the incident's row lock, so no other reply or status change comes between them."""
+    following = (
+        event.incident.events.filter(
+            pk__gt=event.pk, kind__in=[EventKind.STATUS_CHANGED, EventKind.PUBLIC_REPLY]
+        )
+        .order_by("pk")
+        .first()
+    )
+    return (
+        following is not None
+        and following.kind == EventKind.STATUS_CHANGED
+        and following.actor_id == event.actor_id
+        and following.data.get("answer_by") is not None
+    )
+
+
+def kinds_for(event: TimelineEvent, person: User) -> list[str]:
+    """The e-mails `event` makes for `person` (often none: not every event is worth a mail)."""
+    incident = event.incident
+    if person.is_desk_staff:
+        actor_is_customer = event.actor is not None and event.actor.is_customer
+        if event.kind == EventKind.CREATED:
+            return ["new_incident"]
+        if event.kind == EventKind.ASSIGNED and person.pk == incident.assignee_id:
+            return ["assigned"]
+        if event.kind == EventKind.PUBLIC_REPLY and actor_is_customer:
+            return ["customer_reply"]
+        if event.kind == EventKind.STATUS_CHANGED and event.data.get("reopen"):
+            return ["reopened_desk"]
+        if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.ESCALATED):
+            return ["sla_alert"]
+        return []
+    if not event.is_public or person.pk != incident.reporter_id:
+        return []
+    if event.kind == EventKind.CREATED:
+        return ["acknowledgement"]
+    if event.kind == EventKind.STATUS_CHANGED:
+        return _status_kinds(event)
+    if event.kind == EventKind.PUBLIC_REPLY:
+        return [] if _asks_for_info(event) else ["reply"]
+    return {
+        EventKind.INFO_REMINDER: ["info_reminder"],
+        EventKind.INFO_EXPIRED: ["info_expired"],
+    }.get(event.kind, [])
+
+
+def queue_mail(event: TimelineEvent, person: User) -> list[OutgoingMail]:
+    """Render and log the e-mails `event` makes for `person`, once each, and queue their
+    sending. Returns the mails created now (none on a repeated call)."""
+    if not person.email or not person.is_active:
+        return []
+    if not visible_to(person).filter(pk=event.incident_id).exists():
+        return []
+    created = []
+    for name in kinds_for(event, person):
+        kind = KINDS[name]
+        if not wants_email(person.pk, kind.topic):
+            continue
+        if OutgoingMail.objects.filter(recipient=person, event=event, kind=name).exists():
+            continue
+        mail = _render(event, person, kind)
+        try:
+            with transaction.atomic():
+                mail.save()
+        except IntegrityError:  # a concurrent run logged it first
+            continue
+        created.append(mail)
+        # Enqueued at once, not on commit: the delivery task runs in autocommit, and with the
+        # database queue the task row is written beside the mail row.
+        send_outgoing_mail.enqueue(mail.pk)
+    return created
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def mail_domain() -> str:
+    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
+    return address.rpartition("@")[2] or "localhost"
+
+
+def root_message_id(number: str) -> str:
+    """The Message-ID every mail of one incident refers to, so clients thread them together."""
+    return f"<{number}@{mail_domain()}>"
+
+
+def incident_url(incident: Incident) -> str:
+    return f"{settings.INCIDESK_BASE_URL}/incidents/{incident.number}/"
+
+
+def _threading(incident: Incident, person: User) -> tuple[str, list[str]]:
+    """In-Reply-To and References: the incident's root id, the message that opened it (if it
+    came by e-mail), and the last mail this person got about it."""
+    references = [root_message_id(incident.number)]
+    origin = (
+        InboundMessage.objects.filter(incident=incident, outcome=Outcome.INCIDENT)
+        .exclude(message_id="")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if origin:
+        references.append(origin)
+    previous = (
+        OutgoingMail.objects.filter(incident=incident, recipient=person)
+        .order_by("-created_at", "-id")
+        .values_list("message_id", flat=True)
+        .first()
+    )
+    if previous:
+        references.append(previous)
+    return references[-1], references
+
+
+def _render(event: TimelineEvent, person: User, kind: MailKind) -> OutgoingMail:
+    incident = event.incident
+    zone = ZoneInfo(person.time_zone or settings.TIME_ZONE)
+    with translation.override(person.language), timezone.override(zone):
+        context = _context(event, person)
+        subject = f"[{incident.number}] " + str(kind.subject) % {"title": incident.title}
+        text = re.sub(r"\n{3,}", "\n\n", render_to_string(f"mail/{kind.name}.txt", context))
+        html = render_to_string(f"mail/{kind.name}.html", context)
+    in_reply_to, references = _threading(incident, person)
+    return OutgoingMail(
+        recipient=person,
+        event=event,
+        incident=incident,
+        kind=kind.name,
+        to=person.email,
+        language=person.language,
+        subject=subject[:255].replace("\n", " "),
+        message_id=f"<{incident.number}.{event.pk}.{kind.name}.{person.pk}@{mail_domain()}>",
+        in_reply_to=in_reply_to,
+        references=" ".join(references),
+        text=text,
+        html=html,
+    )
+
+
+def _when(value: Any) -> str:
+    return formats.date_format(timezone.localtime(value), "j E Y, H:i") if value else ""
+
+
+def _response_promise(incident: Incident, person: User) -> str:
+    """The same words the API shows the customer (`response_promise`), even if the desk has
+    already answered by the time this mail is rendered."""
+    clock = incident.sla_clocks.filter(metric=Metric.RESPONSE).first()
+    return promise(clock, person) if clock is not None and clock.due_at else ""
+
+
+def _comment(person: User, incident: Incident, comment_id: int | None) -> Any:
+    if comment_id is None:
+        return None
+    return visible_comments(person, incident).select_related("author").filter(pk=comment_id).first()
+
+
+def _question(event: TimelineEvent, person: User) -> Any:
+    """The public message that asked for information: the latest one up to `event`."""
+    return (
+        visible_comments(person, event.incident)
+        .filter(created_at__lte=event.at, author__isnull=False)
+        .exclude(author=event.incident.reporter)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
+    incident = Incident.objects.select_related(
+        "reporter", "assignee", "hold_reason", "resolution_code"
+    ).get(pk=event.incident_id)
+    data = event.data
+    context: dict[str, Any] = {
+        "name": person.full_name,
+        "incident": incident,
+        "number": incident.number,
+        "title": incident.title,
+        "status": incident.get_status_display()
+        if person.is_desk_staff
+        else customer_status(incident),
+        "priority": incident.priority,
+        "priority_words": priority_words(incident.priority),
+        "url": incident_url(incident),
+        "for_customer": not person.is_desk_staff,
+        "auto_close_days": settings.INCIDESK_AUTO_CLOSE_DAYS,
+        "data": data,
+    }
+    if event.kind == EventKind.CREATED and not person.is_desk_staff:
+        context["promise"] = _response_promise(incident, person)
+    if event.kind == EventKind.PUBLIC_REPLY:
+        context["comment"] = _comment(person, incident, data.get("comment_id"))
+    if event.kind in (EventKind.STATUS_CHANGED, EventKind.INFO_REMINDER, EventKind.INFO_EXPIRED):
+        answer_by = data.get("answer_by")
+        context["answer_by"] = _when(datetime.fromisoformat(answer_by)) if answer_by else ""
+        if answer_by and event.kind != EventKind.INFO_EXPIRED:
+            context["question"] = _question(event, person)
+    if data.get("hold_reason") and data.get("new") == Status.ON_HOLD:
+        context["hold_reason"] = HoldReason.objects.filter(code=data["hold_reason"]).first()
+    if data.get("new") == Status.RESOLVED:
+        context["resolution_code"] = incident.resolution_code
+        context["resolution_notes"] = incident.resolution_notes
+    if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.ESCALATED):
+        context["sla_kind"] = event.get_kind_display()
+        context["metric"] = Metric(data["metric"]).label if data.get("metric") else ""
+    return context

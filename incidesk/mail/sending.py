@@ -1,0 +1,83 @@
+"""Sending one logged e-mail: claim it, hand it to Django's mail backend, record the result.
+
+The claim (`queued`/`retrying` -> `sending`) is a short transaction of its own, so no database
+lock is held while the SMTP server is talked to; a claimed mail is never sent by a second task.
+A failure is retried later with growing pauses; after the last attempt the mail stays `failed`
+in the log for an admin to see.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from incidesk.mail.models import MailState, OutgoingMail
+
+# Minutes to wait before each retry; one more failure after the last marks the mail failed.
+RETRY_MINUTES = (1, 5, 15, 60, 240, 720)
+
+
+def build_message(mail: OutgoingMail) -> EmailMultiAlternatives:
+    """The multipart (text + HTML) message with threading and anti-loop headers (RFC 3834)."""
+    kind_auto = mail.kind == "acknowledgement"
+    headers = {
+        "Message-ID": mail.message_id,
+        "In-Reply-To": mail.in_reply_to,
+        "References": mail.references,
+        "Auto-Submitted": "auto-replied" if kind_auto else "auto-generated",
+        "X-Auto-Response-Suppress": "All",
+        "X-Incidesk-Incident": mail.subject.partition("]")[0].lstrip("["),
+        "Content-Language": mail.language,
+    }
+    message = EmailMultiAlternatives(
+        subject=mail.subject,
+        body=mail.text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mail.to],
+        reply_to=[settings.INCIDESK_MAIL_REPLY_TO],
+        headers={name: value for name, value in headers.items() if value},
+    )
+    message.attach_alternative(mail.html, "text/html")
+    return message
+
+
+def _claim(mail_id: int) -> OutgoingMail | None:
+    with transaction.atomic():
+        mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
+        if mail is None or mail.state not in (MailState.QUEUED, MailState.RETRYING):
+            return None
+        mail.state = MailState.SENDING
+        mail.attempts += 1
+        mail.save(update_fields=["state", "attempts"])
+        return mail
+
+
+def send(mail_id: int) -> str:
+    """Send the mail if it is still due; returns its state afterwards (or "skipped")."""
+    mail = _claim(mail_id)
+    if mail is None:
+        return "skipped"
+    try:
+        build_message(mail).send()
+    except Exception as error:  # any backend failure: keep the mail and try again later
+        mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+        if mail.attempts > len(RETRY_MINUTES):
+            mail.state = MailState.FAILED
+        else:
+            mail.state = MailState.RETRYING
+            _schedule_retry(mail)
+    else:
+        mail.state, mail.sent_at, mail.last_error = MailState.SENT, timezone.now(), ""
+    mail.save(update_fields=["state", "sent_at", "last_error"])
+    return mail.state
+
+
+def _schedule_retry(mail: OutgoingMail) -> None:
+    from incidesk.mail.tasks import send_outgoing_mail  # tasks imports this module
+
+    delay = timedelta(minutes=RETRY_MINUTES[mail.attempts - 1])
+    send_outgoing_mail.using(run_after=timezone.now() + delay).enqueue(mail.pk)

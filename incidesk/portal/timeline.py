@@ -1,0 +1,89 @@
+"""The customer's view of an incident's story: public events only, told in plain words."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils.translation import gettext as _
+
+from incidesk.accounts.models import User
+from incidesk.incidents.access import visible_attachments, visible_comments, visible_events
+from incidesk.incidents.models import Attachment, EventKind, Incident, TimelineEvent
+from incidesk.incidents.status import Status
+from incidesk.incidents.wording import CUSTOMER_STATUS
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    who: str
+    mine: bool
+    is_reply: bool
+    text: str
+    attachment: Attachment | None = None
+
+
+def _who(event: TimelineEvent, viewer: User) -> str:
+    if event.actor_id is None:
+        return _("Incidesk")
+    if event.actor_id == viewer.pk:
+        return _("You")
+    if event.actor.is_desk_staff:
+        return _("%(name)s, support") % {"name": event.actor.display_name}
+    return event.actor.display_name
+
+
+def _status_text(event: TimelineEvent) -> str:
+    if event.data.get("reopen"):
+        return _("Reopened: the problem is not fixed yet")
+    new = Status(event.data["new"])
+    if new == Status.ON_HOLD:
+        return (
+            _("On hold: waiting for your answer")
+            if event.data.get("hold_reason") == "awaiting_customer"
+            else _("On hold")
+        )
+    return _("Status: %(status)s") % {"status": CUSTOMER_STATUS[new]}
+
+
+def customer_timeline(incident: Incident, viewer: User) -> list[Entry]:
+    """Every event the viewer may see, oldest first, with replies' text and files resolved
+    (three queries whatever the length)."""
+    comments = {c.pk: c for c in visible_comments(viewer, incident)}
+    files = {a.pk: a for a in visible_attachments(viewer, incident)}
+    entries = []
+    for event in visible_events(viewer, incident).select_related("actor"):
+        text, attachment = "", None
+        if event.kind == EventKind.PUBLIC_REPLY:
+            comment = comments.get(event.data.get("comment_id"))
+            if comment is None:
+                continue
+            text = comment.body
+        elif event.kind == EventKind.ATTACHMENT_ADDED:
+            attachment = files.get(event.data.get("attachment_id"))
+            if attachment is None:
+                continue
+            text = _("Attached a file")
+        elif event.kind == EventKind.STATUS_CHANGED:
+            text = _status_text(event)
+        elif event.kind == EventKind.CREATED:
+            text = _("Incident registered")
+        elif event.kind == EventKind.RATED:
+            text = _("Rated the help %(rating)d of 5") % {"rating": event.data["rating"]}
+        elif event.kind == EventKind.FIELD_CHANGED:
+            field = Incident._meta.get_field(event.data["field"])
+            text = _("Changed: %(field)s") % {"field": field.verbose_name}
+        else:
+            text = str(EventKind(event.kind).label)
+        entries.append(
+            Entry(
+                at=event.at,
+                who=_who(event, viewer),
+                mine=event.actor_id == viewer.pk,
+                is_reply=event.kind == EventKind.PUBLIC_REPLY,
+                text=text,
+                attachment=attachment,
+            )
+        )
+    return entries

@@ -1,0 +1,343 @@
+"""The customer portal: report an incident, follow it, answer, confirm the fix, rate the help.
+
+Views only translate between forms and the incidents' actions: every change is an action, every
+read goes through `incidents.access`. A tracked incident (no account, private link) is shown by
+the same code, acting as its reporter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from incidesk.accounts.contacts import contact_for
+from incidesk.accounts.models import User
+from incidesk.catalog.models import Category, HoldReason, Service
+from incidesk.core.errors import DomainError, InvalidInput, NotFound
+from incidesk.core.pagination import paginate
+from incidesk.incidents import actions
+from incidesk.incidents.access import access_incident, visible_attachments, visible_to
+from incidesk.incidents.models import Channel, Incident
+from incidesk.incidents.search import search
+from incidesk.incidents.status import Status, allowed_verbs
+from incidesk.incidents.wording import customer_status, priority_words, progress
+from incidesk.portal.forms import (
+    STATUS_FILTERS,
+    AnonymousSubmitForm,
+    ListFilterForm,
+    RateForm,
+    ReopenForm,
+    ReplyForm,
+    SubmitForm,
+)
+from incidesk.portal.models import TrackingLink
+from incidesk.portal.timeline import customer_timeline
+from incidesk.sla.models import Metric
+from incidesk.sla.promise import promise
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Viewpoint:
+    """Whose eyes the incident page is seen through and where its forms post: a signed-in
+    customer at /incidents/<number>/, or the reporter of a tracked incident at /track/<token>/."""
+
+    incident: Incident
+    actor: User
+    token: str = ""
+
+    @property
+    def page_url(self) -> str:
+        if self.token:
+            return reverse("portal:track", args=[self.token])
+        return reverse("portal:incident", args=[self.incident.number])
+
+    def action_url(self, verb: str) -> str:
+        if self.token:
+            return reverse("portal:track_act", args=[self.token, verb])
+        return reverse("portal:act", args=[self.incident.number, verb])
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("web:home" if request.user.is_desk_staff else "portal:list")
+    return render(request, "portal/home.html")
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    if request.user.is_desk_staff:
+        return redirect("console:queues")
+    form = ListFilterForm(request.GET or None)
+    form.is_valid()
+    filters = form.cleaned_data if form.is_bound else {}
+    queryset = visible_to(request.user, Incident.objects.select_related("hold_reason"))
+    if filters.get("status"):
+        queryset = queryset.filter(status__in=STATUS_FILTERS[filters["status"]])
+    if filters.get("q"):
+        queryset = search(queryset, filters["q"])
+    try:
+        page = paginate(
+            queryset,
+            ordering="-updated_at",
+            cursor=filters.get("cursor") or None,
+            limit=PAGE_SIZE,
+        )
+    except InvalidInput:
+        page = paginate(queryset, ordering="-updated_at", cursor=None, limit=PAGE_SIZE)
+    rows = [(incident, customer_status(incident)) for incident in page.items]
+    next_query = request.GET.copy()
+    if page.next_cursor:
+        next_query["cursor"] = page.next_cursor
+    return render(
+        request,
+        "portal/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "next_query": next_query.urlencode() if page.next_cursor else "",
+            "filtered": bool(filters.get("status") or filters.get("q")),
+        },
+    )
+
+
+def new_incident(request: HttpRequest) -> HttpResponse:
+    """Report an incident, signed in or not. Without an account the reporter becomes a contact
+    and gets a private tracking link."""
+    if request.user.is_authenticated and request.user.is_desk_staff:
+        return redirect("console:queues")
+    signed_in = request.user.is_authenticated
+    form_class = SubmitForm if signed_in else AnonymousSubmitForm
+    form = form_class(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            incident, token = _register(request, form.cleaned_data)
+        except DomainError as error:
+            _form_errors(form, error)
+        else:
+            if token:
+                return redirect("portal:track_submitted", token)
+            return redirect("portal:submitted", incident.number)
+    status = 422 if form.errors else 200
+    return render(request, "portal/new.html", {"form": form}, status=status)
+
+
+@transaction.atomic
+def _register(request: HttpRequest, data: dict) -> tuple[Incident, str]:
+    """The incident and its files in one transaction: a refused file leaves nothing behind."""
+    if request.user.is_authenticated:
+        reporter = request.user
+    else:
+        reporter = contact_for(data["contact_email"], data["contact_name"], get_language())
+        if not reporter.is_customer or not reporter.is_active:
+            raise InvalidInput.field(
+                "contact_email", _("This address belongs to a support account: sign in instead.")
+            )
+    incident = actions.do_create_incident(
+        actor=reporter,
+        title=data["title"],
+        description=data["description"],
+        kind=data["kind"],
+        impact=data["impact"],
+        urgency=data["urgency"],
+        category=Category.objects.filter(code=data["category"]).first()
+        if data["category"]
+        else None,
+        service=Service.objects.filter(code=data["service"]).first() if data["service"] else None,
+        channel=Channel.PORTAL,
+        contact_name=data.get("contact_name", ""),
+        contact_email=data.get("contact_email", ""),
+        contact_phone=data["contact_phone"],
+    )
+    for upload in data["files"]:
+        actions.do_add_attachment(incident, actor=reporter, upload=upload)
+    token = "" if request.user.is_authenticated else TrackingLink.issue(incident)
+    return incident, token
+
+
+def _form_errors(form, error: DomainError) -> None:
+    """A domain error lands next to the field it names, or above the form."""
+    placed = False
+    for field, reason in error.fields.items():
+        target = "files" if field == "file" else field
+        if target in form.fields:
+            form.add_error(target, str(reason))
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+
+
+def _tracked(token: str) -> Viewpoint:
+    link = TrackingLink.find(token)
+    if link is None or link.incident.reporter is None:
+        raise Http404
+    return Viewpoint(incident=link.incident, actor=link.incident.reporter, token=token)
+
+
+def _signed_in(request: HttpRequest, number: str) -> Viewpoint:
+    try:
+        incident = access_incident(request.user, number)
+    except NotFound as missing:
+        raise Http404(str(missing.message)) from missing
+    return Viewpoint(incident=incident, actor=request.user)
+
+
+def _confirmation(request: HttpRequest, view: Viewpoint) -> HttpResponse:
+    incident = view.incident
+    clock = incident.sla_clocks.filter(metric=Metric.RESPONSE, stopped_at__isnull=True).first()
+    return render(
+        request,
+        "portal/submitted.html",
+        {
+            "incident": incident,
+            "priority": priority_words(incident.priority),
+            "promise": promise(clock, view.actor) if clock else "",
+            "page_url": view.page_url,
+            "tracking_url": request.build_absolute_uri(view.page_url) if view.token else "",
+        },
+    )
+
+
+@login_required
+def submitted(request: HttpRequest, number: str) -> HttpResponse:
+    return _confirmation(request, _signed_in(request, number))
+
+
+def tracked_submitted(request: HttpRequest, token: str) -> HttpResponse:
+    return _confirmation(request, _tracked(token))
+
+
+def _page(request: HttpRequest, view: Viewpoint, forms: dict | None = None) -> HttpResponse:
+    incident = view.incident
+    actor = view.actor
+    verbs = {verb.name for verb in allowed_verbs(incident, actor)}
+    awaiting_answer = (
+        incident.status == Status.ON_HOLD
+        and incident.hold_reason_id
+        and incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
+    )
+    clock = next(
+        (
+            c
+            for c in incident.sla_clocks.all()
+            if c.metric == Metric.RESPONSE and c.stopped_at is None
+        ),
+        None,
+    )
+    forms = forms or {}
+    context = {
+        "incident": incident,
+        "view": view,
+        "status_words": customer_status(incident),
+        "steps": progress(incident),
+        "priority": priority_words(incident.priority),
+        "promise": promise(clock, actor) if clock else "",
+        "entries": customer_timeline(incident, actor),
+        "awaiting_answer": awaiting_answer,
+        "can_reply": incident.status not in (Status.CLOSED, Status.CANCELLED),
+        "can_confirm": "confirm" in verbs,
+        "can_reopen": "reopen" in verbs,
+        "can_rate": "rate" in verbs and incident.satisfaction is None,
+        "reply_form": forms.get("reply") or ReplyForm(),
+        "reopen_form": forms.get("reopen") or ReopenForm(),
+        "rate_form": forms.get("rate") or RateForm(),
+        "urls": {verb: view.action_url(verb) for verb in ("reply", "confirm", "reopen", "rate")},
+    }
+    return render(request, "portal/incident.html", context, status=422 if forms else 200)
+
+
+@login_required
+def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
+    if request.user.is_desk_staff:
+        return redirect("console:incident", number.upper())
+    return _page(request, _signed_in(request, number))
+
+
+def tracked_incident(request: HttpRequest, token: str) -> HttpResponse:
+    return _page(request, _tracked(token))
+
+
+def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
+    """Apply one of the customer's verbs; a refusal is shown on the page, nothing is lost."""
+    incident, actor = view.incident, view.actor
+    forms = {
+        "reply": ReplyForm(request.POST, request.FILES),
+        "reopen": ReopenForm(request.POST),
+        "rate": RateForm(request.POST),
+    }
+    form = forms.get(verb)
+    if verb not in ("reply", "confirm", "reopen", "rate"):
+        raise Http404
+    if form is not None and not form.is_valid():
+        return _page(request, view, {verb: form})
+    try:
+        with transaction.atomic():
+            done = _apply(verb, incident, actor, form.cleaned_data if form else {})
+    except DomainError as error:
+        if form is None:
+            messages.error(request, str(error.message))
+            return redirect(view.page_url)
+        _form_errors(form, error)
+        return _page(request, view, {verb: form})
+    messages.success(request, done)
+    return redirect(view.page_url)
+
+
+def _apply(verb: str, incident: Incident, actor: User, data: dict) -> str:
+    if verb == "reply":
+        comment = None
+        if data["body"].strip():
+            comment = actions.do_add_comment(incident, actor=actor, body=data["body"])
+        for upload in data["files"]:
+            actions.do_add_attachment(incident, actor=actor, upload=upload, comment=comment)
+        return _("Your message was sent.")
+    if verb == "confirm":
+        actions.do_confirm(incident, actor=actor)
+        return _("Thank you! The incident is closed.")
+    if verb == "reopen":
+        actions.do_reopen(incident, actor=actor, reason=data["reason"])
+        return _("The incident is back in work. We will look at it again.")
+    actions.do_rate(incident, actor=actor, rating=data["rating"], comment=data["comment"])
+    return _("Thank you for your rating.")
+
+
+@login_required
+@require_POST
+def act(request: HttpRequest, number: str, verb: str) -> HttpResponse:
+    return _act(request, _signed_in(request, number), verb)
+
+
+@require_POST
+def tracked_act(request: HttpRequest, token: str, verb: str) -> HttpResponse:
+    return _act(request, _tracked(token), verb)
+
+
+def _download(view: Viewpoint, pk: int) -> FileResponse:
+    attachment = visible_attachments(view.actor, view.incident).filter(pk=pk).first()
+    if attachment is None:
+        raise Http404
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
+    return _download(_signed_in(request, number), pk)
+
+
+def tracked_attachment(request: HttpRequest, token: str, pk: int) -> FileResponse:
+    return _download(_tracked(token), pk)

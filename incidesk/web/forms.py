@@ -1,0 +1,69 @@
+"""Forms for signing in and personal settings."""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterator
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import User
+
+
+class BootstrapForm:
+    """Gives every widget Bootstrap's class and marks the ones with errors, so templates only
+    lay fields out."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                if "is-invalid" not in widget.attrs.get("class", ""):
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class SignInForm(BootstrapForm, AuthenticationForm):
+    """Django's sign-in form, asking for the e-mail the account is known by."""
+
+    username = forms.EmailField(
+        label=_("E-mail"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+
+def _time_zones() -> list[tuple[str, str]]:
+    russian = [
+        zone for zone in sorted(zoneinfo.available_timezones()) if zone.startswith("Europe/")
+    ]
+    asian = [zone for zone in sorted(zoneinfo.available_timezones()) if zone.startswith("Asia/")]
+    return [(zone, zone) for zone in ["UTC", *russian, *asian]]
+
+
+class PreferencesForm(BootstrapForm, forms.ModelForm):
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+    time_zone = forms.ChoiceField(label=_("Time zone"), choices=_time_zones)
+
+    class Meta:
+        model = User
+        fields = ["full_name", "phone", "language", "time_zone"]
+
+
+class ResetPasswordForm(BootstrapForm, PasswordResetForm):
+    """Also lets contacts (accounts created from an e-mail or an anonymous submission, with no
+    password yet) choose their first password."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return User.objects.filter(email__iexact=email, is_active=True).iterator()

@@ -1,0 +1,25 @@
+"""Playwright against Debian's chromium (never a downloaded browser), for end-to-end tests.
+
+pytest-playwright provides `page`; these fixtures point it at /usr/bin/chromium with the flags a
+closed network needs, and give the browser a Russian locale as the first users have.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+CHROMIUM = os.environ.get("INCIDESK_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+def chromium_missing() -> bool:
+    return shutil.which(CHROMIUM) is None
