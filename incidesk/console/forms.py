@@ -17,9 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import STAFF_ROLES, Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, HoldReason, Level, ResolutionCode, Service
 from incidesk.console.queues import QUEUES
+from incidesk.core.errors import InvalidInput
 from incidesk.incidents import actions, queries
 from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
 from incidesk.incidents.status import Status
+from incidesk.problems.models import Problem
 from incidesk.web.forms import BootstrapForm
 
 PRIORITIES = [(p, f"P{p}") for p in range(1, 6)]
@@ -348,6 +350,28 @@ class PriorityForm(VersionedForm):
         )
 
 
+class ProblemForm(VersionedForm):
+    """Link the incident to the problem behind it, or (left empty) take it off its problem."""
+
+    problem = forms.CharField(
+        label=_("Problem number"),
+        max_length=20,
+        required=False,
+        help_text=_("For example PRB-000012. Leave empty to unlink."),
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        number = self.cleaned_data["problem"].strip().upper()
+        if not number:
+            return actions.do_unlink_problem(incident, actor=actor)
+        problem = Problem.objects.filter(number=number).first()
+        if problem is None:
+            raise InvalidInput.field(
+                "problem", _("Problem %(number)s was not found.") % {"number": number}
+            )
+        return actions.do_link_problem(incident, actor=actor, problem=problem)
+
+
 class EditForm(VersionedForm):
     """Verification: the classification and contact fields triage may change."""
 
@@ -419,4 +443,8 @@ VERB_FORMS: dict[str, type[VersionedForm]] = {
     "cancel": CancelForm,
     "link": LinkForm,
 }
-EDIT_FORMS: dict[str, type[VersionedForm]] = {"priority": PriorityForm, "edit": EditForm}
+EDIT_FORMS: dict[str, type[VersionedForm]] = {
+    "priority": PriorityForm,
+    "problem": ProblemForm,
+    "edit": EditForm,
+}

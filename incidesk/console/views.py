@@ -38,7 +38,11 @@ from incidesk.sla.models import ClockState, Metric
 from incidesk.web.access import manager_required, staff_required
 
 PAGE_SIZE = 50
-EDIT_LABELS = {"priority": gettext_lazy("Override priority"), "edit": gettext_lazy("Edit fields")}
+EDIT_LABELS = {
+    "priority": gettext_lazy("Override priority"),
+    "problem": gettext_lazy("Link to a problem"),
+    "edit": gettext_lazy("Edit fields"),
+}
 WARNING_PERCENT = 75
 
 
@@ -239,6 +243,7 @@ def _sections(
     if not incident.is_final:
         if user.is_manager:
             names.append(("priority", str(EDIT_LABELS["priority"])))
+        names.append(("problem", str(EDIT_LABELS["problem"])))
         names.append(("edit", str(EDIT_LABELS["edit"])))
     offered = {name for name, _label in names}
     if bound and bound[0] in (forms.VERB_FORMS.keys() | EDIT_LABELS.keys()) - offered:
@@ -252,6 +257,8 @@ def _sections(
             form, is_open = bound[1], True
         else:
             extra = forms.EditForm.initial_for(incident) if name == "edit" else {}
+            if name == "problem" and incident.problem_id:
+                extra = {"problem": incident.problem.number}
             form, is_open = cls(initial={**initial, **extra}, prefix=name), False
         sections.append(Section(name, label, form, is_open, "a" if name == "assign" else ""))
     return sections

@@ -766,9 +766,12 @@ def _link(incident: Incident, target: Incident, kind: LinkKind, actor: User) -> 
 @transaction.atomic
 def do_link_problem(incident: Incident, *, actor: User, problem: Problem) -> Incident:
     """Say the incident is caused by `problem` (an internal event: customers do not see problem
-    records). An incident has at most one problem; moving it to another means unlinking first."""
+    records). An incident has at most one problem; moving it to another means unlinking first.
+    Besides staff, the reporter may link their own incident to a published known error ("this
+    is my problem too")."""
     incident = _lock(incident)
-    _authorise("link", incident, actor)
+    if not (actor.is_customer and incident.reporter_id == actor.pk and problem.is_known_error):
+        _authorise("link", incident, actor)
     if incident.problem_id == problem.pk:
         raise InvalidInput.field("problem", _("The incident is already linked to this problem."))
     if incident.problem_id is not None:

@@ -75,6 +75,10 @@ class Problem(models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
 
+    @property
+    def is_known_error(self) -> bool:
+        return self.status == ProblemStatus.KNOWN_ERROR
+
 
 class PreventiveAction(models.Model):
     """Something to do so the problem does not come back. The last one done dates the fix that

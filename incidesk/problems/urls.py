@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.problem_list, name="list"),
     path("new/", views.problem_new, name="new"),
     path("recurrence/", views.recurrence_report, name="recurrence"),
+    path("known-errors/<str:incident>/", views.known_error_panel, name="known_errors"),
     path("<str:number>/", views.problem_detail, name="detail"),
     path("<str:number>/edit/", views.problem_edit, name="edit"),
     path("<str:number>/actions/<str:verb>/", views.problem_verb, name="verb"),

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from incidesk.accounts.models import User
 from incidesk.core.errors import DomainError, NotFound
+from incidesk.incidents.access import access_incident
 from incidesk.problems import actions, forms, queries, recurrence
 from incidesk.problems.models import Problem
 from incidesk.problems.status import VERBS, allowed_verbs
@@ -47,6 +48,18 @@ def _add_errors(form: Form, error: DomainError) -> None:
             placed = True
     if not placed:
         form.add_error(None, str(error.message))
+
+
+@staff_required
+def known_error_panel(request: HttpRequest, incident: str) -> HttpResponse:
+    """The workarounds to show beside an incident, loaded after the workspace (finding similar
+    incidents is the slow part of that page)."""
+    try:
+        found = access_incident(request.user, incident)
+    except NotFound as missing:
+        raise Http404 from missing
+    known = queries.known_errors_for(found, request.user)
+    return render(request, "problems/known_error_panel.html", {"known_errors": known})
 
 
 @staff_required

@@ -200,7 +200,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
 def same_problem(request: HttpRequest, number: str) -> HttpResponse:
     """ "This is my problem too": the customer's incident (the one named in `incident`, or a new
     one from the `title` and `description` being written) is linked to the known error instead
-    of waiting as a separate report. The link is made by the system on the customer's word."""
+    of waiting as a separate report."""
     problem = Problem.objects.filter(
         number=number.upper(), status=ProblemStatus.KNOWN_ERROR
     ).first()
@@ -222,9 +222,7 @@ def same_problem(request: HttpRequest, number: str) -> HttpResponse:
                     description=request.POST.get("description", ""),
                     channel=Channel.PORTAL,
                 )
-            incident_actions.do_link_problem(
-                incident, actor=user if user.is_desk_staff else None, problem=problem
-            )
+            incident_actions.do_link_problem(incident, actor=user, problem=problem)
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect(back)

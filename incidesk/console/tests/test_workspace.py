@@ -10,6 +10,7 @@ from incidesk.incidents import actions
 from incidesk.incidents.models import Comment, Incident, IncidentLink, Visibility
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.problems.tests.factories import make_problem
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_workspace_shows_every_field_and_exactly_the_allowed_verbs(agent_client,
     assert response.status_code == 200
     text = response.content.decode()
     assert incident.title in text and "+7 900 000-00-00" in text
-    assert _sections(response) == ["accept", "assign", "cancel", "link", "edit"]
+    assert _sections(response) == ["accept", "assign", "cancel", "link", "problem", "edit"]
     assert response.context["clocks"]  # the default policy's clocks
     assert 'data-shortcut="a"' in text and 'data-shortcut="r"' in text
     assert 'data-shortcut="n"' in text
@@ -115,6 +116,7 @@ def test_the_whole_lifecycle_through_the_workspace(agent_client, agent, colleagu
         "reopen",
         "close",
         "link",
+        "problem",
         "edit",
     ]
 
@@ -347,3 +349,21 @@ def test_workspace_costs_a_bounded_number_of_queries(
         actions.do_add_comment(incident, actor=agent, body=f"заметка {i}", visibility="internal")
     with django_assert_max_num_queries(len(first.captured_queries)):
         agent_client.get(_url(incident))
+
+
+def test_link_to_a_problem_and_unlink(agent_client, agent):
+    problem = make_problem(actor=agent, title="Истёк сертификат VPN-шлюза")
+    incident = make_incident(Status.IN_PROGRESS)
+    missing = _post(agent_client, incident, "problem", problem="PRB-999999")
+    assert missing.status_code == 422
+    assert (
+        _post(agent_client, incident, "problem", problem=problem.number.lower()).status_code == 302
+    )
+    incident.refresh_from_db()
+    assert incident.problem == problem
+    page = agent_client.get(_url(incident))
+    section = next(s for s in page.context["sections"] if s.name == "problem")
+    assert section.form.initial["problem"] == problem.number
+    assert _post(agent_client, incident, "problem", problem="").status_code == 302
+    incident.refresh_from_db()
+    assert incident.problem is None

@@ -5,6 +5,7 @@ import pytest
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
 from incidesk.catalog.models import Category, Service
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition
+from incidesk.incidents import actions as incident_actions
 from incidesk.incidents.models import EventKind
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
@@ -164,6 +165,21 @@ def test_known_errors_show_on_linked_incidents_only_while_known():
     assert known_errors_for(other) == []
     actions.do_resolve_problem(problem, actor=agent)
     assert known_errors_for(incident) == []
+
+
+def test_a_customer_links_only_their_own_incident_and_only_to_a_known_error():
+    agent = AgentFactory()
+    problem = make_problem(actor=agent)
+    incident = make_incident()
+    with pytest.raises(Forbidden):
+        incident_actions.do_link_problem(incident, actor=incident.reporter, problem=problem)
+    actions.do_mark_known_error(problem, actor=agent, workaround="Войти заново")
+    problem.refresh_from_db()
+    with pytest.raises(Forbidden):
+        incident_actions.do_link_problem(incident, actor=CustomerFactory(), problem=problem)
+    incident = incident_actions.do_link_problem(incident, actor=incident.reporter, problem=problem)
+    event = incident.events.order_by("-id").first()
+    assert (incident.problem, event.actor, event.is_public) == (problem, incident.reporter, False)
 
 
 # --- preventive actions ------------------------------------------------------------------------

@@ -138,19 +138,22 @@ def test_preventive_action_from_the_page(problem):
     assert 'data-testid="before"' in page
 
 
-def test_known_error_panel_for_the_incident_workspace(problem):
+def test_known_error_panel_for_the_incident_workspace(problem, client):
     agent = AgentFactory()
     incident = make_incident()
     actions.do_link_incidents(problem, actor=agent, incidents=[incident])
     actions.do_mark_known_error(problem, actor=agent, workaround="Войти в VPN заново")
-    incident.refresh_from_db()
-    html = Template("{% load problems %}{% known_error_panel incident %}").render(
+    slot = Template("{% load problems %}{% known_error_panel incident %}").render(
         Context({"incident": incident})
     )
+    url = reverse("problems:known_errors", args=[incident.number])
+    assert f'hx-get="{url}"' in slot
+    client.force_login(agent)
+    html = client.get(url).content.decode()
     assert "Войти в VPN заново" in html and problem.number in html
     assert "known-error" in html
-    other = make_incident()
-    blank = Template("{% load problems %}{% known_error_panel incident %}").render(
-        Context({"incident": other})
-    )
-    assert blank.strip() == ""
+    other = make_incident(title="Сломалась кофемашина на кухне")
+    blank = client.get(reverse("problems:known_errors", args=[other.number]))
+    assert blank.content.decode().strip() == ""
+    client.force_login(other.reporter)
+    assert client.get(url).status_code == 403
