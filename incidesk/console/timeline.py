@@ -15,6 +15,7 @@ from incidesk.incidents import queries
 from incidesk.incidents.access import visible_attachments
 from incidesk.incidents.models import (
     Attachment,
+    Channel,
     Comment,
     EventKind,
     Incident,
@@ -73,8 +74,8 @@ def describe(event: TimelineEvent) -> str:
     if kind == EventKind.ATTACHMENT_ADDED:
         return _("File %(name)s") % {"name": data.get("name")}
     if kind == EventKind.CREATED:
-        return _("Registered via %(channel)s at P%(priority)s") % {
-            "channel": data.get("channel"),
+        return _("Registered (channel: %(channel)s), priority P%(priority)s") % {
+            "channel": str(Channel(data["channel"]).label).lower() if data.get("channel") else "—",
             "priority": data.get("priority"),
         }
     if "metric" in data:

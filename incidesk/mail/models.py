@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Outcome(models.TextChoices):
@@ -84,7 +85,7 @@ class OutgoingMail(models.Model):
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=32)
-    to = models.EmailField(_("to"))
+    to = models.EmailField(pgettext_lazy("recipient", "to"))
     language = models.CharField(_("language"), max_length=8)
     subject = models.CharField(_("subject"), max_length=255)
     message_id = models.CharField(_("Message-ID"), max_length=255, unique=True)

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
@@ -276,6 +277,11 @@ def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
         "priority_words": priority_words(incident.priority),
         "url": incident_url(incident),
         "for_customer": not person.is_desk_staff,
+        # A contact (known only by address) has no password yet: the link lets them choose one
+        # and follow their incidents in the portal.
+        "choose_password_url": ""
+        if person.has_usable_password()
+        else settings.INCIDESK_BASE_URL + reverse("web:password_reset"),
         "auto_close_days": settings.INCIDESK_AUTO_CLOSE_DAYS,
         "data": data,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidesk.catalog.models import Category, Level, Service
 from incidesk.incidents.models import Kind
@@ -157,9 +158,9 @@ class ListFilterForm(BootstrapForm, forms.Form):
         required=False,
         choices=[
             ("", _("All")),
-            ("open", _("Open")),
+            ("open", pgettext_lazy("incidents", "Open")),
             ("resolved", _("Awaiting your confirmation")),
-            ("closed", _("Closed")),
+            ("closed", pgettext_lazy("incidents", "Closed")),
         ],
         widget=forms.Select(attrs={"data-autosubmit": ""}),
     )

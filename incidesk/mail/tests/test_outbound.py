@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone, translation
 
+from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, TeamFactory
 from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
 from incidesk.incidents import actions
@@ -72,6 +73,18 @@ def test_the_acknowledgement_carries_number_priority_and_response_time(smtp, act
         assert words in body
         assert promise(clock, customer) in body
         assert f"http://127.0.0.1:8000/incidents/{incident.number}/" in body
+
+
+def test_a_contact_is_offered_a_password_an_account_holder_is_not(smtp, act):
+    contact = contact_for("new.contact@example.com", "Пётр")
+    customer = CustomerFactory(language="ru")
+    act(actions.do_create_incident, actor=contact, title="Не работает почта")
+    act(actions.do_create_incident, actor=customer, title="Не работает почта")
+    link = "http://127.0.0.1:8000/password-reset/"
+    (to_contact,) = smtp.to(contact.email)
+    assert link in _text(to_contact) and link in _html(to_contact)
+    (to_customer,) = smtp.to(customer.email)
+    assert link not in _text(to_customer)
 
 
 def test_each_person_reads_their_own_language(smtp, act, settings):
