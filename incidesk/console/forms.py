@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.accounts.models import STAFF_ROLES, Organisation, Team, User
+from incidesk.accounts.models import Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, HoldReason, Level, ResolutionCode, Service
 from incidesk.console.queues import QUEUES
 from incidesk.core.errors import InvalidInput
@@ -22,33 +22,16 @@ from incidesk.incidents import actions, queries
 from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
 from incidesk.incidents.status import Status
 from incidesk.problems.models import Problem
-from incidesk.web.forms import BootstrapForm
+from incidesk.web.forms import (
+    BootstrapForm,
+    DateInput,
+    StaffChoiceField,
+    TreeChoiceField,
+    active_tree,
+    staff_users,
+)
 
 PRIORITIES = [(p, f"P{p}") for p in range(1, 6)]
-
-
-def staff_users() -> Any:
-    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
-
-
-class TreeChoiceField(forms.ModelChoiceField):
-    """A two-level reference list, children named after their parent."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
-
-
-def _tree(model: type) -> Any:
-    return model.objects.filter(is_active=True).select_related("parent")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
 
 
 # --- queues -----------------------------------------------------------------------------------
@@ -78,10 +61,10 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         label=_("Assignee"), queryset=staff_users(), to_field_name="email", required=False
     )
     category = TreeChoiceField(
-        label=_("Category"), queryset=_tree(Category), to_field_name="code", required=False
+        label=_("Category"), queryset=active_tree(Category), to_field_name="code", required=False
     )
     cause = TreeChoiceField(
-        label=_("Cause"), queryset=_tree(Cause), to_field_name="code", required=False
+        label=_("Cause"), queryset=active_tree(Cause), to_field_name="code", required=False
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.all(), required=False
@@ -267,7 +250,7 @@ class RequestInfoForm(VersionedForm):
 
 
 class ResolveForm(VersionedForm):
-    cause = TreeChoiceField(label=_("Cause"), queryset=_tree(Cause), to_field_name="code")
+    cause = TreeChoiceField(label=_("Cause"), queryset=active_tree(Cause), to_field_name="code")
     resolution_code = forms.ModelChoiceField(
         label=_("Resolution code"),
         queryset=ResolutionCode.objects.filter(is_active=True),
@@ -383,7 +366,7 @@ class EditForm(VersionedForm):
     impact = forms.ChoiceField(label=_("Impact"), choices=Level.choices)
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Level.choices)
     category = TreeChoiceField(
-        label=_("Category"), queryset=_tree(Category), to_field_name="code", required=False
+        label=_("Category"), queryset=active_tree(Category), to_field_name="code", required=False
     )
     service = forms.ModelChoiceField(
         label=_("Service"),
@@ -392,7 +375,7 @@ class EditForm(VersionedForm):
         required=False,
     )
     cause = TreeChoiceField(
-        label=_("Cause"), queryset=_tree(Cause), to_field_name="code", required=False
+        label=_("Cause"), queryset=active_tree(Cause), to_field_name="code", required=False
     )
     is_major = forms.BooleanField(label=_("Major incident"), required=False)
     contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)

@@ -36,6 +36,7 @@ from incidesk.sla import clocks as sla_clocks
 from incidesk.sla.explain import duration, explain
 from incidesk.sla.models import ClockState, Metric
 from incidesk.web.access import manager_required, staff_required
+from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 50
 EDIT_LABELS = {
@@ -337,17 +338,6 @@ def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _workspace(request, _incident(request.user, number))
 
 
-def _add_errors(form: Any, error: DomainError) -> None:
-    """Put each failing field's message next to that field; the rest above the form."""
-    placed = False
-    for name, reason in error.fields.items():
-        if name in form.fields:
-            form.add_error(name, str(reason))
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
-
-
 def _submit(request: HttpRequest, number: str, name: str, form: Any, perform: Any) -> HttpResponse:
     """Run `perform` for a valid form; answer a stale version with what changed since."""
     user = request.user
@@ -360,7 +350,7 @@ def _submit(request: HttpRequest, number: str, name: str, form: Any, perform: An
     except VersionConflict:
         return _conflict(request, number, name, form)
     except DomainError as error:
-        _add_errors(form, error)
+        add_domain_error(form, error)
         return _workspace(request, _incident(user, number), bound=(name, form), status=422)
     messages.success(request, _("Saved."))
     return redirect("console:incident", number=incident.number)

@@ -43,6 +43,7 @@ from incidesk.portal.models import TrackingLink
 from incidesk.portal.timeline import customer_timeline
 from incidesk.sla.models import Metric
 from incidesk.sla.promise import promise
+from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 25
 
@@ -123,7 +124,7 @@ def new_incident(request: HttpRequest) -> HttpResponse:
         try:
             incident, token = _register(request, form.cleaned_data)
         except DomainError as error:
-            _form_errors(form, error)
+            add_domain_error(form, error, {"file": "files"})
         else:
             if token:
                 return redirect("portal:track_submitted", token)
@@ -163,18 +164,6 @@ def _register(request: HttpRequest, data: dict) -> tuple[Incident, str]:
         actions.do_add_attachment(incident, actor=reporter, upload=upload)
     token = "" if request.user.is_authenticated else TrackingLink.issue(incident)
     return incident, token
-
-
-def _form_errors(form, error: DomainError) -> None:
-    """A domain error lands next to the field it names, or above the form."""
-    placed = False
-    for field, reason in error.fields.items():
-        target = "files" if field == "file" else field
-        if target in form.fields:
-            form.add_error(target, str(reason))
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
 
 
 def _tracked(token: str) -> Viewpoint:
@@ -287,7 +276,7 @@ def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
         if form is None:
             messages.error(request, str(error.message))
             return redirect(view.page_url)
-        _form_errors(form, error)
+        add_domain_error(form, error, {"file": "files"})
         return _page(request, view, {verb: form})
     messages.success(request, done)
     return redirect(view.page_url)

@@ -7,35 +7,17 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
 from incidesk.problems.recurrence import DEFAULT_WEEKS, MAX_WEEKS
 from incidesk.problems.status import ProblemStatus
-from incidesk.web.forms import BootstrapForm
-
-
-def staff_users() -> Any:
-    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
-
-
-class StaffChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: User) -> str:
-        return obj.display_name
-
-
-class TreeChoiceField(forms.ModelChoiceField):
-    """A two-level reference list, children named after their parent."""
-
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
-
-
-def _tree(model: type) -> Any:
-    return model.objects.filter(is_active=True).select_related("parent")
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from incidesk.web.forms import (
+    BootstrapForm,
+    DateInput,
+    StaffChoiceField,
+    TreeChoiceField,
+    active_tree,
+    staff_users,
+)
 
 
 class ProblemFilterForm(BootstrapForm, forms.Form):
@@ -75,7 +57,7 @@ class ProblemForm(BootstrapForm, forms.Form):
     owner = StaffChoiceField(label=_("Owner"), queryset=staff_users(), required=False)
     category = TreeChoiceField(
         label=_("Category"),
-        queryset=_tree(Category),
+        queryset=active_tree(Category),
         required=False,
         help_text=_("Incidents in this category count as recurrences of the problem."),
     )
@@ -124,7 +106,7 @@ class ResolveForm(BootstrapForm, forms.Form):
         required=False,
         help_text=_("Sent to the customer of every incident resolved with the problem."),
     )
-    cause = TreeChoiceField(label=_("Cause"), queryset=_tree(Cause), required=False)
+    cause = TreeChoiceField(label=_("Cause"), queryset=active_tree(Cause), required=False)
     resolution_code = forms.ModelChoiceField(
         label=_("Resolution code"),
         queryset=ResolutionCode.objects.filter(is_active=True),
@@ -146,7 +128,7 @@ class RecurrenceForm(BootstrapForm, forms.Form):
 
 class RecurrenceReportForm(RecurrenceForm):
     date = forms.DateField(label=_("Date of the change"), widget=DateInput)
-    cause = TreeChoiceField(label=_("Cause"), queryset=_tree(Cause), required=False)
-    category = TreeChoiceField(label=_("Category"), queryset=_tree(Category), required=False)
+    cause = TreeChoiceField(label=_("Cause"), queryset=active_tree(Cause), required=False)
+    category = TreeChoiceField(label=_("Category"), queryset=active_tree(Category), required=False)
 
     field_order = ["date", "weeks", "cause", "category"]

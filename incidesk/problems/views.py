@@ -28,6 +28,7 @@ from incidesk.problems import actions, forms, queries, recurrence
 from incidesk.problems.models import Problem
 from incidesk.problems.status import VERBS, allowed_verbs
 from incidesk.web.access import staff_required
+from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 100
 
@@ -37,17 +38,6 @@ def _problem(user: User, number: str) -> Problem:
         return queries.access_problem(user, number)
     except NotFound as error:
         raise Http404(str(error.message)) from error
-
-
-def _add_errors(form: Form, error: DomainError) -> None:
-    """Put each failing field's message next to that field; the rest above the form."""
-    placed = False
-    for name, reason in error.fields.items():
-        if name in form.fields:
-            form.add_error(name, str(reason))
-            placed = True
-    if not placed:
-        form.add_error(None, str(error.message))
 
 
 @staff_required
@@ -82,7 +72,7 @@ def problem_new(request: HttpRequest) -> HttpResponse:
         try:
             problem = actions.do_create_problem(actor=request.user, **form.cleaned_data)
         except DomainError as error:
-            _add_errors(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(
                 request, _("Problem %(number)s registered.") % {"number": problem.number}
@@ -101,7 +91,7 @@ def problem_edit(request: HttpRequest, number: str) -> HttpResponse:
         try:
             actions.do_update_problem(problem, actor=request.user, **changes)
         except DomainError as error:
-            _add_errors(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("problems:detail", number=problem.number)
@@ -162,7 +152,7 @@ def _submit(request: HttpRequest, number: str, name: str, perform: Any) -> HttpR
             with transaction.atomic():
                 done = perform(problem, form)
         except DomainError as error:
-            _add_errors(form, error)
+            add_domain_error(form, error)
         else:
             messages.success(request, done or _("Saved."))
             return redirect("problems:detail", number=problem.number)
@@ -286,6 +276,6 @@ def recurrence_report(request: HttpRequest) -> HttpResponse:
                 "categories": recurrence.grouped_recurrence(request.user, by="category", **options),
             }
         except DomainError as error:
-            _add_errors(form, error)
+            add_domain_error(form, error)
     context = {"form": form, "tables": tables}
     return render(request, "problems/recurrence.html", context)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import zoneinfo
 from collections.abc import Iterator
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import STAFF_ROLES, User
+from incidesk.core.errors import DomainError
 
 
 class BootstrapForm:
@@ -33,6 +36,46 @@ class BootstrapForm:
                 widget = self.fields[name].widget
                 if "is-invalid" not in widget.attrs.get("class", ""):
                     widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+def add_domain_error(
+    form: forms.Form, error: DomainError, aliases: dict[str, str] | None = None
+) -> None:
+    """Put each failing field's message next to that field (an action's field name may differ
+    from the form's: `aliases`), the rest above the form."""
+    placed = False
+    for name, reason in error.fields.items():
+        target = (aliases or {}).get(name, name)
+        if target in form.fields:
+            form.add_error(target, str(reason))
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+
+
+def staff_users() -> QuerySet[User]:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True).order_by("full_name", "email")
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.display_name
+
+
+class TreeChoiceField(forms.ModelChoiceField):
+    """A two-level reference list, children named after their parent."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+
+def active_tree(model: type[Model]) -> QuerySet:
+    """The active entries of a two-level reference list, with their parents joined."""
+    return model.objects.filter(is_active=True).select_related("parent")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
 
 
 class SignInForm(BootstrapForm, AuthenticationForm):
