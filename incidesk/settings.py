@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "ninja",  # serves the API docs' Swagger UI from its package, not from a CDN
     "django_htmx",
     "bootstrap",
     "django_tasks",

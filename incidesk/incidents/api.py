@@ -537,7 +537,7 @@ def add_attachment(
     summary="Download a file",
     openapi_extra={
         "responses": {
-            "200": {
+            200: {
                 "description": "The file, as a download under its original name.",
                 "content": {
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}

@@ -55,3 +55,9 @@ def test_password_guessing_is_stopped_after_five_failures(client, settings):
     assert locked.status_code == 429
     assert "15" in locked.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_api_docs_load_nothing_from_a_cdn(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert "/static/ninja/swagger-ui-bundle.js" in page
+    assert "cdn" not in page and "https://" not in page
