@@ -46,6 +46,9 @@ from incidesk.sla.promise import promise
 from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 25
+# What a customer may do on their incident's page, and the form each verb reads.
+CUSTOMER_VERBS = ("reply", "confirm", "reopen", "rate")
+VERB_FORMS = {"reply": ReplyForm, "reopen": ReopenForm, "rate": RateForm}
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,8 @@ def tracked_submitted(request: HttpRequest, token: str) -> HttpResponse:
     return _confirmation(request, _tracked(token))
 
 
-def _page(request: HttpRequest, view: Viewpoint, forms: dict | None = None) -> HttpResponse:
+def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) -> HttpResponse:
+    """The incident page; `refused` holds a form sent back with its errors (status 422)."""
     incident = view.incident
     actor = view.actor
     verbs = {verb.name for verb in allowed_verbs(incident, actor)}
@@ -223,7 +227,7 @@ def _page(request: HttpRequest, view: Viewpoint, forms: dict | None = None) -> H
         ),
         None,
     )
-    forms = forms or {}
+    refused = refused or {}
     context = {
         "incident": incident,
         "view": view,
@@ -233,16 +237,16 @@ def _page(request: HttpRequest, view: Viewpoint, forms: dict | None = None) -> H
         "promise": promise(clock, actor) if clock else "",
         "entries": customer_timeline(incident, actor),
         "awaiting_answer": awaiting_answer,
-        "can_reply": incident.status not in (Status.CLOSED, Status.CANCELLED),
+        "can_reply": not incident.is_final,
         "can_confirm": "confirm" in verbs,
         "can_reopen": "reopen" in verbs,
         "can_rate": "rate" in verbs and incident.satisfaction is None,
-        "reply_form": forms.get("reply") or ReplyForm(),
-        "reopen_form": forms.get("reopen") or ReopenForm(),
-        "rate_form": forms.get("rate") or RateForm(),
-        "urls": {verb: view.action_url(verb) for verb in ("reply", "confirm", "reopen", "rate")},
+        "reply_form": refused.get("reply") or ReplyForm(),
+        "reopen_form": refused.get("reopen") or ReopenForm(),
+        "rate_form": refused.get("rate") or RateForm(),
+        "urls": {verb: view.action_url(verb) for verb in CUSTOMER_VERBS},
     }
-    return render(request, "portal/incident.html", context, status=422 if forms else 200)
+    return render(request, "portal/incident.html", context, status=422 if refused else 200)
 
 
 @login_required
@@ -259,14 +263,9 @@ def tracked_incident(request: HttpRequest, token: str) -> HttpResponse:
 def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
     """Apply one of the customer's verbs; a refusal is shown on the page, nothing is lost."""
     incident, actor = view.incident, view.actor
-    forms = {
-        "reply": ReplyForm(request.POST, request.FILES),
-        "reopen": ReopenForm(request.POST),
-        "rate": RateForm(request.POST),
-    }
-    form = forms.get(verb)
-    if verb not in ("reply", "confirm", "reopen", "rate"):
+    if verb not in CUSTOMER_VERBS:
         raise Http404
+    form = VERB_FORMS[verb](request.POST, request.FILES) if verb in VERB_FORMS else None
     if form is not None and not form.is_valid():
         return _page(request, view, {verb: form})
     try:
