@@ -61,7 +61,7 @@ def chart(request: HttpRequest, name: str) -> HttpResponse:
     _form, f = _filter(request)
     facts.sync()
     with timezone.override(f.zone):
-        svg = draw(kpi.incidents(request.user, f), f)
+        svg = draw(kpi.counted(request.user, f), f)
     response = HttpResponse(svg, content_type="image/svg+xml")
     response["Content-Security-Policy"] = SVG_POLICY
     return response

@@ -138,6 +138,7 @@ class Incident(models.Model):
         null=True,
         blank=True,
         related_name="children",
+        db_index=False,  # a partial index in Meta: most incidents have none
     )
     is_major = models.BooleanField(_("major incident"), default=False)
     escalated = models.BooleanField(_("escalated"), default=False)
@@ -169,6 +170,7 @@ class Incident(models.Model):
         null=True,
         blank=True,
         related_name="duplicates",
+        db_index=False,  # a partial index in Meta: most incidents have none
     )
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
     problem = models.ForeignKey(
@@ -178,6 +180,7 @@ class Incident(models.Model):
         null=True,
         blank=True,
         related_name="incidents",
+        db_index=False,  # a partial index in Meta: most incidents have none
     )
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction (1–5)"), null=True, blank=True)
     satisfaction_comment = models.TextField(_("satisfaction comment"), blank=True)
@@ -202,6 +205,19 @@ class Incident(models.Model):
             models.Index(fields=["status", "resolved_at"], name="inc_resolved"),
             models.Index(fields=["response_due_at", "id"], name="inc_response_due"),
             models.Index(fields=["resolution_due_at", "id"], name="inc_resolution_due"),
+            # Links most incidents lack get partial indexes: small, and a planner (SQLite's
+            # statistics especially) would not use a full index whose keys are nearly all NULL.
+            models.Index(
+                fields=["parent"], name="inc_children", condition=models.Q(parent__isnull=False)
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                name="inc_duplicates",
+                condition=models.Q(duplicate_of__isnull=False),
+            ),
+            models.Index(
+                fields=["problem"], name="inc_problem", condition=models.Q(problem__isnull=False)
+            ),
         ]
         constraints = [
             models.CheckConstraint(

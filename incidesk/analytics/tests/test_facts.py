@@ -39,3 +39,25 @@ def test_rebuild_command_recreates_everything(desk, capsys):
     call_command("analytics", "rebuild")
     assert "8 incidents counted" in capsys.readouterr().out
     assert IncidentFact.objects.get(incident=desk.incidents["I1"]).resolution_seconds == 4 * HOUR
+
+
+def test_facts_carry_the_incidents_dimensions_as_they_change(desk):
+    facts.sync()
+    i6 = desk.incidents["I6"]
+    fact = IncidentFact.objects.get(incident=i6)
+    assert (fact.status, fact.priority, fact.team_id) == ("in_progress", 3, i6.team_id)
+    assert fact.created_at == at(12, 9) and fact.resolved_at is None
+    with moment(at(14, 11)):
+        actions.do_override_priority(i6, actor=desk.lead, priority=1, reason="Стоит склад")
+    facts.sync()
+    assert IncidentFact.objects.get(incident=i6).priority == 1
+    i2 = IncidentFact.objects.get(incident=desk.incidents["I2"])
+    # The last resolution, and the rating, as the reports filter them.
+    assert (i2.resolved_at, i2.rated_at, i2.satisfaction) == (at(12, 12), at(12, 13, 30), 2)
+    assert IncidentFact.objects.get(incident=desk.incidents["I5"]).status == "cancelled"
+
+
+def test_rebuild_leaves_nothing_for_the_next_sync(desk):
+    assert facts.rebuild() == 8
+    assert facts.sync() == 0
+    assert IncidentFact.objects.count() == 8

@@ -136,3 +136,21 @@ def test_dimension_filters(desk):
     assert report(desk, channel="email").volume["total"] == 1
     assert report(desk, team=desk.team).quality["resolved"] == 4
     assert report(desk, priority=(1, 2)).volume["total"] == 0
+
+
+def test_reports_count_only_what_the_viewer_may_see(desk):
+    f = ReportFilter(start=date(2026, 11, 9), end=date(2026, 11, 13), zone=user_zone(desk.lead))
+    with time_machine.travel(at(14, 12), tick=False):
+        kpi.build(desk.lead, f)  # facts up to date
+    seen = {
+        name: set(kpi.counted(user, f).values_list("incident_id", flat=True))
+        for name, user in (
+            ("lead", desk.lead),
+            ("customer", desk.customer),
+            ("other", desk.other_customer),
+        )
+    }
+    everything = {incident.pk for incident in desk.incidents.values()}
+    assert seen["lead"] == everything
+    assert seen["customer"] == everything - {desk.incidents["X1"].pk}
+    assert seen["other"] == {desk.incidents["X1"].pk}
