@@ -12,6 +12,7 @@ import pygal
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from pygal.style import DefaultStyle
 
 from incidesk.analytics import kpi
@@ -65,7 +66,7 @@ def trend(base: Any, f: ReportFilter) -> bytes:
         return queue_link(f, created_from=start.isoformat(), created_to=end.isoformat(), kind=kind)
 
     return _bar(
-        _("Registered"),
+        pgettext("count", "Registered"),
         [row["start"].strftime("%d.%m") for row in rows],
         {
             _("Incidents"): [_point(r["incidents"], link(r, "incident")) for r in rows],

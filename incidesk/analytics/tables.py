@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidesk.analytics.definitions import DEFINITIONS
 from incidesk.analytics.kpi import Report, Stats
@@ -113,10 +114,10 @@ def tables(report: Report) -> dict[str, Table]:
             _("Volume"),
             [_("Measure"), _("Count")],
             [
-                [str(_("Registered")), r.volume["total"]],
+                [str(pgettext_lazy("count", "Registered")), r.volume["total"]],
                 [str(_("Incidents")), r.volume["incidents"]],
                 [str(_("Service requests")), r.volume["service_requests"]],
-                [str(_("Cancelled")), r.volume["cancelled"]],
+                [str(pgettext_lazy("count", "Cancelled")), r.volume["cancelled"]],
             ],
         ),
         Table(
@@ -151,7 +152,7 @@ def tables(report: Report) -> dict[str, Table]:
             _("Resolution quality"),
             [_("Measure"), _("Count"), _("Share, %")],
             [
-                [str(_("Resolved")), q["resolved"], None],
+                [str(pgettext_lazy("count", "Resolved")), q["resolved"], None],
                 [str(_("Reopened")), q["reopened"], share(q["reopen_rate"])],
                 [
                     str(_("First-contact resolution")),
@@ -191,7 +192,7 @@ def tables(report: Report) -> dict[str, Table]:
                 _("From"),
                 _("Incidents"),
                 _("Service requests"),
-                _("Resolved"),
+                pgettext_lazy("count", "Resolved"),
                 _("Mean time to resolve, h"),
             ],
             [
