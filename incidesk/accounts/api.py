@@ -4,6 +4,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from incidesk.accounts.auth import api_user
 from incidesk.accounts.models import Role, Team, User
 
 router = Router(tags=["accounts"])
@@ -40,7 +41,7 @@ class TeamOut(Schema):
 
 @router.get("/me", response=MeOut, summary="The calling user")
 def me(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
+    return api_user(request)
 
 
 @router.get("/teams", response=list[TeamOut], summary="Teams")

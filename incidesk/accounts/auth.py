@@ -21,6 +21,11 @@ from incidesk.core.errors import Forbidden
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+def api_user(request: HttpRequest) -> User:
+    """The caller an API handler acts for, set by `BearerToken` or `SessionAuth`."""
+    return request.auth  # type: ignore[attr-defined]
+
+
 class CsrfFailed(Forbidden):
     code = "csrf_failed"
 

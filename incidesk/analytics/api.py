@@ -13,6 +13,7 @@ from django.http import FileResponse, HttpRequest, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import Router
 
+from incidesk.accounts.auth import api_user
 from incidesk.accounts.models import User
 from incidesk.analytics import exports, filters, kpi
 from incidesk.analytics.serialise import report_json
@@ -36,7 +37,7 @@ REPORT_TABLES = (
 
 
 def _staff(request: HttpRequest) -> User:
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     if not user.is_desk_staff:
         raise Forbidden(_("Reports are for the support desk."))
     return user
@@ -60,7 +61,7 @@ def export_incidents(request: HttpRequest, fmt: Format) -> StreamingHttpResponse
     """Every incident registered in the period and matching the filters that the caller may
     see, with no row cap. Customers get their own (or their organisation's shared) incidents,
     without internal columns."""
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     f = filters.parse(user, request.GET)
     rows_qs = kpi.created(kpi.incidents(user, f), f)
     columns = exports.incident_columns(user)

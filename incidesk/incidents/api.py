@@ -18,6 +18,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 
+from incidesk.accounts.auth import api_user
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode, Service
 from incidesk.core.errors import DomainError, Forbidden, InvalidInput, NotFound
@@ -91,10 +92,6 @@ class IdempotencyKeyReused(InvalidInput):
     code = "idempotency_key_reused"
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _expected_version(
     if_match: str | None, body_version: int | None = None, *, required: bool = False
 ) -> int | None:
@@ -127,7 +124,7 @@ def _with_etag(response: HttpResponse, incident: Incident) -> Incident:
 def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Page[Incident]:
     """Newest first unless `ordering` says otherwise. Pages are keyset pages: follow
     `next_cursor` until it is null. There is no total count, by design."""
-    user = _user(request)
+    user = api_user(request)
     if not user.is_desk_staff:
         for name in _STAFF_FILTERS:
             if getattr(filters, name) is not None:
@@ -160,7 +157,7 @@ def create_incident(
     """201 with the new incident. With an `Idempotency-Key`, a retry of the same body returns
     the incident the first call created, as it is now, with 200; the same key with another body
     is refused (422 `idempotency_key_reused`). Keys are per user."""
-    user = _user(request)
+    user = api_user(request)
     # Customers always report for themselves (the action enforces it). Their on-behalf fields
     # are not even looked up, so the answer never tells them whether an e-mail has an account.
     staff = user.is_desk_staff
@@ -240,7 +237,7 @@ def _replay(user: User, key: str, request_hash: str) -> Incident | None:
 @router.get("/incidents/{number}", response=IncidentOut, summary="Get an incident")
 def get_incident(request: HttpRequest, number: str, response: HttpResponse) -> Incident:
     """The `ETag` header carries the version to send back as `If-Match` when editing."""
-    incident = access_incident(_user(request), number, queryset=queries.with_related())
+    incident = access_incident(api_user(request), number, queryset=queries.with_related())
     return _with_etag(response, incident)
 
 
@@ -255,7 +252,7 @@ def update_incident(
 ) -> Incident:
     """Classification and contact fields (staff), priority override (leads and admins).
     A stale version is refused with 409 `version_conflict` and `current_version`."""
-    user = _user(request)
+    user = api_user(request)
     incident = access_incident(user, number, need="edit")
     version = _expected_version(if_match, payload.version, required=True)
     changes = payload.model_dump(
@@ -319,7 +316,7 @@ def _plain_verb(name: str, do: Callable[..., Incident], summary: str) -> None:
     def handler(
         request: HttpRequest, number: str, payload: NoBody | None = None, if_match: IfMatch = None
     ) -> Incident:
-        user = _user(request)
+        user = api_user(request)
         incident = do(
             _target(user, number, name), actor=user, expected_version=_expected_version(if_match)
         )
@@ -337,7 +334,7 @@ _plain_verb("close", actions.do_close, "Close")
 def assign(
     request: HttpRequest, number: str, payload: AssignIn, if_match: IfMatch = None
 ) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_assign(
         _target(user, number, "assign"),
         actor=user,
@@ -351,7 +348,7 @@ def assign(
 @_verb("hold", "Put on hold")
 @transaction.atomic
 def hold(request: HttpRequest, number: str, payload: HoldIn, if_match: IfMatch = None) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_hold(
         _target(user, number, "hold"),
         actor=user,
@@ -367,7 +364,7 @@ def hold(request: HttpRequest, number: str, payload: HoldIn, if_match: IfMatch =
 def request_info(
     request: HttpRequest, number: str, payload: RequestInfoIn, if_match: IfMatch = None
 ) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_request_info(
         _target(user, number, "request-info"),
         actor=user,
@@ -383,7 +380,7 @@ def request_info(
 def resolve(
     request: HttpRequest, number: str, payload: ResolveIn, if_match: IfMatch = None
 ) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_resolve(
         _target(user, number, "resolve"),
         actor=user,
@@ -402,7 +399,7 @@ def resolve(
 def reopen(
     request: HttpRequest, number: str, payload: ReopenIn | None = None, if_match: IfMatch = None
 ) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_reopen(
         _target(user, number, "reopen"),
         actor=user,
@@ -415,7 +412,7 @@ def reopen(
 @_verb("rate", "Rate a closed incident (the customer, once)")
 @transaction.atomic
 def rate(request: HttpRequest, number: str, payload: RateIn) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_rate(
         _target(user, number, "rate"),
         actor=user,
@@ -430,7 +427,7 @@ def rate(request: HttpRequest, number: str, payload: RateIn) -> Incident:
 def cancel(
     request: HttpRequest, number: str, payload: CancelIn, if_match: IfMatch = None
 ) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_cancel(
         _target(user, number, "cancel"),
         actor=user,
@@ -444,7 +441,7 @@ def cancel(
 @_verb("link", "Link to another incident")
 @transaction.atomic
 def link(request: HttpRequest, number: str, payload: LinkIn, if_match: IfMatch = None) -> Incident:
-    user = _user(request)
+    user = api_user(request)
     incident = actions.do_link(
         _target(user, number, "link"),
         actor=user,
@@ -469,7 +466,7 @@ def unknown_verb(request: HttpRequest, number: str, verb: str) -> None:
 @router.get("/incidents/{number}/comments", response=list[CommentOut], summary="List comments")
 def list_comments(request: HttpRequest, number: str) -> QuerySet[Comment]:
     """Oldest first. Customers see public replies only."""
-    user = _user(request)
+    user = api_user(request)
     return queries.comments(user, access_incident(user, number))
 
 
@@ -478,7 +475,7 @@ def list_comments(request: HttpRequest, number: str) -> QuerySet[Comment]:
 def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status:
     """A public reply, or an internal note (staff only). A customer's reply to an information
     request puts the incident back in progress."""
-    user = _user(request)
+    user = api_user(request)
     comment = actions.do_add_comment(
         access_incident(user, number, need="comment"),
         actor=user,
@@ -491,7 +488,7 @@ def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status
 @router.get("/incidents/{number}/timeline", response=list[EventOut], summary="Timeline")
 def timeline(request: HttpRequest, number: str) -> QuerySet[TimelineEvent]:
     """The audit trail, oldest first. Customers see public events only."""
-    user = _user(request)
+    user = api_user(request)
     return queries.events(user, access_incident(user, number))
 
 
@@ -502,7 +499,7 @@ def timeline(request: HttpRequest, number: str) -> QuerySet[TimelineEvent]:
     "/incidents/{number}/attachments", response=list[AttachmentOut], summary="List attachments"
 )
 def list_attachments(request: HttpRequest, number: str) -> QuerySet[Attachment]:
-    user = _user(request)
+    user = api_user(request)
     return visible_attachments(user, access_incident(user, number))
 
 
@@ -519,7 +516,7 @@ def add_attachment(
 ) -> Status:
     """Multipart upload. `comment` attaches the file to one of the incident's comments (a file
     on an internal note is internal)."""
-    user = _user(request)
+    user = api_user(request)
     incident = access_incident(user, number, need="comment")
     on_comment = None
     if comment is not None:
@@ -549,7 +546,7 @@ def add_attachment(
 def download_attachment(request: HttpRequest, number: str, attachment_id: int) -> FileResponse:
     """Always a download (never rendered inline), with sniffing and active content disabled:
     the stored content type is whatever the uploader claimed."""
-    user = _user(request)
+    user = api_user(request)
     attachment = (
         visible_attachments(user, access_incident(user, number)).filter(pk=attachment_id).first()
     )

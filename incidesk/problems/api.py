@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Status
 
+from incidesk.accounts.auth import api_user
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
 from incidesk.core.pagination import Page, paginate
@@ -45,10 +46,6 @@ from incidesk.problems.schemas import (
 router = Router(tags=["problems"])
 
 
-def _user(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined]
-
-
 def _reload(user: User, problem: Problem) -> Problem:
     return queries.problems(user).get(pk=problem.pk)
 
@@ -56,7 +53,7 @@ def _reload(user: User, problem: Problem) -> Problem:
 @router.get("/problems", response=ProblemPage, summary="List problems")
 def list_problems(request: HttpRequest, filters: Query[ProblemFilters]) -> Page[Problem]:
     """Newest first, keyset pages: follow `next_cursor` until it is null."""
-    user = _user(request)
+    user = api_user(request)
     queryset = queries.filter_problems(
         queries.problems(user), status=filters.status, owner=filters.owner, q=filters.q
     )
@@ -66,7 +63,7 @@ def list_problems(request: HttpRequest, filters: Query[ProblemFilters]) -> Page[
 @router.post("/problems", response={201: ProblemOut}, summary="Register a problem")
 @transaction.atomic
 def create_problem(request: HttpRequest, payload: ProblemIn) -> Status:
-    user = _user(request)
+    user = api_user(request)
     queries.require_staff(user)
     problem = actions.do_create_problem(
         actor=user,
@@ -89,7 +86,7 @@ def create_problem(request: HttpRequest, payload: ProblemIn) -> Status:
 def recurrence_report(request: HttpRequest, query: Query[RecurrenceReportQuery]) -> dict[str, Any]:
     """Two windows of `weeks` weeks around the start of `date` (shortened to the time since
     `date` while that is shorter), incidents counted at registration, cancelled ones left out."""
-    user = _user(request)
+    user = api_user(request)
     queries.require_staff(user)
     split = timezone.make_aware(datetime.combine(query.date, time.min))
     options = {
@@ -106,13 +103,13 @@ def recurrence_report(request: HttpRequest, query: Query[RecurrenceReportQuery])
 
 @router.get("/problems/{number}", response=ProblemOut, summary="Get a problem")
 def get_problem(request: HttpRequest, number: str) -> Problem:
-    return queries.access_problem(_user(request), number)
+    return queries.access_problem(api_user(request), number)
 
 
 @router.patch("/problems/{number}", response=ProblemOut, summary="Edit a problem")
 @transaction.atomic
 def update_problem(request: HttpRequest, number: str, payload: ProblemPatch) -> Problem:
-    user = _user(request)
+    user = api_user(request)
     problem = queries.access_problem(user, number)
     changes = payload.model_dump(exclude_unset=True)
     if "owner" in changes:
@@ -131,7 +128,7 @@ def update_problem(request: HttpRequest, number: str, payload: ProblemPatch) -> 
 )
 @transaction.atomic
 def known_error(request: HttpRequest, number: str, payload: KnownErrorIn) -> Problem:
-    user = _user(request)
+    user = api_user(request)
     problem = actions.do_mark_known_error(
         queries.access_problem(user, number), actor=user, workaround=payload.workaround
     )
@@ -143,7 +140,7 @@ def known_error(request: HttpRequest, number: str, payload: KnownErrorIn) -> Pro
 def resolve(request: HttpRequest, number: str, payload: ResolveProblemIn) -> Problem:
     """With `resolve_incidents`, every open linked incident is resolved too (a new one taken
     into work first, one on hold resumed) and its customer told once."""
-    user = _user(request)
+    user = api_user(request)
     problem = actions.do_resolve_problem(
         queries.access_problem(user, number),
         actor=user,
@@ -160,7 +157,7 @@ def resolve(request: HttpRequest, number: str, payload: ResolveProblemIn) -> Pro
 @router.post("/problems/{number}/actions/reopen", response=ProblemOut, summary="Reopen")
 @transaction.atomic
 def reopen(request: HttpRequest, number: str, payload: ReopenProblemIn) -> Problem:
-    user = _user(request)
+    user = api_user(request)
     problem = actions.do_reopen_problem(
         queries.access_problem(user, number), actor=user, reason=payload.reason
     )
@@ -170,7 +167,7 @@ def reopen(request: HttpRequest, number: str, payload: ReopenProblemIn) -> Probl
 @router.post("/problems/{number}/actions/close", response=ProblemOut, summary="Close")
 @transaction.atomic
 def close(request: HttpRequest, number: str) -> Problem:
-    user = _user(request)
+    user = api_user(request)
     problem = actions.do_close_problem(queries.access_problem(user, number), actor=user)
     return _reload(user, problem)
 
@@ -184,7 +181,7 @@ def close(request: HttpRequest, number: str) -> Problem:
     summary="Linked incidents",
 )
 def list_incidents(request: HttpRequest, number: str) -> QuerySet[Incident]:
-    user = _user(request)
+    user = api_user(request)
     return queries.linked_incidents(queries.access_problem(user, number), user)
 
 
@@ -196,7 +193,7 @@ def list_incidents(request: HttpRequest, number: str) -> QuerySet[Incident]:
 @transaction.atomic
 def link_incidents(request: HttpRequest, number: str, payload: LinkIncidentsIn) -> Any:
     """Already linked ones stay; one linked to another problem is refused (422)."""
-    user = _user(request)
+    user = api_user(request)
     problem = queries.access_problem(user, number)
     incidents = queries.incidents_by_numbers(user, "incidents", payload.incidents)
     actions.do_link_incidents(problem, actor=user, incidents=incidents)
@@ -208,7 +205,7 @@ def link_incidents(request: HttpRequest, number: str, payload: LinkIncidentsIn) 
 )
 @transaction.atomic
 def unlink_incident(request: HttpRequest, number: str, incident: str) -> Status:
-    user = _user(request)
+    user = api_user(request)
     problem = queries.access_problem(user, number)
     found = queries.incidents_by_numbers(user, "incident", [incident])[0]
     actions.do_unlink_incident(problem, actor=user, incident=found)
@@ -224,7 +221,7 @@ def unlink_incident(request: HttpRequest, number: str, incident: str) -> Status:
     summary="Preventive actions",
 )
 def list_preventive_actions(request: HttpRequest, number: str) -> QuerySet[PreventiveAction]:
-    return queries.preventive_actions(queries.access_problem(_user(request), number))
+    return queries.preventive_actions(queries.access_problem(api_user(request), number))
 
 
 @router.post(
@@ -234,7 +231,7 @@ def list_preventive_actions(request: HttpRequest, number: str) -> QuerySet[Preve
 )
 @transaction.atomic
 def add_preventive_action(request: HttpRequest, number: str, payload: PreventiveActionIn) -> Status:
-    user = _user(request)
+    user = api_user(request)
     action = actions.do_add_preventive_action(
         queries.access_problem(user, number),
         actor=user,
@@ -254,14 +251,14 @@ def add_preventive_action(request: HttpRequest, number: str, payload: Preventive
 def set_action_done(
     request: HttpRequest, number: str, action_id: int, payload: ActionDoneIn
 ) -> PreventiveAction:
-    user = _user(request)
+    user = api_user(request)
     action = queries.preventive_action(queries.access_problem(user, number), action_id)
     return actions.do_set_action_done(action, actor=user, done=payload.done)
 
 
 @router.get("/problems/{number}/history", response=list[ProblemEventOut], summary="Problem history")
 def problem_history(request: HttpRequest, number: str) -> QuerySet[ProblemEvent]:
-    return queries.history(queries.access_problem(_user(request), number))
+    return queries.history(queries.access_problem(api_user(request), number))
 
 
 @router.get(
@@ -274,7 +271,7 @@ def problem_recurrence(
 ) -> recurrence.ProblemRecurrence:
     """Similar incidents per week in two equal windows around the date the last preventive
     action was done (see the docs for what counts as similar)."""
-    user = _user(request)
+    user = api_user(request)
     return recurrence.problem_recurrence(
         queries.access_problem(user, number), user, weeks=query.weeks
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from ninja import Query, Router
 
-from incidesk.accounts.models import User
+from incidesk.accounts.auth import api_user
 from incidesk.core.errors import Forbidden
 from incidesk.recurring import similarity
 from incidesk.recurring.schemas import GroupQuery, GroupsOut, SimilarOut, SimilarQuery
@@ -23,7 +23,7 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]) -> dict[str, Any]:
     """For a text being written (a new incident's title): matching known errors with their
     workaround, and for desk staff the most similar open incidents of the last 30 days, each
     with the words and fields they share. Customers never get incidents here."""
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     matches = (
         similarity.similar_incidents(query.text, user=user, limit=query.limit)
         if user.is_desk_staff
@@ -59,7 +59,7 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]) -> dict[str, Any]:
 def groups(request: HttpRequest, query: Query[GroupQuery]) -> dict[str, Any]:
     """Groups of similar incidents registered in the last `days` days, largest and fastest
     growing first (desk staff only)."""
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     if not user.is_desk_staff:
         raise Forbidden(_("Recurring incidents are for support staff only."))
     until = timezone.now()

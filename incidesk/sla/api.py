@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router
 
-from incidesk.accounts.models import User
+from incidesk.accounts.auth import api_user
 from incidesk.incidents import queries
 from incidesk.incidents.access import access_incident
 from incidesk.sla.explain import clocks_in_order, explain
@@ -19,6 +19,6 @@ def incident_sla(request: HttpRequest, number: str) -> dict[str, Any]:
     """The clocks as of now and their story: started, paused and why, re-targeted, met or
     breached. Customers read plain words without the desk's warnings and escalations. Someone
     else's incident is a 404, as a missing one."""
-    user: User = request.auth  # type: ignore[attr-defined]
+    user = api_user(request)
     incident = access_incident(user, number, queryset=queries.with_related())
     return {"clocks": clocks_in_order(incident), "story": explain(incident, user)}
