@@ -1,9 +1,10 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from incidesk.api import api
 
+# No route for MEDIA_URL, not even under DEBUG: attachments leave only through the downloads
+# that check access and send them as inert files (`incidents.files.attachment_response`).
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
@@ -14,8 +15,3 @@ urlpatterns = [
     path("", include("incidesk.portal.urls")),
     path("", include("incidesk.web.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -29,7 +29,7 @@ from incidesk.catalog.models import (
     priority_for,
 )
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition, VersionConflict
-from incidesk.incidents import timeline
+from incidesk.incidents import files, timeline
 from incidesk.incidents.models import (
     Attachment,
     Channel,
@@ -900,7 +900,8 @@ def do_add_attachment(
     comment: Comment | None = None,
     visibility: str = Visibility.PUBLIC,
 ) -> Attachment:
-    """Store a file under a generated name; the uploaded name is kept for display only."""
+    """Store a file under a generated name. The uploaded name is cleaned and kept for display
+    only; the stored type is read from the bytes (`files.type_of`), never the uploader's word."""
     visibility = Visibility(visibility)
     if visibility == Visibility.INTERNAL and not actor.is_desk_staff:
         raise Forbidden(_("Only support staff may add internal files."))
@@ -917,12 +918,12 @@ def do_add_attachment(
         raise _final(incident)
     if comment is not None and comment.visibility == Visibility.INTERNAL:
         visibility = Visibility.INTERNAL
-    name = (upload.name or "file").replace("\\", "/").rsplit("/", 1)[-1][:255] or "file"
+    name = files.clean_name(upload.name or "")
     attachment = Attachment(
         incident=incident,
         comment=comment,
         original_name=name,
-        content_type=(upload.content_type or "application/octet-stream")[:100],
+        content_type=files.type_of(files.read_head(upload)),
         size=upload.size,
         visibility=visibility,
         uploaded_by=actor,

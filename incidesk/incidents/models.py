@@ -6,7 +6,6 @@ Only `incidents.actions` writes these models (the timeline through `incidents.ti
 from __future__ import annotations
 
 import uuid
-from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
@@ -266,10 +265,9 @@ class Comment(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    """A generated storage name: the uploaded name is kept for display only, never as a path."""
-    suffix = PurePath(filename).suffix.lower()
-    safe_suffix = suffix if suffix[1:].isalnum() and len(suffix) <= 10 else ""
-    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{safe_suffix}"
+    """A generated storage name: the uploaded name is kept for display only, never as a path.
+    No extension either, so nothing serving the media folder could take a `.js` for a script."""
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}"
 
 
 class Attachment(models.Model):

@@ -24,7 +24,7 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import paginate
-from incidesk.incidents import actions
+from incidesk.incidents import actions, files
 from incidesk.incidents.access import access_incident, visible_attachments, visible_to
 from incidesk.incidents.models import Channel, Incident
 from incidesk.incidents.search import search
@@ -314,12 +314,7 @@ def _download(view: Viewpoint, pk: int) -> FileResponse:
     attachment = visible_attachments(view.actor, view.incident).filter(pk=pk).first()
     if attachment is None:
         raise Http404
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    return files.attachment_response(attachment)
 
 
 @login_required
