@@ -38,7 +38,8 @@ MAX_NAME_LENGTH = 150
 MAX_SUFFIX_LENGTH = 16
 # Control characters (C0, C1, DEL), format characters (bidi overrides and isolates, zero-width
 # marks), lone surrogates and line/paragraph separators: none belongs in a file name, and each can
-# break a header or make a name read differently from what it is ("invoice‮fdp.exe").
+# break a header or make a name read differently from what it is ("invoice<U+202E>fdp.exe"
+# reads as "invoiceexe.pdf").
 _DROPPED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _NOT_ASCII_SAFE = re.compile(r"[^A-Za-z0-9 !#$&()+.@\[\]^_{}~-]+")
 
