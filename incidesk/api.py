@@ -7,6 +7,7 @@ UI. Every error is RFC 9457 problem+json (see `core.problem`).
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
@@ -17,6 +18,7 @@ from incidesk.accounts.api import router as accounts_router
 from incidesk.accounts.auth import BearerToken, SessionAuth
 from incidesk.catalog.api import router as catalog_router
 from incidesk.core import problem
+from incidesk.core.availability import database_outage
 from incidesk.core.errors import DomainError, NotFound
 from incidesk.incidents.api import router as incidents_router
 
@@ -62,6 +64,8 @@ api.add_exception_handler(AuthenticationError, problem.authentication_error)
 api.add_exception_handler(HttpError, problem.http_error)
 api.add_exception_handler(Http404, problem.not_found)
 api.add_exception_handler(RequestDataTooBig, problem.too_large)
+api.add_exception_handler(OperationalError, database_outage)
+api.add_exception_handler(InterfaceError, database_outage)
 api.add_exception_handler(Exception, problem.server_error)
 
 api.add_router("", incidents_router)

@@ -110,7 +110,11 @@ TEMPLATES = [
 
 def _database() -> dict:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'incidesk.sqlite3'}"
-    db = dj_database_url.parse(url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")))
+    # Health checks: a connection kept across requests (CONN_MAX_AGE) that broke in a database
+    # outage is replaced at the next request instead of failing it.
+    db = dj_database_url.parse(
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")), conn_health_checks=True
+    )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # Several web workers and the task worker share one file: WAL lets readers run beside
         # the writer, IMMEDIATE takes the write lock at BEGIN and the timeout makes a second

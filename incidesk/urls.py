@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from incidesk.api import api
+from incidesk.core.availability import health
 
 # No route for MEDIA_URL, not even under DEBUG: attachments leave only through the downloads
 # that check access and send them as inert files (`incidents.files.attachment_response`).
 urlpatterns = [
+    path("health/", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("incidesk.console.urls")),
@@ -15,3 +17,5 @@ urlpatterns = [
     path("", include("incidesk.portal.urls")),
     path("", include("incidesk.web.urls")),
 ]
+
+handler500 = "incidesk.core.availability.server_error"

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,39 +35,54 @@ def alive(pid: int) -> bool:
 
 
 class Server:
-    def __init__(self, tmp_path: Path) -> None:
+    """`incidesk serve` started as a real process on a free port (`wait()` until it serves);
+    SQLite in `data_dir` unless `env` names another database."""
+
+    def __init__(self, data_dir: Path, *args: str, **env: str) -> None:
         self.port = free_port()
-        self.log = tmp_path / "serve.log"
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
-        env.update(INCIDESK_DATA_DIR=str(tmp_path), WEB_CONCURRENCY="1")
+        self.runs_web, self.runs_worker = "--worker" not in args, "--web" not in args
+        self.log = data_dir / f"serve-{self.port}.log"
+        clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        clean.update(INCIDESK_DATA_DIR=str(data_dir), WEB_CONCURRENCY="1", **env)
+        command = [str(Path(sys.executable).parent / "incidesk"), "serve", "--port", str(self.port)]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
-                [str(Path(sys.executable).parent / "incidesk"), "serve", "--port", str(self.port)],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                [*command, *args], env=clean, stdout=log, stderr=subprocess.STDOUT
             )
-        self.children = self._wait_until_serving()
+        self.children: dict[str, int] = {}
 
-    def _wait_until_serving(self) -> dict[str, int]:
+    def wait(self) -> "Server":
         """Until the API answers and the worker has started polling its queue."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
-            if "Starting worker" in self.output and self._answers():
-                return {
-                    name: int(pid)
-                    for name, pid in re.findall(r"^(web|worker) pid (\d+)$", self.output, re.M)
-                }
+            worker_ready = not self.runs_worker or "Starting worker" in self.output
+            if worker_ready and (not self.runs_web or self.answers()):
+                self.children = self.pids()
+                return self
             time.sleep(0.3)
         pytest.fail(f"serve did not answer within {START_TIMEOUT} s:\n{self.output}")
 
-    def _answers(self) -> bool:
+    def pids(self) -> dict[str, int]:
+        """The latest pid of each child (a restarted child prints its new one)."""
+        return {
+            name: int(pid)
+            for name, pid in re.findall(r"^(web|worker) pid (\d+)$", self.output, re.M)
+        }
+
+    def status(self, path: str, **headers: str) -> int:
+        """The HTTP status of a GET, or 0 if nothing answered."""
+        request = urllib.request.Request(self.url(path), headers=headers)
         try:
-            with urllib.request.urlopen(self.url("/api/v1/openapi.json"), timeout=5) as reply:
-                return reply.status == 200
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                return reply.status
+        except urllib.error.HTTPError as error:
+            return error.code
         except OSError:
-            return False
+            return 0
+
+    def answers(self) -> bool:
+        return self.status("/api/v1/openapi.json") == 200
 
     @property
     def output(self) -> str:
@@ -79,14 +95,14 @@ class Server:
         if self.process.poll() is None:
             self.process.kill()
             self.process.wait()
-        for pid in self.children.values():
+        for pid in self.pids().values():
             if alive(pid):
                 os.kill(pid, signal.SIGKILL)
 
 
 @pytest.fixture
 def server(tmp_path) -> Iterator[Server]:
-    server = Server(tmp_path)
+    server = Server(tmp_path).wait()
     yield server
     server.stop()
 
@@ -102,11 +118,29 @@ def test_sigterm_stops_web_server_and_worker(server):
 
 
 @pytest.mark.slow
-def test_when_the_worker_dies_the_web_server_is_stopped_too(server):
-    os.kill(server.children["worker"], signal.SIGKILL)
+def test_a_killed_worker_is_restarted_and_the_web_server_stays_up(server):
+    old_worker = server.children["worker"]
 
-    assert server.process.wait(timeout=60) != 0
-    assert not alive(server.children["web"])
+    os.kill(old_worker, signal.SIGKILL)
+
+    deadline = time.monotonic() + 60
+    while server.pids()["worker"] == old_worker:
+        assert time.monotonic() < deadline, server.output
+        assert server.answers()
+        time.sleep(0.3)
+    assert server.process.poll() is None
+    assert server.pids()["web"] == server.children["web"]
+    assert alive(server.pids()["worker"])
+    assert "worker завершился с кодом -9; перезапуск через 1 с." in server.output
+
+
+@pytest.mark.slow
+def test_web_and_worker_run_apart(tmp_path):
+    web = Server(tmp_path, "--web").wait()
+    try:
+        assert set(web.pids()) == {"web"}
+    finally:
+        web.stop()
 
 
 @pytest.mark.parametrize(

@@ -1,30 +1,56 @@
-"""`incidesk serve`: the whole production process tree in one command.
+"""`incidesk serve`: the production process tree in one command.
 
-Migrates, collects static files, then runs gunicorn and the background task worker side by side
-(`db_worker`, or the RQ worker when REDIS_URL is set). One supervisor so a small deployment needs
-one systemd unit or container command; it forwards SIGINT/SIGTERM to both children and exits when
-either of them dies, stopping the other, so the service manager sees the failure and restarts.
+Migrates (under a lock, so several nodes may start at once), collects static files, then runs
+gunicorn and the background task worker side by side (`db_worker`, or the RQ worker when
+REDIS_URL is set), plus the IMAP poller with the worker when IMAP_HOST is set. `--web` or
+`--worker` runs one part only, for nodes that do one job. The supervisor forwards SIGINT/SIGTERM
+to every child, and restarts a child that dies (after 1, 2, 4 … 30 s) instead of stopping the
+others: a killed worker or a worker that gave up during a database outage must not take the web
+server down with it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from types import FrameType
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 STOP_TIMEOUT = 30  # seconds a child gets to finish its current request or task
+# A request may wait 30 s for SQLite's write lock (busy timeout); gunicorn must not kill it first.
+REQUEST_TIMEOUT = 60
+RESTART_DELAY_MAX = 30  # seconds between restarts of a child that keeps dying
+STABLE_AFTER = 60  # a child that ran this long starts again from the shortest delay
+MIGRATION_LOCK = 7_402_113  # PostgreSQL advisory lock key: "migrations of this database"
+
+
+@dataclass
+class Child:
+    """One supervised process and when it may be started again."""
+
+    name: str
+    command: list[str]
+    process: subprocess.Popen | None = None
+    started_at: float = 0.0
+    quick_failures: int = 0
+    restart_at: float | None = field(default=None)
 
 
 class Command(BaseCommand):
-    help = _("Run the web server and the background task worker (production).")
+    help = gettext_lazy("Run the web server and the background task worker (production).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -33,65 +59,130 @@ class Command(BaseCommand):
             "--no-migrate",
             action="store_false",
             dest="migrate",
-            help=_("Do not apply database migrations first."),
+            help=gettext_lazy("Do not apply database migrations first."),
+        )
+        parser.add_argument(
+            "--web", action="store_true", help=gettext_lazy("Run only the web server.")
+        )
+        parser.add_argument(
+            "--worker",
+            action="store_true",
+            help=gettext_lazy("Run only the task worker (and the IMAP poller if configured)."),
         )
 
-    def handle(self, *args, host: str, port: int, migrate: bool, **options) -> None:
+    def handle(
+        self, *args, host: str, port: int, migrate: bool, web: bool, worker: bool, **options
+    ) -> None:
+        require_shared_secret()
         if migrate:
-            call_command("migrate", interactive=False, verbosity=1)
-        call_command("collectstatic", interactive=False, verbosity=0)
-        self.children: dict[str, subprocess.Popen] = {}
+            with migration_lock():
+                call_command("migrate", interactive=False, verbosity=1)
+        both = web == worker
+        self.children: list[Child] = []
+        if web or both:
+            call_command("collectstatic", interactive=False, verbosity=0)
+            self.children.append(Child("web", web_command(host, port)))
+        if worker or both:
+            self.children.append(Child("worker", worker_command()))
+            if settings.IMAP_HOST:
+                self.children.append(Child("mail", mail_poller_command()))
         self.stop_requested = False
-        # Handlers first: a signal arriving between the two starts must not orphan a child.
+        # Handlers first: a signal arriving between the starts must not orphan a child.
         signal.signal(signal.SIGINT, self._forward)
         signal.signal(signal.SIGTERM, self._forward)
-        self.children["web"] = self._start(web_command(host, port))
-        self.children["worker"] = self._start(worker_command())
-        if settings.IMAP_HOST:
-            self.children["mail"] = self._start(mail_poller_command())
-        for name, child in self.children.items():
-            self.stdout.write(f"{name} pid {child.pid}")
-        self.stdout.write(_("Serving on http://%(host)s:%(port)d/") % {"host": host, "port": port})
+        for child in self.children:
+            self._start(child)
+        if web or both:
+            self.stdout.write(
+                _("Serving on http://%(host)s:%(port)d/") % {"host": host, "port": port}
+            )
         self.stdout.flush()
         sys.exit(self._supervise())
 
-    def _start(self, command: list[str]) -> subprocess.Popen:
+    def _start(self, child: Child) -> None:
         # A process group of its own: a terminal's Ctrl+C reaches the children only through us,
         # so each gets exactly one signal (a second one makes the task worker abort its task).
-        return subprocess.Popen(command, process_group=0)
+        child.process = subprocess.Popen(child.command, process_group=0)
+        child.started_at, child.restart_at = time.monotonic(), None
+        self.stdout.write(f"{child.name} pid {child.process.pid}")
+        self.stdout.flush()
 
     def _forward(self, signum: int, frame: FrameType | None) -> None:
         self.stop_requested = True
         self._signal_all(signum)
 
     def _signal_all(self, signum: int) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
-                child.send_signal(signum)
+        for child in self.children:
+            if child.process is not None and child.process.poll() is None:
+                child.process.send_signal(signum)
 
     def _supervise(self) -> int:
-        """Wait until a signal arrives or a child exits; then stop the rest. Returns the exit
-        status: 0 after a requested stop, else non-zero."""
-        children = self.children.values()
-        while not self.stop_requested and all(child.poll() is None for child in children):
+        """Restart children that die until a signal arrives; then wait for all to stop."""
+        while not self.stop_requested:
+            now = time.monotonic()
+            for child in self.children:
+                if child.restart_at is not None:
+                    if now >= child.restart_at and not self.stop_requested:
+                        self._start(child)
+                elif child.process is not None and child.process.poll() is not None:
+                    self._schedule_restart(child, now)
             time.sleep(0.2)
-        status = 0
-        if not self.stop_requested:
-            name, dead = next((n, c) for n, c in self.children.items() if c.poll() is not None)
-            self.stderr.write(
-                _("%(name)s exited with status %(code)d; stopping.")
-                % {"name": name, "code": dead.returncode}
-            )
-            status = dead.returncode if dead.returncode > 0 else 1
-            self._signal_all(signal.SIGTERM)
         deadline = time.monotonic() + STOP_TIMEOUT
-        for child in children:
+        for child in self.children:
+            if child.process is None:
+                continue
             try:
-                child.wait(timeout=max(0.0, deadline - time.monotonic()))
+                child.process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        return status
+                child.process.kill()
+                child.process.wait()
+        return 0
+
+    def _schedule_restart(self, child: Child, now: float) -> None:
+        assert child.process is not None
+        if now - child.started_at >= STABLE_AFTER:
+            child.quick_failures = 0
+        delay = min(2**child.quick_failures, RESTART_DELAY_MAX)
+        child.quick_failures += 1
+        child.restart_at = now + delay
+        self.stderr.write(
+            _("%(name)s exited with status %(code)d; restarting in %(delay)d s.")
+            % {"name": child.name, "code": child.process.returncode, "delay": delay}
+        )
+        self.stderr.flush()
+
+
+def require_shared_secret() -> None:
+    """A shared database means possibly several nodes, and they must sign sessions, CSRF tokens
+    and reset links with one key: a key generated into one node's data folder would break them."""
+    if connection.vendor != "sqlite" and not os.environ.get("SECRET_KEY"):
+        raise CommandError(
+            _(
+                "SECRET_KEY must be set when the database is shared (%(vendor)s): every node "
+                "needs the same key."
+            )
+            % {"vendor": connection.vendor}
+        )
+
+
+@contextmanager
+def migration_lock() -> Iterator[None]:
+    """Only one node migrates at a time; the others wait, then find nothing left to do.
+    PostgreSQL: a session advisory lock; SQLite: a lock file beside the database."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
+            try:
+                yield
+            finally:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK])
+        return
+    with open(settings.DATA_DIR / "migrate.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def web_command(host: str, port: int) -> list[str]:
@@ -100,6 +191,7 @@ def web_command(host: str, port: int) -> list[str]:
     return [
         *(sys.executable, "-m", "gunicorn", "incidesk.wsgi"),
         *("--bind", f"{host}:{port}", "--workers", workers, "--no-control-socket"),
+        *("--timeout", str(REQUEST_TIMEOUT)),
         *("--access-logfile", "-", "--graceful-timeout", str(STOP_TIMEOUT - 5)),
     ]
 
