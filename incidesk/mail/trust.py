@@ -95,11 +95,10 @@ def addressed_incident(parsed: ParsedMessage) -> Incident | None:
 
 def is_verified(parsed: ParsedMessage, incident: Incident, person: User) -> bool:
     """Whether the message proves that `person` received our mail about `incident`."""
-    secrets_ = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    keys = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     for number, token in _tokened(parsed):
         if number == incident.number and any(
-            constant_time_compare(token, _token(incident.pk, person.pk, secret))
-            for secret in secrets_
+            constant_time_compare(token, _token(incident.pk, person.pk, key)) for key in keys
         ):
             return True
     ids = [i for i in (*parsed.in_reply_to, *parsed.references) if not NUMBER_SHAPED_ID.match(i)]

@@ -227,6 +227,14 @@ def test_a_reply_to_our_own_message_id_is_verified_and_resumes(on_hold, ivan):
     assert on_hold.status == Status.IN_PROGRESS
 
 
+def test_a_number_shaped_id_of_mail_sent_before_ids_were_random_does_not_verify(on_hold, ivan):
+    legacy = _sent(on_hold, ivan)
+    legacy.message_id = f"<{on_hold.number}.7.info_request.{ivan.pk}@localhost>"
+    legacy.save()
+    message = receive(_mail(headers=(f"In-Reply-To: {legacy.message_id}",)), source="imap")
+    assert (message.incident, message.comment.verified) == (on_hold, False)
+
+
 def test_our_message_id_sent_to_someone_else_does_not_verify(on_hold):
     to_agent = _sent(on_hold, AgentFactory())
     message = receive(_mail(headers=(f"In-Reply-To: {to_agent.message_id}",)), source="imap")
@@ -240,6 +248,14 @@ def test_a_reply_to_the_tokened_address_is_verified_and_resumes(on_hold, ivan):
     assert (message.incident, message.comment.verified) == (on_hold, True)
     on_hold.refresh_from_db()
     assert on_hold.status == Status.IN_PROGRESS
+
+
+def test_a_reply_address_made_under_the_previous_secret_key_still_verifies(settings, on_hold, ivan):
+    address = reply_address(on_hold, ivan)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "another secret key, long enough to be a real one"
+    assert reply_address(on_hold, ivan) != address
+    assert receive(_mail(to=address), source="imap").comment.verified is True
 
 
 def test_the_tokened_address_may_come_as_delivered_to(on_hold, ivan):
