@@ -242,8 +242,13 @@ IMAP_USER = os.environ.get("IMAP_USER", "")
 IMAP_PASSWORD = os.environ.get("IMAP_PASSWORD", "")
 IMAP_FOLDER = os.environ.get("IMAP_FOLDER", "INBOX")
 IMAP_SSL = env_bool("IMAP_SSL", True)
-# The desk's mailbox, where customers reply (Reply-To); defaults to the sender address.
+# The desk's mailbox, where customers reply; defaults to the sender address. Each mail about an
+# incident carries it as Reply-To with a per-person token (`support+inc-000123.<token>@...`),
+# so the mail server must deliver plus-addresses to this mailbox.
 INCIDESK_MAIL_REPLY_TO = os.environ.get("INCIDESK_MAIL_REPLY_TO", DEFAULT_FROM_EMAIL)
 INCIDESK_MAIL_UNKNOWN_SENDERS = os.environ.get("INCIDESK_MAIL_UNKNOWN_SENDERS", "contact")
 INCIDESK_MAIL_RATE_LIMIT = int(os.environ.get("INCIDESK_MAIL_RATE_LIMIT", "20"))  # per hour
+# The authserv-id our own receiving mail server writes in Authentication-Results (and strips
+# from incoming mail); its `dmarc=fail` refuses a message. Unset: no such header is trusted.
+INCIDESK_MAIL_AUTHSERV_ID = os.environ.get("INCIDESK_MAIL_AUTHSERV_ID", "")
 INCIDESK_BASE_URL = os.environ.get("INCIDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -1,6 +1,7 @@
 """The workspace's timeline: events, replies, notes and files merged into one list of entries,
 each saying in the viewer's language what happened. Replies and internal notes carry their own
-class and label so they never look alike."""
+class and label so they never look alike; an unverified e-mail (see `mail.trust`) is marked so,
+with the address it claims to come from."""
 
 from __future__ import annotations
 
@@ -108,6 +109,8 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
             public = event.kind == EventKind.PUBLIC_REPLY
             entry.css = "is-public-reply" if public else "is-internal"
             entry.badge = _("Reply to customer") if public else _("Internal note")
+            if entry.comment is not None and not entry.comment.verified:
+                entry.css, entry.badge = "is-internal is-unverified", _("Unverified")
         elif event.kind == EventKind.ATTACHMENT_ADDED:
             attachment = by_id.get(event.data.get("attachment_id"))
             if attachment is not None and attachment.comment_id is not None:

@@ -53,8 +53,10 @@ def access_incident(
 
 
 def visible_comments(user: User, incident: Incident) -> QuerySet[Comment]:
+    """All comments for desk staff; for a customer the public, verified ones (an unverified
+    e-mail is never shown to them as theirs, even if a bug made it public)."""
     qs = incident.comments.all()
-    return qs if user.is_desk_staff else qs.filter(visibility=Visibility.PUBLIC)
+    return qs if user.is_desk_staff else qs.filter(visibility=Visibility.PUBLIC, verified=True)
 
 
 def visible_events(user: User, incident: Incident) -> QuerySet[TimelineEvent]:

@@ -839,13 +839,14 @@ def do_resolve_for_problem(
 
 
 def _add_comment(
-    incident: Incident, actor: User | None, body: str, visibility: str
+    incident: Incident, actor: User | None, body: str, visibility: str, verified: bool = True
 ) -> tuple[Comment, TimelineEvent]:
     comment = Comment.objects.create(
         incident=incident,
         author=actor,
         body=body.strip(),
         visibility=visibility,
+        verified=verified,
         created_at=timezone.now(),
     )
     return comment, timeline.record_comment(incident=incident, actor=actor, comment=comment)
@@ -859,27 +860,32 @@ def do_add_comment(
     body: str,
     visibility: str = Visibility.PUBLIC,
     expected_version: int | None = None,
+    verified: bool = True,
 ) -> Comment:
     """Add a reply or an internal note. A staff reply is the first response; the customer's
     reply to an information request puts the incident back in progress. With
-    `expected_version`, refuse if the incident changed since the writer last saw it."""
+    `expected_version`, refuse if the incident changed since the writer last saw it.
+    `verified=False` (e-mail whose author the desk could not verify) keeps the text as an
+    internal entry for the desk, whoever claims to have written it, and changes nothing else:
+    no first response, no resume, nothing for the customer."""
     body = _check_text("body", body, required=True)
     if len(body.encode()) > MAX_DESCRIPTION_BYTES:
         raise InvalidInput.field("body", _("At most 64 KiB of text."))
-    visibility = Visibility(visibility)
-    if visibility == Visibility.INTERNAL and not actor.is_desk_staff:
+    visibility = Visibility.INTERNAL if not verified else Visibility(visibility)
+    if visibility == Visibility.INTERNAL and verified and not actor.is_desk_staff:
         raise Forbidden(_("Only support staff may write internal notes."))
     incident = _lock(incident, expected_version)
     if incident.is_final and visibility == Visibility.PUBLIC:
         raise _final(incident)
-    comment, event = _add_comment(incident, actor, body, visibility)
+    comment, event = _add_comment(incident, actor, body, visibility, verified)
     events = [event]
     fields: list[str] = []
     if visibility == Visibility.PUBLIC:
         fields += _mark_first_response(incident, actor)
         index_incident(incident)
     if (
-        incident.status == Status.ON_HOLD
+        verified
+        and incident.status == Status.ON_HOLD
         and incident.hold_reason_id
         and incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
         and actor.pk == incident.reporter_id

@@ -244,7 +244,9 @@ class Incident(models.Model):
 
 
 class Comment(models.Model):
-    """A reply on an incident: public (the customer sees it) or an internal note (staff only)."""
+    """A reply on an incident: public (the customer sees it) or an internal note (staff only).
+    An unverified comment (e-mail the desk could not tie to its claimed author) is always
+    internal: agents read it, the customer never sees it, and it changed nothing."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(
@@ -254,6 +256,7 @@ class Comment(models.Model):
     visibility = models.CharField(
         _("visibility"), max_length=8, choices=Visibility, default=Visibility.PUBLIC
     )
+    verified = models.BooleanField(_("verified"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -3,7 +3,9 @@
 `receive` first stores the raw bytes (its own transaction, so nothing is lost whatever happens
 next; a second delivery of the same Message-ID stops there), then decides in a second
 transaction. Changes to incidents go through `incidents.actions`; who may comment is decided by
-`incidents.access` plus "reporter or desk staff".
+`incidents.access` plus "reporter or desk staff". A reply acts as its author only when it is
+verified (`trust.is_verified`); one that names its incident by the subject tag or a
+number-shaped id alone is kept for the desk as an unverified comment that changes nothing.
 """
 
 from __future__ import annotations
@@ -32,12 +34,12 @@ from incidesk.incidents.status import Status
 from incidesk.mail.models import InboundMessage, Outcome, OutgoingMail
 from incidesk.mail.parsing import ParsedMessage, parse
 from incidesk.mail.quotes import latest_reply
+from incidesk.mail.trust import NUMBER_SHAPED_ID, addressed_incident, dmarc_failure, is_verified
 
 logger = logging.getLogger(__name__)
 
 _NUMBER = r"[A-Z]{2,8}-\d{6,}"
 _SUBJECT_TAG = re.compile(rf"\[({_NUMBER})\]", re.I)
-_OUR_ID = re.compile(rf"^<({_NUMBER})[.@]", re.I)
 _PREFIXES = re.compile(
     r"^\s*(?:(?:re|fwd?|fw|aw|wg|отв|ответ|пересл|переслано|на)\s*(?:\[\d+\]|\(\d+\))?\s*:\s*)+",
     re.I,
@@ -148,8 +150,19 @@ def _sender_account(parsed: ParsedMessage) -> User | None:
 
 
 def _process(message: InboundMessage, parsed: ParsedMessage) -> Result:
-    if not parsed.sender:
+    if not parsed.from_header:
         return Result(Outcome.REFUSED, _("The message has no sender address."))
+    if not parsed.sender:
+        return Result(
+            Outcome.REFUSED,
+            _("The From header does not name exactly one valid address: %s")
+            % repr(parsed.from_header[:300]),
+        )
+    if verdict := dmarc_failure(parsed):
+        return Result(
+            Outcome.REFUSED,
+            _("The sender's domain failed DMARC, says our mail server: %s") % verdict[:1000],
+        )
     if parsed.sender == parseaddr(settings.INCIDESK_MAIL_REPLY_TO)[1].lower() or (
         parsed.message_id and OutgoingMail.objects.filter(message_id=parsed.message_id).exists()
     ):
@@ -169,7 +182,7 @@ def _process(message: InboundMessage, parsed: ParsedMessage) -> Result:
         return Result(Outcome.REFUSED, _("The sender's account is deactivated."))
     incident = thread_incident(parsed)
     if incident is not None and not incident.is_final:
-        return _reply(incident, user, parsed)
+        return _reply(incident, user, parsed, verified=is_verified(parsed, incident, user))
     return _new_incident(user, parsed, follows=incident)
 
 
@@ -177,8 +190,12 @@ def _process(message: InboundMessage, parsed: ParsedMessage) -> Result:
 
 
 def thread_incident(parsed: ParsedMessage) -> Incident | None:
-    """The incident a reply belongs to: by In-Reply-To/References (our own Message-IDs, or the
-    messages that opened or continued an incident), else by `[INC-…]` in the subject."""
+    """The incident a reply belongs to: by our reply address it was sent to, by
+    In-Reply-To/References (our own Message-IDs, or the messages that opened or continued an
+    incident, or a number-shaped id), else by `[INC-…]` in the subject. This only finds the
+    incident; whether the reply is believed is `trust.is_verified`."""
+    if (incident := addressed_incident(parsed)) is not None:
+        return incident
     ids = [*parsed.in_reply_to, *reversed(parsed.references)]
     if ids:
         sent = OutgoingMail.objects.filter(message_id__in=ids).values_list("incident_id", flat=True)
@@ -189,7 +206,7 @@ def thread_incident(parsed: ParsedMessage) -> Incident | None:
         if incident_id is not None:
             return Incident.objects.filter(pk=incident_id).first()
         for value in ids:
-            if match := _OUR_ID.match(value):
+            if match := NUMBER_SHAPED_ID.match(value):
                 found = Incident.objects.filter(number=match.group(1).upper()).first()
                 if found is not None:
                     return found
@@ -210,7 +227,7 @@ def clean_subject(subject: str) -> str:
 # --- outcomes -------------------------------------------------------------------------------
 
 
-def _reply(incident: Incident, user: User, parsed: ParsedMessage) -> Result:
+def _reply(incident: Incident, user: User, parsed: ParsedMessage, verified: bool) -> Result:
     may_comment = visible_to(user).filter(pk=incident.pk).exists() and (
         user.is_desk_staff or incident.reporter_id == user.pk
     )
@@ -222,6 +239,12 @@ def _reply(incident: Incident, user: User, parsed: ParsedMessage) -> Result:
             incident=incident,
         )
     body = latest_reply(parsed.text)
+    if not body and not parsed.attachments:
+        return Result(
+            Outcome.REFUSED, _("The reply has no new text and no files."), incident=incident
+        )
+    if not verified:
+        return _unverified(incident, user, parsed, body)
     reopen = REOPEN_KEYWORD.match(body)
     comment = None
     if reopen and incident.status == Status.RESOLVED:
@@ -229,12 +252,23 @@ def _reply(incident: Incident, user: User, parsed: ParsedMessage) -> Result:
         comment = incident.comments.filter(author=user).order_by("-id").first()
     elif body:
         comment = actions.do_add_comment(incident, actor=user, body=_fit(body))
-    elif not parsed.attachments:
-        return Result(
-            Outcome.REFUSED, _("The reply has no new text and no files."), incident=incident
-        )
     notes = _attach(incident, user, parsed, comment)
     return Result(Outcome.COMMENT, notes, incident=incident, comment=comment)
+
+
+def _unverified(incident: Incident, user: User, parsed: ParsedMessage, body: str) -> Result:
+    """Keep a reply that proves nothing about its author for the desk only: an unverified
+    internal comment (its files internal with it) that resumes, reopens and answers nothing."""
+    comment = actions.do_add_comment(
+        incident, actor=user, body=_fit(body) or _("(no text, only files)"), verified=False
+    )
+    reason = _(
+        "Not verified: the message refers to %(number)s but carries no Message-ID or reply "
+        "address the desk sent to %(sender)s. Kept for the desk as an unverified comment; it "
+        "changed nothing."
+    ) % {"number": incident.number, "sender": parsed.sender}
+    notes = _attach(incident, user, parsed, comment)
+    return Result(Outcome.COMMENT, f"{reason}\n{notes}".strip(), incident=incident, comment=comment)
 
 
 def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -> Result:

@@ -3,14 +3,16 @@ threaded per incident, logged, and handed to the send task.
 
 What goes into a customer's mail is read through `incidents.access` (the incident must be visible
 to them, comments through `visible_comments`), so an internal note never reaches a customer.
+A mail that cannot be rendered (a broken template) is logged `failed` with the reason and never
+sent; the other people's mail about the event still goes.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -27,11 +29,14 @@ from incidesk.incidents.access import visible_comments, visible_to
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.wording import customer_status, priority_words
-from incidesk.mail.models import InboundMessage, Outcome, OutgoingMail
+from incidesk.mail.models import InboundMessage, MailState, Outcome, OutgoingMail
 from incidesk.mail.tasks import send_outgoing_mail
+from incidesk.mail.trust import mail_domain, new_message_id
 from incidesk.notifications.models import Topic, wants_email
 from incidesk.sla.models import Metric
 from incidesk.sla.promise import promise
+
+logger = logging.getLogger(__name__)
 
 AUTO_REPLIED = "auto-replied"
 AUTO_GENERATED = "auto-generated"
@@ -153,25 +158,25 @@ def queue_mail(event: TimelineEvent, person: User) -> list[OutgoingMail]:
             continue
         if OutgoingMail.objects.filter(recipient=person, event=event, kind=name).exists():
             continue
-        mail = _render(event, person, kind)
+        try:
+            mail = _render(event, person, kind)
+        except Exception as error:  # rendering again would fail again: log it, never send it
+            logger.exception("mail %s for event %s could not be rendered", name, event.pk)
+            mail = _unrenderable(event, person, kind, error)
         try:
             with transaction.atomic():
                 mail.save()
         except IntegrityError:  # a concurrent run logged it first
             continue
         created.append(mail)
-        # Enqueued at once, not on commit: the delivery task runs in autocommit, and with the
-        # database queue the task row is written beside the mail row.
-        send_outgoing_mail.enqueue(mail.pk)
+        if mail.state == MailState.QUEUED:
+            # Enqueued at once, not on commit: the delivery task runs in autocommit, and with
+            # the database queue the task row is written beside the mail row.
+            send_outgoing_mail.enqueue(mail.pk)
     return created
 
 
 # --- rendering ------------------------------------------------------------------------------
-
-
-def mail_domain() -> str:
-    address = parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
-    return address.rpartition("@")[2] or "localhost"
 
 
 def root_message_id(number: str) -> str:
@@ -222,12 +227,32 @@ def _render(event: TimelineEvent, person: User, kind: MailKind) -> OutgoingMail:
         kind=kind.name,
         to=person.email,
         language=person.language,
-        subject=subject[:255].replace("\n", " "),
-        message_id=f"<{incident.number}.{event.pk}.{kind.name}.{person.pk}@{mail_domain()}>",
+        subject=" ".join(subject.split())[:255],  # a stored title's line breaks end here
+        message_id=new_message_id(),
         in_reply_to=in_reply_to,
         references=" ".join(references),
         text=text,
         html=html,
+    )
+
+
+def _unrenderable(
+    event: TimelineEvent, person: User, kind: MailKind, error: Exception
+) -> OutgoingMail:
+    """The log entry of a mail that could not be rendered: failed, with the reason."""
+    return OutgoingMail(
+        recipient=person,
+        event=event,
+        incident=event.incident,
+        kind=kind.name,
+        to=person.email,
+        language=person.language,
+        subject=f"[{event.incident.number}] {kind.name}",
+        message_id=new_message_id(),
+        state=MailState.FAILED,
+        last_error=(_("The mail could not be rendered: %s") % f"{type(error).__name__}: {error}")[
+            :2000
+        ],
     )
 
 

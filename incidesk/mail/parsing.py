@@ -11,8 +11,9 @@ from __future__ import annotations
 import codecs
 import email
 import re
+import unicodedata
 from dataclasses import dataclass, field
-from email import policy
+from email import errors, policy
 from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
@@ -26,6 +27,15 @@ _CYRILLIC_LOWER = re.compile("[а-яё]")
 _CYRILLIC = re.compile("[а-яёА-ЯЁ]")
 _MOJIBAKE = re.compile("[\u00c0-\u00ff]")
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+# An addr-spec as mail clients write it (dot-atom local part; a domain of letters, digits,
+# hyphens and dots). Anything else in a From header is refused rather than guessed at.
+_ADDR_SPEC = re.compile(
+    r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@[\w-]+(?:\.[\w-]+)*"
+)
+# Defects that leave the address itself intact: raw 8-bit bytes in the display name.
+_HARMLESS_DEFECTS = (errors.UndecodableBytesDefect, errors.NonASCIILocalPartDefect)
+# Where the desk's own (tokened) reply address can appear in a received message.
+RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 
 
 def _codec(name: str | None) -> str | None:
@@ -113,13 +123,16 @@ class ParsedMessage:
     message_id: str
     subject: str
     sender_name: str
-    sender: str
+    sender: str  # "" unless the From header names exactly one valid address
     in_reply_to: list[str]
     references: list[str]
     headers: dict[str, str]
     text: str
     attachments: list[Attached] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    from_header: str = ""  # as it came (raw), to tell an admin why a sender was refused
+    recipients: list[str] = field(default_factory=list)  # lower-case addresses
+    authentication_results: list[str] = field(default_factory=list)
 
 
 class Reader:
@@ -152,27 +165,73 @@ class Reader:
 
     def raw_header(self, name: str) -> str:
         """The header as it came (8-bit bytes as surrogate escapes), unfolded."""
-        for key, value in self.compat.raw_items():
-            if key.lower() == name.lower():
-                return " ".join(str(value).split())
-        return ""
+        return next(iter(self.raw_headers(name)), "")
+
+    def raw_headers(self, name: str) -> list[str]:
+        """Every occurrence of the header, as it came, unfolded."""
+        return [
+            " ".join(str(value).split())
+            for key, value in self.compat.raw_items()
+            if key.lower() == name.lower()
+        ]
 
 
 def message_ids(value: str) -> list[str]:
     return _MESSAGE_ID.findall(value or "")
 
 
+def _one_line(text: str) -> str:
+    """A display name without line breaks or other control characters."""
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch.isspace())
+    return " ".join(text.split())
+
+
+def _address(value: str) -> str:
+    address = fix_text(value.strip())
+    return address.lower() if _ADDR_SPEC.fullmatch(address) else ""
+
+
 def _sender(reader: Reader) -> tuple[str, str]:
-    from_value = reader.header("From")
+    """(display name, address) from a From header that names exactly one valid address, else
+    ("", ""). The address is the header's addr-spec, found by parsing the structure before any
+    encoded word is decoded: a display name never supplies it, whatever it decodes to."""
+    if len(reader.raw_headers("From")) != 1:
+        return "", ""
     try:
-        pairs = getaddresses([from_value])
+        header = reader.modern["From"]
+        addresses, groups, defects = header.addresses, header.groups, header.defects
+    except Exception as error:  # malformed, or an encoded CR/LF in the display name
+        reader.problems.append(f"From: {type(error).__name__}")
+        return _sender_compat(reader.raw_header("From"))
+    harmful = [d for d in defects if not isinstance(d, _HARMLESS_DEFECTS)]
+    if len(addresses) != 1 or groups[0].display_name is not None or harmful:
+        return "", ""
+    address = _address(addresses[0].addr_spec)
+    return (_one_line(fix_text(addresses[0].display_name)) if address else ""), address
+
+
+def _sender_compat(raw: str) -> tuple[str, str]:
+    """The lenient parser on the raw header, for what the modern one cannot read: the raw
+    value still holds encoded words whole, so an address inside one counts as a second
+    address and the header is refused."""
+    try:
+        pairs = [(name, address) for name, address in getaddresses([raw]) if name or address]
     except Exception:
-        pairs = []
-    for name, address in pairs:
-        if "@" in address:
-            return decode_words(name).strip(), address.strip().lower()
-    match = re.search(r"[\w.+'-]+@[\w-]+(\.[\w-]+)+", from_value)
-    return "", match.group(0).lower() if match else ""
+        return "", ""
+    if len(pairs) != 1:
+        return "", ""
+    name, address = pairs[0]
+    address = _address(address)
+    return (_one_line(decode_words(name)) if address else ""), address
+
+
+def _recipients(reader: Reader) -> list[str]:
+    values = [value for name in RECIPIENT_HEADERS for value in reader.raw_headers(name)]
+    try:
+        pairs = getaddresses(values)
+    except Exception:  # unreadable recipients only cost the reply-address proof
+        return []
+    return [address.lower() for _, address in pairs if address]
 
 
 def _filename(part: Message) -> str:
@@ -282,4 +341,7 @@ def parse(raw: bytes) -> ParsedMessage:
         text=text.replace("\r\n", "\n").strip(),
         attachments=files,
         problems=reader.problems,
+        from_header=reader.raw_header("From"),
+        recipients=_recipients(reader),
+        authentication_results=reader.raw_headers("Authentication-Results"),
     )

@@ -2,8 +2,9 @@
 
 The claim (`queued`/`retrying` -> `sending`) is a short transaction of its own, so no database
 lock is held while the SMTP server is talked to; a claimed mail is never sent by a second task.
-A failure is retried later with growing pauses; after the last attempt the mail stays `failed`
-in the log for an admin to see.
+A failure to deliver is retried later with growing pauses; after the last attempt the mail stays
+`failed` in the log for an admin to see. A mail that cannot even be built (a stored value that
+breaks a header) is `failed` at once with the reason: it would break the same way every time.
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from incidesk.mail.models import MailState, OutgoingMail
+from incidesk.mail.trust import reply_address
 
 # Minutes to wait before each retry; one more failure after the last marks the mail failed.
 RETRY_MINUTES = (1, 5, 15, 60, 240, 720)
 
 
 def build_message(mail: OutgoingMail) -> EmailMultiAlternatives:
-    """The multipart (text + HTML) message with threading and anti-loop headers (RFC 3834)."""
+    """The multipart (text + HTML) message with threading and anti-loop headers (RFC 3834),
+    replies going to the recipient's own tokened address for the incident (`trust`)."""
     kind_auto = mail.kind == "acknowledgement"
     headers = {
         "Message-ID": mail.message_id,
@@ -38,7 +42,7 @@ def build_message(mail: OutgoingMail) -> EmailMultiAlternatives:
         body=mail.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[mail.to],
-        reply_to=[settings.INCIDESK_MAIL_REPLY_TO],
+        reply_to=[reply_address(mail.incident, mail.recipient)],
         headers={name: value for name, value in headers.items() if value},
     )
     message.attach_alternative(mail.html, "text/html")
@@ -62,7 +66,15 @@ def send(mail_id: int) -> str:
     if mail is None:
         return "skipped"
     try:
-        build_message(mail).send()
+        message = build_message(mail)
+        message.message()  # every header is checked here, before any server is contacted
+    except Exception as error:
+        reason = _("The mail could not be built: %s") % f"{type(error).__name__}: {error}"
+        mail.state, mail.last_error = MailState.FAILED, reason[:2000]
+        mail.save(update_fields=["state", "last_error"])
+        return mail.state
+    try:
+        message.send()
     except Exception as error:  # any backend failure: keep the mail and try again later
         mail.last_error = f"{type(error).__name__}: {error}"[:2000]
         if mail.attempts > len(RETRY_MINUTES):

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from incidesk.accounts.tests.factories import AgentFactory, TeamFactory
 from incidesk.catalog.models import HoldReason
 from incidesk.incidents import actions
+from incidesk.incidents.models import Visibility
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 
@@ -117,3 +118,27 @@ def test_queue_at_phone_width(page: Page, desk, people):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 420, width
     expect(page).to_have_title(re.compile("Мои инциденты"))
+
+
+def test_an_unverified_e_mail_is_marked_and_answered_by_quoting_it(page: Page, desk, people):
+    agent, _colleague = people
+    incident = make_incident(Status.IN_PROGRESS, agent=agent)
+    actions.do_add_comment(
+        incident, actor=incident.reporter, body="Закройте заявку\nвсё работает", verified=False
+    )
+    _sign_in(page, desk, agent)
+    page.goto(desk.url + f"/console/incidents/{incident.number}/")
+    entry = page.locator("ol.timeline li.is-unverified")
+    expect(entry.get_by_test_id("unverified")).to_have_text("Не подтверждено")
+    expect(entry).to_contain_text(incident.reporter.email)
+    page.locator('label[data-editor-mode="internal"]').click()
+    entry.locator("[data-quote]").click()
+    text = page.locator("textarea[name=comment-body]")
+    expect(text).to_be_focused()
+    expect(text).to_have_value("> Закройте заявку\n> всё работает\n\n")
+    page.keyboard.type("Это вы написали? Ответьте, пожалуйста, на это письмо.")
+    page.get_by_test_id("editor-submit").click()
+    expect(page.locator("ol.timeline li.is-public-reply")).to_contain_text("Это вы написали?")
+    reply = incident.comments.get(author=agent)
+    assert reply.visibility == Visibility.PUBLIC
+    assert reply.body.splitlines()[:2] == ["> Закройте заявку", "> всё работает"]

@@ -15,6 +15,7 @@ from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.inbound import receive
 from incidesk.mail.models import InboundMessage, Outcome
 from incidesk.mail.tests.conftest import CORPUS, corpus
+from incidesk.mail.trust import reply_address
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,6 @@ NEW_MESSAGES = {
     "cp1251_base64.eml": "Сломался ноутбук",
     "cp1251_labelled_latin1.eml": "Не работает сканер",
     "raw_koi8r_headers.eml": "Не работает телефон",
-    "malformed_from.eml": "Broken header test",
     "html_only.eml": "VPN",
     "attachments_russian_names.eml": "Отчёт с ошибкой",
 }
@@ -86,6 +86,18 @@ def test_automatic_mail_is_kept_but_never_becomes_an_incident(name):
     assert not Incident.objects.exists()
 
 
+def _to_reply_address(raw: bytes, incident: Incident, person: User) -> bytes:
+    """The message as sent to the person's own reply address for the incident (verified)."""
+    return raw.replace(b"To: support@localhost", f"To: {reply_address(incident, person)}".encode())
+
+
+def test_a_malformed_from_is_refused_not_guessed(ivan):
+    message = receive(corpus("malformed_from.eml"), source="stdin")
+    assert message.outcome == Outcome.REFUSED
+    assert "anna@example.ru" in message.reason and "From: IndexError" in message.reason
+    assert not Incident.objects.exists()
+
+
 def test_a_message_without_a_sender_is_kept_refused():
     message = receive(corpus("no_sender.eml"), source="stdin")
     assert (message.outcome, message.reason) == (
@@ -109,7 +121,8 @@ def test_a_runaway_sender_is_stopped(settings, ivan):
 
 def test_a_reply_to_an_information_request_resumes_work(ivan):
     incident = make_incident(Status.ON_HOLD, reporter=ivan)
-    message = receive(corpus("reply_to_info_request.eml", incident.number), source="imap")
+    raw = _to_reply_address(corpus("reply_to_info_request.eml", incident.number), incident, ivan)
+    message = receive(raw, source="imap")
     assert message.outcome == Outcome.COMMENT, message.reason
     incident.refresh_from_db()
     assert incident.status == Status.IN_PROGRESS
@@ -141,15 +154,17 @@ def test_a_colleague_who_may_see_the_incident_still_may_not_comment_by_mail(ivan
 def test_an_agent_may_reply_by_mail(ivan):
     agent = AgentFactory(email="stranger@evil.example")
     incident = make_incident(Status.IN_PROGRESS, reporter=ivan)
-    message = receive(corpus("stranger_reply.eml", incident.number), source="imap")
+    raw = _to_reply_address(corpus("stranger_reply.eml", incident.number), incident, agent)
+    message = receive(raw, source="imap")
     assert message.outcome == Outcome.COMMENT
-    assert message.comment.author == agent
+    assert (message.comment.author, message.comment.visibility) == (agent, Visibility.PUBLIC)
 
 
 def test_not_fixed_without_the_keyword_is_a_comment(ivan):
     incident = make_incident(Status.RESOLVED, reporter=ivan)
-    message = receive(corpus("reply_not_fixed.eml", incident.number), source="imap")
-    assert message.outcome == Outcome.COMMENT
+    raw = _to_reply_address(corpus("reply_not_fixed.eml", incident.number), incident, ivan)
+    message = receive(raw, source="imap")
+    assert (message.outcome, message.comment.verified) == (Outcome.COMMENT, True)
     assert message.comment.body == "Всё ещё не работает."
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
@@ -157,7 +172,8 @@ def test_not_fixed_without_the_keyword_is_a_comment(ivan):
 
 def test_the_reopen_keyword_reopens_a_resolved_incident(ivan):
     incident = make_incident(Status.RESOLVED, reporter=ivan)
-    message = receive(corpus("reopen_keyword.eml", incident.number), source="imap")
+    raw = _to_reply_address(corpus("reopen_keyword.eml", incident.number), incident, ivan)
+    message = receive(raw, source="imap")
     assert message.outcome == Outcome.COMMENT, message.reason
     incident.refresh_from_db()
     assert (incident.status, incident.reopen_count) == (Status.IN_PROGRESS, 1)

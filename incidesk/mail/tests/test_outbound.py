@@ -2,6 +2,7 @@
 and that nothing internal ever reaches a customer."""
 
 import itertools
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,14 +10,16 @@ import time_machine
 from django.utils import timezone, translation
 
 from incidesk.accounts.contacts import contact_for
+from incidesk.accounts.models import User
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, TeamFactory
 from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
 from incidesk.incidents import actions
-from incidesk.incidents.models import Visibility
+from incidesk.incidents.models import Incident, Visibility
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.incidents.wording import priority_words
 from incidesk.mail.models import MailState, OutgoingMail
+from incidesk.mail.trust import NUMBER_SHAPED_ID, reply_address
 from incidesk.notifications.models import Preference, Topic
 from incidesk.notifications.tasks import deliver_notifications
 from incidesk.sla.models import Metric
@@ -61,8 +64,12 @@ def test_the_acknowledgement_carries_number_priority_and_response_time(smtp, act
     assert _subject(mail) == f"[{incident.number}] Заявка зарегистрирована: Не печатает принтер"
     assert mail["Auto-Submitted"] == "auto-replied"
     assert mail["X-Auto-Response-Suppress"] == "All"
-    assert mail["Reply-To"] == "support@localhost"
+    assert mail["Reply-To"] == reply_address(incident, customer)
+    assert re.fullmatch(
+        rf"support\+{incident.number.lower()}\.[0-9a-f]{{24}}@localhost", mail["Reply-To"]
+    )
     assert mail["Message-ID"] == OutgoingMail.objects.get(recipient=customer).message_id
+    assert not NUMBER_SHAPED_ID.match(mail["Message-ID"])
     assert mail["References"] == f"<{incident.number}@localhost>"
     assert mail["In-Reply-To"] == f"<{incident.number}@localhost>"
     text, html = _text(mail), _html(mail)
@@ -206,7 +213,8 @@ def test_a_refused_send_is_retried_later_and_sent_once(smtp, act, run_tasks):
         run_tasks()
     mail.refresh_from_db()
     assert (mail.state, mail.attempts) == (MailState.SENT, 2)
-    assert len(smtp.to(customer.email)) == 1
+    (sent,) = smtp.to(customer.email)
+    assert sent["Message-ID"] == mail.message_id  # the id stays the row's across retries
 
 
 def test_a_mail_that_keeps_failing_is_kept_as_failed(smtp, act, run_tasks):
@@ -282,3 +290,65 @@ def test_the_desk_hears_of_assignment_replies_and_reopening(smtp, act):
     ]
     assert "Any news?" in _text(smtp.to(agent.email)[1])
     assert [_subject(m).split("] ")[1] for m in smtp.to(lead.email)] == ["Новый инцидент: Printer"]
+
+
+def test_every_mail_has_its_own_unguessable_message_id_and_each_person_a_reply_address(smtp, act):
+    customer, agent = CustomerFactory(), AgentFactory()
+    incident = make_incident(Status.NEW, reporter=customer)
+    act(actions.do_accept, incident, actor=agent)
+    act(actions.do_add_comment, incident, actor=customer, body="Есть новости?")
+    (to_customer,) = smtp.to(customer.email)
+    (to_agent,) = smtp.to(agent.email)
+    ids = {to_customer["Message-ID"], to_agent["Message-ID"]}
+    assert len(ids) == 2 and not any(NUMBER_SHAPED_ID.match(i) for i in ids)
+    assert to_customer["Reply-To"] == reply_address(incident, customer)
+    assert to_agent["Reply-To"] == reply_address(incident, agent)
+    assert to_customer["Reply-To"] != to_agent["Reply-To"]
+
+
+def test_a_mail_that_cannot_be_built_fails_at_once_with_its_reason(smtp, act, run_tasks):
+    customer = CustomerFactory()
+    User.objects.filter(pk=customer.pk).update(email=f"{customer.email}\r\nBcc: x@evil.example")
+    customer.refresh_from_db()
+    act(actions.do_create_incident, actor=customer, title="Принтер")
+    mail = OutgoingMail.objects.get(recipient=customer)
+    assert (mail.state, mail.attempts) == (MailState.FAILED, 1)
+    assert mail.last_error.startswith("Письмо не удалось собрать: BadHeaderError")
+    with time_machine.travel(timezone.now() + timedelta(hours=2)):
+        run_tasks()
+    mail.refresh_from_db()
+    assert (mail.state, mail.attempts) == (MailState.FAILED, 1)
+    assert smtp.received == []
+
+
+def test_a_stored_title_with_a_line_break_still_makes_a_one_line_subject(smtp, act):
+    customer, agent = CustomerFactory(language="ru"), AgentFactory()
+    incident = make_incident(Status.NEW, reporter=customer)
+    Incident.objects.filter(pk=incident.pk).update(title="Принтер\r\nBcc: x@evil.example")
+    act(actions.do_accept, incident, actor=agent)
+    (mail,) = smtp.to(customer.email)
+    assert _subject(mail) == f"[{incident.number}] Взято в работу: Принтер Bcc: x@evil.example"
+    assert mail["Bcc"] is None
+
+
+def test_a_mail_whose_template_breaks_is_failed_and_the_others_still_go(
+    smtp, act, settings, tmp_path
+):
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "new_incident.txt").write_text("{% if %}")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path]}]
+    customer, lead = CustomerFactory(), AgentFactory(role="lead")
+    team = TeamFactory(lead=lead)
+    act(
+        actions.do_create_incident,
+        actor=AgentFactory(),
+        reporter=customer,
+        title="Принтер",
+        team=team,
+    )
+    failed = OutgoingMail.objects.get(recipient=lead)
+    assert (failed.kind, failed.state) == ("new_incident", MailState.FAILED)
+    assert failed.last_error.startswith("Письмо не удалось сформировать по шаблону")
+    assert smtp.to(lead.email) == []
+    (acknowledgement,) = smtp.to(customer.email)
+    assert "Заявка зарегистрирована" in _subject(acknowledgement)

@@ -21,7 +21,7 @@ from incidesk.mail.tests.conftest import corpus
             "Не работает телефон",
             "214",
         ),
-        ("malformed_from.eml", "anna@example.ru", "Anna", "Broken header test", "испорченным"),
+        ("malformed_from.eml", "", "", "Broken header test", "испорченным"),
         ("html_only.eml", "dmitry@example.ru", "Dmitry", "VPN", "Не работает VPN из дома."),
     ],
 )
@@ -32,8 +32,30 @@ def test_each_encoding_reads_as_sent(name, sender, sender_name, subject, text):
 
 
 def test_a_header_the_modern_parser_refuses_is_read_with_the_compat_parser():
-    message = parse(corpus("malformed_from.eml"))
-    assert message.problems == ["From: IndexError"]
+    message = parse(corpus("raw_koi8r_headers.eml"))
+    assert message.sender_name == "Сергей Иванов"
+    broken = parse(corpus("malformed_from.eml"))
+    assert broken.problems == ["From: IndexError"]
+    assert (broken.sender, broken.from_header) == ("", 'Anna <anna@example.ru>, "x" <')
+
+
+@pytest.mark.parametrize(
+    ("header", "name", "address"),
+    [
+        ("=?utf-8?q?=0D=0Aalice@corp?= <mallory@evil>", "", ""),
+        ("alice@corp <mallory@evil>", "", ""),
+        ("=?utf-8?q?alice=40corp?= <mallory@evil>", "alice@corp", "mallory@evil"),
+        ('"alice@corp" <mallory@evil>', "alice@corp", "mallory@evil"),
+        ("a@b.example, c@d.example", "", ""),
+        ("garbage", "", ""),
+        ("<>", "", ""),
+        ("=?utf-8?B?0JjQstCw0L0=?= <Ivan@Example.RU>", "Иван", "ivan@example.ru"),
+        ("ivan@example.ru", "", "ivan@example.ru"),
+    ],
+)
+def test_the_sender_is_the_one_addr_spec_of_the_from_header(header, name, address):
+    message = parse(f"From: {header}\r\nSubject: x\r\n\r\nbody".encode())
+    assert (message.sender_name, message.sender) == (name, address)
 
 
 def test_html_only_mail_becomes_safe_text():

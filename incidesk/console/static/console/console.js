@@ -26,6 +26,22 @@
     }, 0);
   });
 
+  // An unverified e-mail: "reply quoting it" starts a reply to the customer with its text
+  // quoted, so the reporter can confirm from their real mailbox whether they wrote it.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-quote]");
+    var editor = document.querySelector("[data-editor]");
+    if (!button || !editor) return;
+    var body = button.closest("li").querySelector(".body");
+    var reply = editor.querySelector('input[type=radio][value="public"]');
+    var text = editor.querySelector("textarea");
+    var quoted = body.textContent.split("\n").map(function (line) { return "> " + line; });
+    if (reply) reply.checked = true;
+    text.value = quoted.join("\n") + "\n\n" + text.value;
+    syncEditor(editor);
+    text.focus();
+  });
+
   // An action opened (click or shortcut) gets the focus in its first field.
   document.addEventListener("toggle", function (event) {
     var details = event.target;
