@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, HoldReason, Service
@@ -161,6 +161,7 @@ def _register(reporter: User, data: dict) -> Incident:
     return incident
 
 
+@require_http_methods(["GET", "POST"])
 def confirm_report(request: HttpRequest, token: str) -> HttpResponse:
     """The link mailed for a report sent without signing in. GET only shows the report and a
     button (mail scanners fetch links); POST files it. A wrong, used or expired token and a
