@@ -153,6 +153,9 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# A password reset link works once, and for an hour at most.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("INCIDESK_PASSWORD_RESET_SECONDS", "3600"))
+
 # Password guessing: five wrong passwords for one address from one IP lock that pair out for
 # 15 minutes (django-axes, kept in the database so every web worker sees the same count).
 AXES_FAILURE_LIMIT = int(os.environ.get("INCIDESK_LOGIN_FAILURE_LIMIT", "5"))
@@ -219,6 +222,9 @@ LOGGING = {
 INCIDESK_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDESK_AUTO_CLOSE_DAYS", "7"))
 INCIDESK_MAX_ATTACHMENT_BYTES = int(os.environ.get("INCIDESK_MAX_ATTACHMENT_BYTES", 25 * 2**20))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
+# A report sent from the portal without signing in waits this long for its owner to confirm it
+# through the link mailed to the address.
+INCIDESK_REPORT_CONFIRM_HOURS = int(os.environ.get("INCIDESK_REPORT_CONFIRM_HOURS", "24"))
 
 # E-mail in and out (incidesk/mail). Django's own names for sending; with no EMAIL_HOST the mail
 # goes to files in DATA_DIR/outbox (and the outgoing log in the admin) instead of failing.

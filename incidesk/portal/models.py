@@ -1,11 +1,12 @@
-"""Private tracking links: how someone who reported without an account follows their incident."""
+"""Private tracking links, and reports sent without signing in that await confirmation."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,3 +42,62 @@ class TrackingLink(models.Model):
     @classmethod
     def find(cls, token: str) -> TrackingLink | None:
         return cls.objects.select_related("incident").filter(token_hash=hash_token(token)).first()
+
+
+def pending_file_path(instance: PendingFile, filename: str) -> str:
+    """A generated storage name: nothing the visitor typed becomes part of a path."""
+    return f"pending/{uuid.uuid4().hex}"
+
+
+class PendingReport(models.Model):
+    """A report sent from the portal without signing in, waiting for the owner of its address to
+    confirm it through the link mailed there. Nothing is filed in anyone's name before that.
+
+    The link's token is made when the mail is sent and only its SHA-256 is kept (`token_hash`
+    is null until then). The row, its files and their stored copies go away when the report is
+    confirmed, refused or found expired.
+    """
+
+    email = models.EmailField(_("e-mail"))
+    name = models.CharField(_("name"), max_length=200)
+    phone = models.CharField(_("phone"), max_length=50, blank=True)
+    language = models.CharField(_("language"), max_length=8)
+    kind = models.CharField(max_length=32)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=50, blank=True)
+    service = models.CharField(max_length=50, blank=True)
+    impact = models.CharField(max_length=16)
+    urgency = models.CharField(max_length=16)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+    mailed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("report awaiting confirmation")
+        verbose_name_plural = _("reports awaiting confirmation")
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.title}"
+
+    def discard(self) -> None:
+        """Delete the report and its stored files (the files once the deletion is committed)."""
+        names = [pending.file.name for pending in self.files.all()]
+        storage = PendingFile._meta.get_field("file").storage
+        self.delete()
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
+class PendingFile(models.Model):
+    """A file sent with a pending report, kept under a generated name until it is confirmed."""
+
+    report = models.ForeignKey(PendingReport, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=pending_file_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+
+    def __str__(self) -> str:
+        return self.original_name

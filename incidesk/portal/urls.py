@@ -10,6 +10,7 @@ urlpatterns = [
     path("portal/", views.home, name="home"),
     path("incidents/", views.incident_list, name="list"),
     path("incidents/new/", views.new_incident, name="new"),
+    path("confirm/<str:token>/", views.confirm_report, name="confirm"),
     path("incidents/<str:number>/", views.incident_detail, name="incident"),
     path("incidents/<str:number>/submitted/", views.submitted, name="submitted"),
     path("incidents/<str:number>/files/<int:pk>/", views.attachment, name="file"),

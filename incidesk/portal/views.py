@@ -1,8 +1,9 @@
 """The customer portal: report an incident, follow it, answer, confirm the fix, rate the help.
 
 Views only translate between forms and the incidents' actions: every change is an action, every
-read goes through `incidents.access`. A tracked incident (no account, private link) is shown by
-the same code, acting as its reporter.
+read goes through `incidents.access`. A tracked incident (reported without signing in, opened by
+its private link) is shown by the same code, acting as its reporter. A report sent without signing
+in is filed only once the owner of its address confirms it (`pending`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
-from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
@@ -30,6 +30,7 @@ from incidesk.incidents.models import Channel, Incident
 from incidesk.incidents.search import search
 from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.incidents.wording import customer_status, priority_words, progress
+from incidesk.portal import pending
 from incidesk.portal.forms import (
     STATUS_FILTERS,
     AnonymousSubmitForm,
@@ -116,8 +117,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 
 
 def new_incident(request: HttpRequest) -> HttpResponse:
-    """Report an incident, signed in or not. Without an account the reporter becomes a contact
-    and gets a private tracking link."""
+    """Report an incident, signed in or not. Without signing in the report waits for the owner of
+    the given address to confirm it through a mailed link; the page says the same for every
+    address, so it tells nobody who has an account."""
     if request.user.is_authenticated and request.user.is_desk_staff:
         return redirect("console:queues")
     signed_in = request.user.is_authenticated
@@ -125,28 +127,21 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     form = form_class(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            incident, token = _register(request, form.cleaned_data)
+            if not signed_in:
+                report = pending.submit(form.cleaned_data, get_language())
+                return render(request, "portal/check_mail.html", {"email": report.email})
+            incident = _register(request.user, form.cleaned_data)
         except DomainError as error:
             add_domain_error(form, error, {"file": "files"})
         else:
-            if token:
-                return redirect("portal:track_submitted", token)
             return redirect("portal:submitted", incident.number)
     status = 422 if form.errors else 200
     return render(request, "portal/new.html", {"form": form}, status=status)
 
 
 @transaction.atomic
-def _register(request: HttpRequest, data: dict) -> tuple[Incident, str]:
+def _register(reporter: User, data: dict) -> Incident:
     """The incident and its files in one transaction: a refused file leaves nothing behind."""
-    if request.user.is_authenticated:
-        reporter = request.user
-    else:
-        reporter = contact_for(data["contact_email"], data["contact_name"], get_language())
-        if not reporter.is_customer or not reporter.is_active:
-            raise InvalidInput.field(
-                "contact_email", _("This address belongs to a support account: sign in instead.")
-            )
     incident = actions.do_create_incident(
         actor=reporter,
         title=data["title"],
@@ -159,19 +154,46 @@ def _register(request: HttpRequest, data: dict) -> tuple[Incident, str]:
         else None,
         service=Service.objects.filter(code=data["service"]).first() if data["service"] else None,
         channel=Channel.PORTAL,
-        contact_name=data.get("contact_name", ""),
-        contact_email=data.get("contact_email", ""),
         contact_phone=data["contact_phone"],
     )
     for upload in data["files"]:
         actions.do_add_attachment(incident, actor=reporter, upload=upload)
-    token = "" if request.user.is_authenticated else TrackingLink.issue(incident)
-    return incident, token
+    return incident
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_report(request: HttpRequest, token: str) -> HttpResponse:
+    """The link mailed for a report sent without signing in. GET only shows the report and a
+    button (mail scanners fetch links); POST files it. A wrong, used or expired token and a
+    disabled account's address all get the same answer."""
+    report = pending.find(token)
+    if report is None:
+        return render(request, "portal/confirm_invalid.html", status=404)
+    error = ""
+    if request.method == "POST":
+        try:
+            confirmed = pending.confirm(token)
+        except DomainError as refused:
+            error = str(refused.message)
+        else:
+            if confirmed is None:
+                return render(request, "portal/confirm_invalid.html", status=404)
+            if confirmed.token:
+                return redirect("portal:track_submitted", confirmed.token)
+            return _confirmation(
+                request, Viewpoint(incident=confirmed.incident, actor=confirmed.reporter)
+            )
+    return render(
+        request,
+        "portal/confirm.html",
+        {"report": report, "error": error},
+        status=422 if error else 200,
+    )
 
 
 def _tracked(token: str) -> Viewpoint:
     link = TrackingLink.find(token)
-    if link is None or link.incident.reporter is None:
+    if link is None or link.incident.reporter is None or not link.incident.reporter.is_active:
         raise Http404
     return Viewpoint(incident=link.incident, actor=link.incident.reporter, token=token)
 

@@ -27,7 +27,10 @@ def sign_in(page: Page, base: str, email: str, password: str) -> None:
     page.get_by_role("button", name=re.compile("^(Войти|Sign in)$")).last.click()
 
 
-def test_visitor_reports_with_a_file_and_follows_the_private_link(desk, page: Page, tmp_path):
+def test_visitor_reports_with_a_file_confirms_by_mail_and_follows_the_private_link(
+    desk, page: Page, tmp_path, run_tasks, mailoutbox, settings
+):
+    settings.INCIDESK_BASE_URL = desk.url
     screenshot = tmp_path / "scan.png"
     screenshot.write_bytes(b"\x89PNG\r\n\x1a\n")
     page.goto(desk.url + "/incidents/new/")
@@ -38,6 +41,14 @@ def test_visitor_reports_with_a_file_and_follows_the_private_link(desk, page: Pa
     page.get_by_label("Нет, работа остановилась").check()
     page.get_by_label("Вложения").set_input_files(str(screenshot))
     page.get_by_role("button", name="Отправить").click()
+    expect(page.get_by_test_id("check-mail")).to_have_text(
+        "Проверьте почту: мы отправили ссылку для подтверждения на anna@example.com"
+    )
+    assert not Incident.objects.exists()
+    run_tasks()
+    link = re.search(r"http://\S+/confirm/\S+/", mailoutbox[0].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Подтвердить").click()
     incident = Incident.objects.get()
     expect(page.get_by_test_id("number")).to_have_text(incident.number)
     expect(page.get_by_test_id("promise")).to_contain_text("Ответим в течение")

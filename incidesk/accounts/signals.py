@@ -1,0 +1,60 @@
+"""A deactivated person loses every way in at once, whichever path deactivated them (the admin's
+checkbox, the shell, a command): their sessions end, their API tokens are revoked, and
+`user_deactivated` lets other apps revoke what they issued (the portal's tracking links).
+
+`QuerySet.update()` sends no signal; the lookups refuse inactive users anyway (sign-in, bearer
+tokens, tracking links, `incidents.access`), so such a bulk change still opens nothing.
+"""
+
+from __future__ import annotations
+
+from django.contrib.sessions.models import Session
+from django.db import transaction
+from django.db.models.signals import post_save, pre_save
+from django.dispatch import Signal, receiver
+from django.utils import timezone
+
+from incidesk.accounts.models import User
+
+# Sent with `user=` inside the transaction that deactivated the user.
+user_deactivated = Signal()
+
+SESSION_BATCH = 2000
+
+
+def end_sessions(user: User) -> int:
+    """Delete the user's stored sessions; returns how many. Sessions are opaque rows, so each
+    unexpired one is decoded: deactivation is rare, and this is the one place that needs it."""
+    user_id = str(user.pk)
+    mine = [
+        session.session_key
+        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(
+            chunk_size=SESSION_BATCH
+        )
+        if str(session.get_decoded().get("_auth_user_id")) == user_id
+    ]
+    Session.objects.filter(session_key__in=mine).delete()
+    return len(mine)
+
+
+def revoke_access(user: User) -> None:
+    """Everything a deactivated user could still get in with."""
+    end_sessions(user)
+    user.api_tokens.all().delete()
+    user_deactivated.send(sender=User, user=user)
+
+
+@receiver(pre_save, sender=User)
+def _remember_active(sender: type[User], instance: User, update_fields=None, **kwargs) -> None:
+    if instance._state.adding or (update_fields is not None and "is_active" not in update_fields):
+        instance._was_active = None
+        return
+    stored = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
+    instance._was_active = stored
+
+
+@receiver(post_save, sender=User)
+def _revoke_when_deactivated(sender: type[User], instance: User, **kwargs) -> None:
+    if getattr(instance, "_was_active", None) and not instance.is_active:
+        with transaction.atomic():
+            revoke_access(instance)
