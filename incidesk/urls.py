@@ -3,8 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 
 from incidesk.api import api
+from incidesk.core.ratelimits import LOGIN_IP, limit_requests
 
 urlpatterns = [
+    # The admin's sign-in form checks passwords too: the same limit on failures per address.
+    path("admin/login/", limit_requests(LOGIN_IP, count=False)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("incidesk.console.urls")),

@@ -24,6 +24,7 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import paginate
+from incidesk.core.ratelimits import REPORT_EMAIL, REPORT_IP, TRACK_IP, limit_requests
 from incidesk.incidents import actions
 from incidesk.incidents.access import access_incident, visible_attachments, visible_to
 from incidesk.incidents.models import Channel, Incident
@@ -115,6 +116,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@limit_requests(REPORT_IP, REPORT_EMAIL)
 def new_incident(request: HttpRequest) -> HttpResponse:
     """Report an incident, signed in or not. Without an account the reporter becomes a contact
     and gets a private tracking link."""
@@ -205,6 +207,7 @@ def submitted(request: HttpRequest, number: str) -> HttpResponse:
     return _confirmation(request, _signed_in(request, number))
 
 
+@limit_requests(TRACK_IP, methods=None)
 def tracked_submitted(request: HttpRequest, token: str) -> HttpResponse:
     return _confirmation(request, _tracked(token))
 
@@ -256,6 +259,7 @@ def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, _signed_in(request, number))
 
 
+@limit_requests(TRACK_IP, methods=None)
 def tracked_incident(request: HttpRequest, token: str) -> HttpResponse:
     return _page(request, _tracked(token))
 
@@ -305,6 +309,7 @@ def act(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     return _act(request, _signed_in(request, number), verb)
 
 
+@limit_requests(TRACK_IP, methods=None)
 @require_POST
 def tracked_act(request: HttpRequest, token: str, verb: str) -> HttpResponse:
     return _act(request, _tracked(token), verb)
@@ -327,5 +332,6 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
     return _download(_signed_in(request, number), pk)
 
 
+@limit_requests(TRACK_IP, methods=None)
 def tracked_attachment(request: HttpRequest, token: str, pk: int) -> FileResponse:
     return _download(_tracked(token), pk)
