@@ -72,13 +72,15 @@ def posted_email_key(field: str, *, anonymous_only: bool = False) -> Callable[[H
 
 def api_caller_key(request: HttpRequest) -> str:
     """One counter per API token (its hash), per user for the web UI's session, per address
-    for anyone else."""
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if getattr(request, "auth", None) is not None:
-        if scheme.lower() == "bearer" and token.strip():
-            return "token:" + hashlib.sha256(token.strip().encode()).hexdigest()
-        return f"user:{request.auth.pk}"
-    return "ip:" + ip_key(request)
+    for anyone else. The session is recognised by its user being the caller, so a made-up
+    bearer token sent beside a session cookie does not start a fresh counter."""
+    caller = getattr(request, "auth", None)
+    if caller is None:
+        return "ip:" + ip_key(request)
+    if request.user.is_authenticated and request.user.pk == caller.pk:
+        return f"user:{caller.pk}"
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()
 
 
 @dataclass(frozen=True)

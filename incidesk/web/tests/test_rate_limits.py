@@ -2,6 +2,7 @@
 with Retry-After and a page in the visitor's language."""
 
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -30,7 +31,11 @@ REPORT = {
 
 @pytest.fixture(autouse=True)
 def _no_counts_yet(db):
+    """No count left by another test, and a clock standing still: a window ending mid-test
+    would start its count again."""
     cache.clear()
+    with time_machine.travel("2026-03-02 10:00:00+03:00", tick=False):
+        yield
 
 
 def assert_limited(response, text: str, window: int = 60) -> None:
