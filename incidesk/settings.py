@@ -218,7 +218,7 @@ else:
 
 # The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
 # there is one, else a table in the database (created by core's migration). Both increment
-# atomically, which django-ratelimit's check cannot tell about our database cache (W001).
+# atomically; django-ratelimit's check only knows memcached and django-redis, hence W001 off.
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
@@ -228,7 +228,8 @@ else:
         "default": {
             "BACKEND": "incidesk.core.cache.DatabaseCache",
             "LOCATION": "incidesk_cache",
-            # Culling drops live counters too: keep it for floods of many distinct keys.
+            # Past MAX_ENTRIES Django culls a share of the rows, live counters included: set high
+            # enough that only a flood of distinct keys reaches it.
             "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
