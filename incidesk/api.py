@@ -11,7 +11,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.renderers import JSONRenderer
 
 from incidesk.accounts.api import router as accounts_router
@@ -20,6 +20,7 @@ from incidesk.catalog.api import router as catalog_router
 from incidesk.core import problem
 from incidesk.core.availability import database_outage
 from incidesk.core.errors import DomainError, NotFound
+from incidesk.core.ratelimits import ApiWriteThrottle
 from incidesk.incidents.api import router as incidents_router
 
 
@@ -52,15 +53,18 @@ api = IncideskAPI(
         "Authenticate with `Authorization: Bearer <token>` (or the web UI's session, with its "
         "CSRF token). Errors are "
         "`application/problem+json` with a stable `code` and per-field reasons in `fields`; "
-        "human text follows `Accept-Language` (ru, en)."
+        "human text follows `Accept-Language` (ru, en). Writes are rate-limited per token: "
+        "over the limit the answer is 429 `rate_limited` with `Retry-After` (seconds)."
     ),
     auth=[BearerToken(), SessionAuth()],
+    throttle=ApiWriteThrottle(),
     renderer=UnicodeJSONRenderer(),
 )
 
 api.add_exception_handler(DomainError, problem.domain_error)
 api.add_exception_handler(ValidationError, problem.validation_error)
 api.add_exception_handler(AuthenticationError, problem.authentication_error)
+api.add_exception_handler(Throttled, problem.rate_limited)
 api.add_exception_handler(HttpError, problem.http_error)
 api.add_exception_handler(Http404, problem.not_found)
 api.add_exception_handler(RequestDataTooBig, problem.too_large)

@@ -4,11 +4,13 @@ One module, no per-environment files: a deployment differs only by its environme
 """
 
 import os
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -20,6 +22,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str) -> str:
+    """A rate limit such as "30/10m": that many requests per that many s, m, h or d."""
+    rate = os.environ.get(name, default).strip()
+    if not re.fullmatch(r"\d+/\d*[smhd]", rate):
+        raise ImproperlyConfigured(f'{name}="{rate}" is not a rate like "30/10m" or "5/h".')
+    return rate
 
 
 DATA_DIR = Path(os.environ.get("INCIDESK_DATA_DIR", Path.cwd() / "data")).resolve()
@@ -70,6 +80,7 @@ INSTALLED_APPS = [
     "incidesk.analytics",
     "incidesk.recurring",
     "axes",
+    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -165,6 +176,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "incidesk.core.ratelimits.client_ip"
 
 # Behind TLS (INCIDESK_HTTPS=1) cookies are sent over HTTPS only and browsers are told to stay
 # on HTTPS; the embedded default serves plain HTTP on localhost, where secure cookies would
@@ -210,6 +222,41 @@ if REDIS_URL:
     INSTALLED_APPS.append("django_rq")
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
+# there is one, else a table in the database (created by core's migration). Both increment
+# atomically; django-ratelimit's check only knows memcached and django-redis, hence W001 off.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "incidesk.core.cache.DatabaseCache",
+            "LOCATION": "incidesk_cache",
+            # Past MAX_ENTRIES Django culls a share of the rows, live counters included: set high
+            # enough that only a flood of distinct keys reaches it.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+
+# Rate limits ("N/period", period s, m, h or d, optionally with a count: "30/10m"). Over a limit
+# the answer is 429 with Retry-After; see incidesk/core/ratelimits.py for what each one counts.
+INCIDESK_RATE_LOGIN_IP = env_rate("INCIDESK_RATE_LOGIN_IP", "30/10m")
+INCIDESK_RATE_RESET_IP = env_rate("INCIDESK_RATE_RESET_IP", "20/h")
+INCIDESK_RATE_RESET_EMAIL = env_rate("INCIDESK_RATE_RESET_EMAIL", "3/h")
+INCIDESK_RATE_REPORT_IP = env_rate("INCIDESK_RATE_REPORT_IP", "20/h")
+INCIDESK_RATE_REPORT_EMAIL = env_rate("INCIDESK_RATE_REPORT_EMAIL", "5/h")
+INCIDESK_RATE_TRACK_IP = env_rate("INCIDESK_RATE_TRACK_IP", "60/10m")
+INCIDESK_RATE_API_WRITES = env_rate("INCIDESK_RATE_API_WRITES", "120/m")
+# How many proxies in front of the app append to X-Forwarded-For. 0: the client is REMOTE_ADDR
+# and the header is ignored (anyone can send it). Behind TLS (INCIDESK_HTTPS) one proxy is
+# assumed. Rate limits and the sign-in lockout both read the client address this way.
+INCIDESK_TRUSTED_PROXIES = int(os.environ.get("INCIDESK_TRUSTED_PROXIES", "1" if HTTPS else "0"))
+# A cache outage lets requests through rather than refusing every form on the site.
+RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,

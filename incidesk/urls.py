@@ -3,11 +3,14 @@ from django.urls import include, path
 
 from incidesk.api import api
 from incidesk.core.availability import health
+from incidesk.core.ratelimits import LOGIN_IP, limit_requests
 
 # No route for MEDIA_URL, not even under DEBUG: attachments leave only through the downloads
 # that check access and send them as inert files (`incidents.files.attachment_response`).
 urlpatterns = [
     path("health/", health, name="health"),
+    # The admin's sign-in form checks passwords too: the same limit on failures per address.
+    path("admin/login/", limit_requests(LOGIN_IP, count=False)(admin.site.login)),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("incidesk.console.urls")),

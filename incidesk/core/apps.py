@@ -1,4 +1,5 @@
 from django.apps import AppConfig, apps
+from django.contrib.auth.signals import user_login_failed
 from django.db import connections
 from django.db.models.signals import post_migrate
 
@@ -19,6 +20,9 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
-        # post_migrate is sent once per app with models after every migration has run; core has
-        # none, so listen for the app of the largest tables.
+        from incidesk.core.ratelimits import count_failed_sign_in
+
+        # post_migrate is sent once per app with models after every migration has run; listen
+        # for the app of the largest tables.
         post_migrate.connect(refresh_sqlite_statistics, sender=apps.get_app_config("incidents"))
+        user_login_failed.connect(count_failed_sign_in, dispatch_uid="incidesk-login-ip")

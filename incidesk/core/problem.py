@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -22,9 +23,9 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 from ninja import Schema
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from pydantic import ConfigDict
 
 from incidesk.core.errors import DomainError, InvalidInput
@@ -37,7 +38,8 @@ TYPE_PREFIX = "urn:incidesk:problem:"
 
 class Problem(Schema):
     """How every error is answered (RFC 9457). Some problems add members: `current_version`
-    (version_conflict), `allowed` (invalid_transition: statuses; unknown_verb: verbs)."""
+    (version_conflict), `allowed` (invalid_transition: statuses; unknown_verb: verbs),
+    `retry_after` (rate_limited: seconds, as in the Retry-After header)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -187,7 +189,6 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 _HTTP_CODES: dict[int, tuple[str, Promise]] = {
     400: ("malformed_request", _("Malformed request")),
     403: ("forbidden", _("Forbidden")),
-    429: ("throttled", _("Too many requests")),
 }
 
 
@@ -196,6 +197,23 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code, title = _HTTP_CODES.get(exc.status_code, ("http_error", _("Request failed")))
     detail = _("The request body is not valid JSON.") if exc.status_code == 400 else exc.message
     return problem_response(status=exc.status_code, code=code, title=title, detail=detail)
+
+
+def rate_limited(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    """Over a rate limit (`core.ratelimits`); ninja adds the Retry-After header."""
+    seconds = math.ceil(exc.wait or 1)
+    return problem_response(
+        status=429,
+        code="rate_limited",
+        title=_("Too many requests"),
+        detail=ngettext(
+            "Too many changes in a short time. Try again in %(seconds)d second.",
+            "Too many changes in a short time. Try again in %(seconds)d seconds.",
+            seconds,
+        )
+        % {"seconds": seconds},
+        extra={"retry_after": seconds},
+    )
 
 
 def too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:

@@ -24,6 +24,7 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import paginate
+from incidesk.core.ratelimits import REPORT_EMAIL, REPORT_IP, TRACK_IP, limit_requests
 from incidesk.incidents import actions, files
 from incidesk.incidents.access import access_incident, visible_attachments, visible_to
 from incidesk.incidents.models import Channel, Incident
@@ -116,6 +117,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@limit_requests(REPORT_IP, REPORT_EMAIL)
 def new_incident(request: HttpRequest) -> HttpResponse:
     """Report an incident, signed in or not. Without signing in the report waits for the owner of
     the given address to confirm it through a mailed link; the page says the same for every
@@ -161,6 +163,7 @@ def _register(reporter: User, data: dict) -> Incident:
     return incident
 
 
+@limit_requests(TRACK_IP, methods=None)
 @require_http_methods(["GET", "POST"])
 def confirm_report(request: HttpRequest, token: str) -> HttpResponse:
     """The link mailed for a report sent without signing in. GET only shows the report and a
@@ -227,6 +230,7 @@ def submitted(request: HttpRequest, number: str) -> HttpResponse:
     return _confirmation(request, _signed_in(request, number))
 
 
+@limit_requests(TRACK_IP, methods=None)
 def tracked_submitted(request: HttpRequest, token: str) -> HttpResponse:
     return _confirmation(request, _tracked(token))
 
@@ -278,6 +282,7 @@ def incident_detail(request: HttpRequest, number: str) -> HttpResponse:
     return _page(request, _signed_in(request, number))
 
 
+@limit_requests(TRACK_IP, methods=None)
 def tracked_incident(request: HttpRequest, token: str) -> HttpResponse:
     return _page(request, _tracked(token))
 
@@ -327,6 +332,7 @@ def act(request: HttpRequest, number: str, verb: str) -> HttpResponse:
     return _act(request, _signed_in(request, number), verb)
 
 
+@limit_requests(TRACK_IP, methods=None)
 @require_POST
 def tracked_act(request: HttpRequest, token: str, verb: str) -> HttpResponse:
     return _act(request, _tracked(token), verb)
@@ -344,5 +350,6 @@ def attachment(request: HttpRequest, number: str, pk: int) -> FileResponse:
     return _download(_signed_in(request, number), pk)
 
 
+@limit_requests(TRACK_IP, methods=None)
 def tracked_attachment(request: HttpRequest, token: str, pk: int) -> FileResponse:
     return _download(_tracked(token), pk)

@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from incidesk.core.ratelimits import LOGIN_IP, RESET_EMAIL, RESET_IP, limit_requests
 from incidesk.web import views
 from incidesk.web.forms import ResetPasswordForm
 
@@ -10,18 +11,25 @@ _reset_done = reverse_lazy("web:password_reset_done")
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.SignInView.as_view(), name="login"),
+    # Failed sign-ins are counted wherever a password is checked (core.ratelimits).
+    path(
+        "login/",
+        limit_requests(LOGIN_IP, count=False)(views.SignInView.as_view()),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", views.set_language, name="language"),
     path("settings/", views.preferences, name="preferences"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            form_class=ResetPasswordForm,
-            success_url=_reset_done,
-            template_name="web/password_reset_form.html",
-            email_template_name="web/password_reset_email.txt",
-            subject_template_name="web/password_reset_subject.txt",
+        limit_requests(RESET_IP, RESET_EMAIL)(
+            auth_views.PasswordResetView.as_view(
+                form_class=ResetPasswordForm,
+                success_url=_reset_done,
+                template_name="web/password_reset_form.html",
+                email_template_name="web/password_reset_email.txt",
+                subject_template_name="web/password_reset_subject.txt",
+            )
         ),
         name="password_reset",
     ),

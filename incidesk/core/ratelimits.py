@@ -1,0 +1,198 @@
+"""Rate limits on what anyone can send over and over: sign-in attempts, password resets,
+anonymous reports, tracking-link lookups and API writes.
+
+Counting is django-ratelimit's (`get_usage`): a fixed window per limit and key in the shared
+cache, so every web worker sees the same count. Each limit's rate is a setting
+(`INCIDESK_RATE_*`). Over a limit, pages answer 429 with Retry-After and a page in the user's
+language (`limit_requests`); the API answers problem+json through ninja's throttling
+(`ApiWriteThrottle`). Per-account password guessing is django-axes' job, not this module's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import math
+import threading
+from collections.abc import Callable, Collection
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import get_usage
+from ninja.throttling import BaseThrottle
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or, behind `INCIDESK_TRUSTED_PROXIES` proxies, the
+    address the outermost of them saw (that many entries from the right of X-Forwarded-For;
+    whatever the client wrote further left is ignored)."""
+    remote = request.META.get("REMOTE_ADDR") or ""
+    proxies = settings.INCIDESK_TRUSTED_PROXIES
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded:
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-min(proxies, len(hops))] if hops else remote
+
+
+def ip_key(request: HttpRequest) -> str:
+    """Whose requests share an address counter: one IPv4 address, or one IPv6 /64 (the least
+    a single site is given, so an attacker cannot rotate through it)."""
+    address = client_ip(request)
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False).network_address)
+    return str(ip)
+
+
+def anonymous_ip_key(request: HttpRequest) -> str:
+    return "" if request.user.is_authenticated else ip_key(request)
+
+
+def posted_email_key(field: str, *, anonymous_only: bool = False) -> Callable[[HttpRequest], str]:
+    """The address typed into a form's `field`, lower-cased (one counter however it is
+    spelled)."""
+
+    def key(request: HttpRequest) -> str:
+        if anonymous_only and request.user.is_authenticated:
+            return ""
+        return request.POST.get(field, "").strip().lower()
+
+    return key
+
+
+def api_caller_key(request: HttpRequest) -> str:
+    """One counter per API token (its hash), per user for the web UI's session, per address
+    for anyone else. The session is recognised by its user being the caller, so a made-up
+    bearer token sent beside a session cookie does not start a fresh counter."""
+    caller = getattr(request, "auth", None)
+    if caller is None:
+        return "ip:" + ip_key(request)
+    if request.user.is_authenticated and request.user.pk == caller.pk:
+        return f"user:{caller.pk}"
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return "token:" + hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """One limit: its counter group, the setting holding its rate, and the key telling whose
+    requests share a counter ("" = this request is not counted)."""
+
+    group: str
+    setting: str
+    key: Callable[[HttpRequest], str]
+
+    def _usage(self, request: HttpRequest, *, increment: bool) -> dict[str, Any] | None:
+        value = self.key(request)
+        if not value:
+            return None
+        return get_usage(
+            request,
+            group=self.group,
+            key=lambda _group, _request: value,
+            rate=getattr(settings, self.setting),
+            increment=increment,
+        )
+
+    def hit(self, request: HttpRequest) -> int | None:
+        """Count this request; over the limit, the seconds until the window frees."""
+        usage = self._usage(request, increment=True)
+        return _retry_after(usage) if usage and usage["should_limit"] else None
+
+    def check(self, request: HttpRequest) -> int | None:
+        """Without counting: the seconds to wait if the limit is already used up."""
+        usage = self._usage(request, increment=False)
+        return _retry_after(usage) if usage and usage["count"] >= usage["limit"] else None
+
+
+def _retry_after(usage: dict[str, Any]) -> int:
+    return max(1, math.ceil(usage["time_left"]))
+
+
+# Failed sign-ins from one address, whichever accounts they try (password spraying); counted
+# by `count_failed_sign_in`, checked before each attempt.
+LOGIN_IP = RateLimit("login-ip", "INCIDESK_RATE_LOGIN_IP", ip_key)
+# Password reset requests: each sends a mail.
+RESET_IP = RateLimit("reset-ip", "INCIDESK_RATE_RESET_IP", ip_key)
+RESET_EMAIL = RateLimit("reset-email", "INCIDESK_RATE_RESET_EMAIL", posted_email_key("email"))
+# Reports sent from the portal without signing in.
+REPORT_IP = RateLimit("report-ip", "INCIDESK_RATE_REPORT_IP", anonymous_ip_key)
+REPORT_EMAIL = RateLimit(
+    "report-email",
+    "INCIDESK_RATE_REPORT_EMAIL",
+    posted_email_key("contact_email", anonymous_only=True),
+)
+# Every request under /track/<token>/, right token or wrong.
+TRACK_IP = RateLimit("track-ip", "INCIDESK_RATE_TRACK_IP", ip_key)
+# API writes (POST, PUT, PATCH, DELETE); reads are not counted.
+API_WRITES = RateLimit("api-writes", "INCIDESK_RATE_API_WRITES", api_caller_key)
+
+
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The 429 page: how long to wait, in the user's language."""
+    response = render(
+        request,
+        "web/rate_limited.html",
+        {"minutes": math.ceil(retry_after / 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def limit_requests(
+    *limits: RateLimit, methods: Collection[str] | None = ("POST",), count: bool = True
+) -> Callable:
+    """View decorator: a request with one of `methods` (None: any) is counted against every
+    limit (with `count=False` only checked: something else counts, such as failed sign-ins)
+    and answered 429 when any is exceeded."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if methods is None or request.method in methods:
+                waits = [
+                    wait
+                    for limit in limits
+                    if (wait := limit.hit(request) if count else limit.check(request))
+                ]
+                if waits:
+                    return too_many_requests(request, max(waits))
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator
+
+
+def count_failed_sign_in(
+    sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """`user_login_failed` receiver: every failed password check, on any sign-in form."""
+    if request is not None:
+        LOGIN_IP.hit(request)
+
+
+class ApiWriteThrottle(BaseThrottle):
+    """Ninja throttle for `API_WRITES`. Ninja asks `wait()` right after a refusal; the answer
+    is kept per thread, as one throttle object serves every request."""
+
+    def __init__(self) -> None:
+        self._last = threading.local()
+
+    def allow_request(self, request: HttpRequest) -> bool:
+        self._last.wait = None if request.method in SAFE_METHODS else API_WRITES.hit(request)
+        return self._last.wait is None
+
+    def wait(self) -> float | None:
+        return getattr(self._last, "wait", None)

@@ -1,0 +1,175 @@
+"""The rate-limit machinery: whose address counts, the shared counter store, API write limits."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.db import connection
+from django.test import RequestFactory
+
+from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
+from incidesk.core.cache import DatabaseCache
+from incidesk.core.models import CacheEntry
+from incidesk.core.ratelimits import client_ip, ip_key
+from incidesk.incidents.tests.apiclient import Api, assert_problem
+from incidesk.incidents.tests.factories import make_incident
+from incidesk.settings import env_rate
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _no_counts_yet(db):
+    """No count left by another test, and a clock standing still: a window ending mid-test
+    would start its count again."""
+    cache.clear()
+    with time_machine.travel("2026-03-02 10:00:00+03:00", tick=False):
+        yield
+
+
+def _request(remote: str = "10.0.0.2", forwarded: str | None = None):
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded is not None else {}
+    return RequestFactory().get("/", REMOTE_ADDR=remote, **headers)
+
+
+def test_forwarded_for_is_ignored_unless_a_proxy_is_trusted(settings):
+    settings.INCIDESK_TRUSTED_PROXIES = 0
+    assert client_ip(_request(forwarded="1.2.3.4")) == "10.0.0.2"
+
+
+def test_behind_a_proxy_the_address_it_saw_counts_not_what_the_client_wrote(settings):
+    settings.INCIDESK_TRUSTED_PROXIES = 1
+    assert client_ip(_request(forwarded="6.6.6.6, 203.0.113.9")) == "203.0.113.9"
+    assert client_ip(_request(forwarded="")) == "10.0.0.2"
+    settings.INCIDESK_TRUSTED_PROXIES = 2
+    assert client_ip(_request(forwarded="6.6.6.6, 203.0.113.9, 10.0.0.1")) == "203.0.113.9"
+    assert client_ip(_request(forwarded="203.0.113.9")) == "203.0.113.9"
+
+
+def test_an_ipv6_site_shares_one_counter():
+    first = ip_key(_request(remote="2001:db8:1:2::1"))
+    assert first == ip_key(_request(remote="2001:db8:1:2:ffff::9")) == "2001:db8:1:2::"
+    assert ip_key(_request(remote="2001:db8:1:3::1")) != first
+
+
+def test_the_sign_in_lockout_reads_the_same_address(settings):
+    from axes.helpers import get_client_ip_address
+
+    settings.INCIDESK_TRUSTED_PROXIES = 1
+    assert get_client_ip_address(_request(forwarded="6.6.6.6, 203.0.113.9")) == "203.0.113.9"
+
+
+def test_rates_in_the_environment_are_checked(monkeypatch):
+    monkeypatch.setenv("INCIDESK_RATE_TRACK_IP", "100/10m")
+    assert env_rate("INCIDESK_RATE_TRACK_IP", "1/s") == "100/10m"
+    monkeypatch.setenv("INCIDESK_RATE_TRACK_IP", "100 per minute")
+    with pytest.raises(Exception, match="INCIDESK_RATE_TRACK_IP"):
+        env_rate("INCIDESK_RATE_TRACK_IP", "1/s")
+
+
+REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
+PER_PROCESS = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+
+
+@pytest.mark.parametrize("cache_setting", [None, REDIS])
+def test_the_counter_stores_pass_django_ratelimits_checks(settings, cache_setting):
+    if cache_setting:
+        settings.CACHES = {"default": cache_setting}
+    call_command("check", tags=["caches"], fail_level="WARNING")  # raises on a failed check
+
+
+def test_a_cache_each_worker_keeps_for_itself_is_refused(settings):
+    settings.CACHES = {"default": PER_PROCESS}
+    with pytest.raises(SystemCheckError, match="is not a shared cache"):
+        call_command("check", tags=["caches"])
+
+
+@pytest.fixture
+def counters() -> DatabaseCache:
+    """The database cache itself, whichever cache the settings choose (REDIS_URL)."""
+    return DatabaseCache(CacheEntry._meta.db_table, {})
+
+
+def test_a_counter_keeps_its_expiry_when_incremented(counters):
+    with time_machine.travel("2026-01-01 10:00:00Z", tick=False) as clock:
+        counters.add("hits", 1, timeout=3600)
+        clock.shift(timedelta(minutes=50))
+        assert counters.incr("hits") == 2
+        clock.shift(timedelta(minutes=9))
+        assert counters.get("hits") == 2  # Django's own incr would have reset it to five minutes
+        clock.shift(timedelta(minutes=2))
+        assert counters.get("hits") is None
+        with pytest.raises(ValueError):
+            counters.incr("hits")
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+def test_concurrent_increments_are_not_lost(transactional_db, counters):
+    counters.add("hits", 0, timeout=60)
+    start = threading.Barrier(4, timeout=10)
+
+    def hammer() -> None:
+        try:
+            start.wait()
+            for _ in range(25):
+                counters.incr("hits")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert counters.get("hits") == 100
+
+
+def test_api_writes_are_limited_per_token_and_reads_are_not(settings):
+    settings.INCIDESK_RATE_API_WRITES = "3/m"
+    incident = make_incident()
+    agent = AgentFactory()
+    api, other_token = Api(agent), Api(agent, language="ru")
+    for n in range(3):
+        added = api.post(f"/incidents/{incident.number}/comments", {"body": f"Заметка {n}"})
+        assert added.status_code == 201, added.content
+    refused = api.post(f"/incidents/{incident.number}/comments", {"body": "Лишняя"})
+    body = assert_problem(refused, 429, "rate_limited")
+    assert 1 <= int(refused["Retry-After"]) <= 60 and body["retry_after"] == int(
+        refused["Retry-After"]
+    )
+    assert body["detail"].startswith("Too many changes in a short time. Try again in")
+    assert api.patch(f"/incidents/{incident.number}", {"title": "x"}).status_code == 429
+    assert incident.comments.count() == 3
+    for _ in range(10):
+        assert api.get(f"/incidents/{incident.number}").status_code == 200
+    other = other_token.post(f"/incidents/{incident.number}/comments", {"body": "Своя"})
+    assert other.status_code == 201
+    for _ in range(2):
+        other_token.post(f"/incidents/{incident.number}/comments", {"body": "Ещё"})
+    russian = assert_problem(
+        other_token.post(f"/incidents/{incident.number}/comments", {"body": "Лишняя"}),
+        429,
+        "rate_limited",
+    )
+    assert russian["title"] == "Слишком много запросов"
+    assert russian["detail"].startswith("Слишком много изменений за короткое время.")
+
+
+def test_the_web_ui_session_is_limited_per_user(client, settings):
+    settings.INCIDESK_RATE_API_WRITES = "1/m"
+    customer = CustomerFactory()
+    incident = make_incident(reporter=customer)
+    client.force_login(customer)
+    url = f"/api/v1/incidents/{incident.number}/comments"
+    first = client.post(url, {"body": "Раз"}, content_type="application/json")
+    assert first.status_code == 201, first.content
+    made_up_token = {"Authorization": "Bearer made-up"}
+    second = client.post(
+        url, {"body": "Два"}, content_type="application/json", headers=made_up_token
+    )
+    assert_problem(second, 429, "rate_limited")
