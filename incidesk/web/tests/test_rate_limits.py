@@ -167,3 +167,11 @@ def test_tracking_link_lookups_count_every_request_wrong_tokens_too(settings):
         visitor(address="198.51.100.5").get(reverse("portal:track", args=[token])).status_code
         == 200
     )
+
+
+def test_report_confirmation_links_count_as_tracking_lookups(settings):
+    settings.INCIDESK_RATE_TRACK_IP = "2/m"
+    client = visitor()
+    assert client.get(reverse("portal:confirm", args=["guess-1"])).status_code == 404
+    assert client.post(reverse("portal:confirm", args=["guess-2"])).status_code == 404
+    assert_limited(client.get(reverse("portal:confirm", args=["guess-3"])), RU)
