@@ -19,6 +19,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from incidesk.core import checks  # noqa: F401 (registers core.W001)
+
         # post_migrate is sent once per app with models after every migration has run; core has
         # none, so listen for the app of the largest tables.
         post_migrate.connect(refresh_sqlite_statistics, sender=apps.get_app_config("incidents"))
