@@ -852,7 +852,7 @@ def _add_comment(
     comment = Comment.objects.create(
         incident=incident,
         author=actor,
-        body=body.strip(),
+        body=clean_text(body),
         visibility=visibility,
         created_at=timezone.now(),
     )

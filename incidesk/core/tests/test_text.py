@@ -95,6 +95,17 @@ def test_an_action_stores_one_line_fields_cleaned_and_text_without_controls():
 
 
 @pytest.mark.django_db
+def test_comments_keep_their_lines_and_lose_other_controls_whichever_verb_writes_them():
+    incident = make_incident(Status.RESOLVED)
+    actions.do_reopen(incident, actor=incident.reporter, reason="Не\x00 исправлено\x1b\r\nсовсем")
+    actions.do_add_comment(incident, actor=incident.reporter, body="Ещё\x07 раз\n\tспасибо")
+    assert list(incident.comments.order_by("id").values_list("body", flat=True)) == [
+        "Не исправлено\r\nсовсем",
+        "Ещё раз\n\tспасибо",
+    ]
+
+
+@pytest.mark.django_db
 def test_a_title_of_control_characters_alone_is_refused_by_the_action():
     with pytest.raises(actions.InvalidInput) as refused:
         actions.do_create_incident(actor=CustomerFactory(), title="\r\n\x00\u202e")
