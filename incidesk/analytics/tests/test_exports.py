@@ -114,9 +114,10 @@ def test_xlsx_incident_export_is_inert_and_typed(desk):
 
 
 # Titles as they may have been stored before intake cleaned one-line fields (or by an import):
-# a formula behind control characters or white space, or written with full-width signs.
+# a formula behind control characters or white space, or written with full-width signs. (NUL is
+# in `test_neutralise` only: PostgreSQL cannot store it.)
 LEGACY_TITLES = [
-    "\x00=1+1",
+    "\x01=1+1",
     '\r\n=HYPERLINK("http://evil")',
     "\t@SUM(A1:A9)",
     "\x1b-2+3",
