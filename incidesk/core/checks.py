@@ -1,10 +1,10 @@
 """System check core.W001: the Python interpreter lacks the e-mail security fixes the mail code
 relies on.
 
-- CVE-2023-27043 (gh-102988): `email.utils.getaddresses` / `parseaddr` took a malformed
-  address such as `alice@example.org)<bob@example.org>` for one of the addresses in it, so a
-  sender could pass for someone else; fixed by strict parsing (the default), with the marker
-  `email.utils.supports_strict_parsing`.
+- CVE-2023-27043 (gh-102988): `email.utils.getaddresses` / `parseaddr` read some malformed
+  addresses (special characters, several `@`) as a different address than the one written, so
+  a sender could pass for someone else; fixed by strict parsing (the default), which added the
+  marker `email.utils.supports_strict_parsing`.
 - CVE-2024-6923 (gh-121650): the e-mail generator wrote a header value containing a newline
   as it was, so text could add headers to a message we send; fixed by quoting such values and
   refusing unsound headers (`email.errors.HeaderWriteError`).
