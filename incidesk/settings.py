@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "incidesk.core.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -180,13 +181,20 @@ AXES_CLIENT_IP_CALLABLE = "incidesk.core.ratelimits.client_ip"
 
 # Behind TLS (INCIDESK_HTTPS=1) cookies are sent over HTTPS only and browsers are told to stay
 # on HTTPS; the embedded default serves plain HTTP on localhost, where secure cookies would
-# make signing in impossible.
+# make signing in impossible. The three options below apply only with INCIDESK_HTTPS=1 and are
+# off by default, each for a deployment that must not have it: INCIDESK_SSL_REDIRECT when the
+# proxy does not redirect plain HTTP itself (without the forwarded-protocol header it would
+# loop), INCIDESK_HSTS_SUBDOMAINS when every subdomain serves HTTPS, INCIDESK_HSTS_PRELOAD once
+# the domain is to be submitted to the browsers' preload list (hard to undo).
 HTTPS = env_bool("INCIDESK_HTTPS")
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
+SECURE_SSL_REDIRECT = HTTPS and env_bool("INCIDESK_SSL_REDIRECT")
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and env_bool("INCIDESK_HSTS_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("INCIDESK_HSTS_PRELOAD")
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

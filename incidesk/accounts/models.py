@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidesk.core.text import clean_line
+
 
 class Role(models.TextChoices):
     CUSTOMER = "customer", _("Customer")
@@ -38,6 +40,14 @@ class Organisation(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = clean_line(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        # Before the form's uniqueness check, so "ACME\r" is found to be "ACME".
+        self.name = clean_line(self.name)
 
 
 class UserManager(BaseUserManager["User"]):
@@ -97,8 +107,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return self.full_name or self.email
 
+    def clean(self) -> None:
+        super().clean()
+        self.full_name, self.phone = clean_line(self.full_name), clean_line(self.phone)
+
     def save(self, *args, **kwargs) -> None:
+        """Names reach e-mail headers and spreadsheets: one line, no control characters, from
+        whichever surface (admin, e-mail contact, command) the account comes."""
         self.email = self.email.lower()
+        self.full_name, self.phone = clean_line(self.full_name), clean_line(self.phone)
         self.is_staff = self.role == Role.ADMIN
         self.is_superuser = self.role == Role.ADMIN
         super().save(*args, **kwargs)
@@ -146,6 +163,13 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        self.name = clean_line(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        self.name = clean_line(self.name)
 
 
 def hash_token(raw: str) -> str:

@@ -1,15 +1,18 @@
 """CSV and XLSX downloads of incident lists and report tables: no row cap, constant memory,
 and inert in a spreadsheet.
 
-A text cell that a spreadsheet would read as a formula (it starts with `=`, `+`, `-`, `@`, a
-tab or a carriage return, also after leading spaces) gets a leading `'`, so it is shown as
-typed and never evaluated; numbers and times stay typed values. CSV is streamed row by row; XLSX
-is written by xlsxwriter in constant-memory mode to an anonymous temporary file, then streamed.
+A text cell that a spreadsheet would read as a formula gets a leading `'`, so it is shown as
+typed and never evaluated: one whose first characters, after any white space (ordinary, no-break,
+ideographic), are a control character (tab, carriage return, line feed, NUL...) or `=`, `+`, `-`,
+`@` or their full-width forms `＝ ＋ － ＠` (which some spreadsheets, and an IME, turn into the
+ASCII ones). Numbers and times stay typed values. CSV is streamed row by row; XLSX is written
+by xlsxwriter in constant-memory mode to an anonymous temporary file, then streamed.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -25,8 +28,8 @@ from incidesk.accounts.models import User
 from incidesk.incidents.models import Channel, Incident, Kind
 from incidesk.incidents.status import Status
 
-TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-LEADING_SPACES = " \u00a0"
+# A control character or a formula sign, after any white space and control characters.
+FORMULA = re.compile(r"[\s\x00-\x1f\x7f-\x9f]*[\x00-\x1f\x7f-\x9f=+\-@\uff1d\uff0b\uff0d\uff20]")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 2000
 
@@ -35,7 +38,7 @@ Row = Sequence[Any]
 
 def neutralise(value: Any) -> Any:
     """The value as a spreadsheet may safely show it (see the module docstring)."""
-    if isinstance(value, str) and value.lstrip(LEADING_SPACES).startswith(TRIGGERS):
+    if isinstance(value, str) and FORMULA.match(value):
         return "'" + value
     return value
 

@@ -18,6 +18,7 @@ from incidesk.accounts.models import Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, HoldReason, Level, ResolutionCode, Service
 from incidesk.console.queues import QUEUES
 from incidesk.core.errors import InvalidInput
+from incidesk.core.text import LineField
 from incidesk.incidents import actions, queries
 from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
 from incidesk.incidents.status import Status
@@ -118,7 +119,7 @@ def _day_start(day: Any, days: int = 0) -> datetime | None:
 
 
 class SavedViewForm(BootstrapForm, forms.Form):
-    name = forms.CharField(label=_("Name of the view"), max_length=80)
+    name = LineField(label=_("Name of the view"), max_length=80)
     query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
 
 
@@ -358,7 +359,7 @@ class ProblemForm(VersionedForm):
 class EditForm(VersionedForm):
     """Verification: the classification and contact fields triage may change."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = LineField(label=_("Title"), max_length=200)
     description = forms.CharField(
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 4}), required=False
     )
@@ -378,9 +379,9 @@ class EditForm(VersionedForm):
         label=_("Cause"), queryset=active_tree(Cause), to_field_name="code", required=False
     )
     is_major = forms.BooleanField(label=_("Major incident"), required=False)
-    contact_name = forms.CharField(label=_("Contact name"), max_length=200, required=False)
+    contact_name = LineField(label=_("Contact name"), max_length=200, required=False)
     contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
-    contact_phone = forms.CharField(label=_("Contact phone"), max_length=50, required=False)
+    contact_phone = LineField(label=_("Contact phone"), max_length=50, required=False)
 
     FIELDS = actions.EDITABLE_FIELDS
 

@@ -20,6 +20,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self) -> None:
+        from incidesk.core import checks  # noqa: F401 (registers core.W001)
         from incidesk.core.ratelimits import count_failed_sign_in
 
         # post_migrate is sent once per app with models after every migration has run; listen

@@ -29,6 +29,7 @@ from incidesk.catalog.models import (
     priority_for,
 )
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition, VersionConflict
+from incidesk.core.text import clean_line, clean_text
 from incidesk.incidents import files, timeline
 from incidesk.incidents.models import (
     Attachment,
@@ -60,21 +61,23 @@ MAX_TITLE_LENGTH = 200
 
 
 def _check_text(field: str, value: str, *, required: bool = False) -> str:
-    value = (value or "").strip()
+    value = clean_text(value)
     if required and not value:
         raise InvalidInput.field(field, _("This field is required."))
     return value
 
 
 def _check_title(title: str) -> str:
-    title = _check_text("title", title, required=True)
+    title = clean_line(title)
+    if not title:
+        raise InvalidInput.field("title", _("This field is required."))
     if len(title) > MAX_TITLE_LENGTH:
         raise InvalidInput.field("title", _("At most %(n)d characters.") % {"n": MAX_TITLE_LENGTH})
     return title
 
 
 def _check_description(description: str) -> str:
-    description = (description or "").strip()
+    description = clean_text(description)
     if len(description.encode()) > MAX_DESCRIPTION_BYTES:
         raise InvalidInput.field("description", _("At most 64 KiB of text."))
     return description
@@ -183,6 +186,8 @@ def do_create_incident(
     A customer always reports for themself, in their own organisation; staff register on behalf
     of a customer account or of a contact without one (an e-mail or phone is then required).
     """
+    contact_name, contact_phone = clean_line(contact_name), clean_line(contact_phone)
+    contact_email = clean_line(contact_email).lower()
     if actor.is_customer:
         reporter, organisation, team = actor, actor.organisation, None
     elif reporter is not None and not reporter.is_customer:
@@ -210,9 +215,9 @@ def do_create_incident(
         service=service,
         channel=Channel(channel),
         reporter=reporter,
-        contact_name=contact_name.strip(),
-        contact_email=contact_email.strip().lower(),
-        contact_phone=contact_phone.strip(),
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
         organisation=organisation,
         team=team,
         created_at=now,
@@ -266,6 +271,9 @@ def do_update_incident(
         changes["title"] = _check_title(changes["title"])
     if "description" in changes:
         changes["description"] = _check_description(changes["description"])
+    for field in ("contact_name", "contact_email", "contact_phone"):
+        if field in changes:
+            changes[field] = clean_line(changes[field])
     events, fields = [], []
     for field, new in changes.items():
         old = getattr(incident, field)
@@ -844,7 +852,7 @@ def _add_comment(
     comment = Comment.objects.create(
         incident=incident,
         author=actor,
-        body=body.strip(),
+        body=clean_text(body),
         visibility=visibility,
         verified=verified,
         created_at=timezone.now(),

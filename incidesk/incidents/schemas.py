@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
 
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Level
+from incidesk.core.text import clean_line
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
 from incidesk.incidents.models import (
     Attachment,
@@ -46,12 +47,19 @@ def _email(value: str) -> str:
     return value.lower()
 
 
-Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH)]
+def _line(value: Any) -> Any:
+    """One-line text is cleaned before its length is checked, so the limits apply to what the
+    action stores (and a title of control characters alone is an empty, refused title)."""
+    return clean_line(value) if isinstance(value, str) else value
+
+
+Line = BeforeValidator(_line)
+Title = Annotated[str, Field(min_length=1, max_length=MAX_TITLE_LENGTH), Line]
 # Characters here; the action then enforces the real limit of 64 KiB of UTF-8.
 LongText = Annotated[str, Field(max_length=MAX_DESCRIPTION_BYTES)]
 RequiredText = Annotated[str, Field(min_length=1, max_length=MAX_DESCRIPTION_BYTES)]
-ShortText = Annotated[str, Field(max_length=200)]
-Phone = Annotated[str, Field(max_length=50)]
+ShortText = Annotated[str, Field(max_length=200), Line]
+Phone = Annotated[str, Field(max_length=50), Line]
 Code = Annotated[str, Field(min_length=1, max_length=50)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 Number = Annotated[str, Field(min_length=1, max_length=20)]

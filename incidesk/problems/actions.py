@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition
+from incidesk.core.text import clean_line, clean_text
 from incidesk.incidents import actions as incident_actions
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
@@ -48,17 +49,17 @@ def _require_staff(actor: User) -> None:
         raise Forbidden(_("Only support staff may work with problems."))
 
 
-def _text(field: str, value: str, *, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise InvalidInput.field(field, _("This field is required."))
+def _text(field: str, value: str) -> str:
+    value = clean_text(value)
     if len(value.encode()) > MAX_TEXT_BYTES:
         raise InvalidInput.field(field, _("At most 64 KiB of text."))
     return value
 
 
 def _title(value: str) -> str:
-    value = _text("title", value, required=True)
+    value = clean_line(value)
+    if not value:
+        raise InvalidInput.field("title", _("This field is required."))
     if len(value) > MAX_TITLE_LENGTH:
         raise InvalidInput.field("title", _("At most %(n)d characters.") % {"n": MAX_TITLE_LENGTH})
     return value

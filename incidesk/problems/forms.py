@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
+from incidesk.core.text import LineField
 from incidesk.problems.recurrence import DEFAULT_WEEKS, MAX_WEEKS
 from incidesk.problems.status import ProblemStatus
 from incidesk.web.forms import (
@@ -45,7 +46,7 @@ class ProblemFilterForm(BootstrapForm, forms.Form):
 
 
 class ProblemForm(BootstrapForm, forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = LineField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     root_cause = forms.CharField(label=_("Root cause"), widget=forms.Textarea, required=False)
     workaround = forms.CharField(
@@ -85,7 +86,7 @@ class LinkForm(BootstrapForm, forms.Form):
 
 
 class PreventiveActionForm(BootstrapForm, forms.Form):
-    title = forms.CharField(label=_("Action"), max_length=200)
+    title = LineField(label=_("Action"), max_length=200)
     owner = StaffChoiceField(label=_("Owner"), queryset=staff_users())
     due_date = forms.DateField(label=_("Due date"), required=False, widget=DateInput)
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
 import time_machine
 
+from incidesk.accounts.models import Organisation
 from incidesk.accounts.tests.factories import CustomerFactory, OrganisationFactory
 from incidesk.analytics.exports import neutralise
 from incidesk.analytics.tests.dataset import at, moment
 from incidesk.incidents import actions
+from incidesk.incidents.models import Incident
 from incidesk.incidents.tests.apiclient import Api
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +37,17 @@ HOSTILE_ORGANISATION = "  =cmd|' /C calc'!A0"
         ("   =1+1", "'   =1+1"),
         ("\u00a0@x", "'\u00a0@x"),
         ("  \tx", "'  \tx"),
+        ("\x00=1+1", "'\x00=1+1"),
+        ("\n-1", "'\n-1"),
+        ("\x1b+1", "'\x1b+1"),
+        ("\u3000@x", "'\u3000@x"),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\uff0bx", "'\uff0bx"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20A1", "'\uff20A1"),
+        (" \r\n \uff1dx", "' \r\n \uff1dx"),
+        ("Принтер ＝ сломан", "Принтер ＝ сломан"),
+        ("a\x00b", "a\x00b"),
         ("Принтер = сломан", "Принтер = сломан"),
         ("a-b", "a-b"),
         ("", ""),
@@ -47,7 +61,9 @@ def test_neutralise(value, shown):
 
 
 def _hostile(desk):
-    organisation = OrganisationFactory(name=HOSTILE_ORGANISATION)
+    organisation = OrganisationFactory()
+    # Names lose their leading white space at intake now; a name stored before keeps it.
+    Organisation.objects.filter(pk=organisation.pk).update(name=HOSTILE_ORGANISATION)
     reporter = CustomerFactory(organisation=organisation)
     for title in HOSTILE_TITLES:
         with moment(at(12, 14)):
@@ -95,6 +111,44 @@ def test_xlsx_incident_export_is_inert_and_typed(desk):
     # Local time of the viewer (Vladivostok, Moscow + 7 h), without a zone, as Excel keeps it.
     first = min(row[registered] for row in body)
     assert (first.day, first.hour) == (9, 17)
+
+
+# Titles as they may have been stored before intake cleaned one-line fields (or by an import):
+# a formula behind control characters or white space, or written with full-width signs. (NUL is
+# in `test_neutralise` only: PostgreSQL cannot store it.)
+LEGACY_TITLES = [
+    "\x01=1+1",
+    '\r\n=HYPERLINK("http://evil")',
+    "\t@SUM(A1:A9)",
+    "\x1b-2+3",
+    "\u3000+7 999",
+    '\uff1dHYPERLINK("http://evil")',
+    "\uff0b1",
+    "\uff0d1",
+    "\uff20SUM(A1)",
+]
+
+
+def _legacy(desk):
+    reporter = CustomerFactory()
+    for title in LEGACY_TITLES:
+        with moment(at(12, 14)):
+            incident = actions.do_create_incident(actor=reporter, title="x", reporter=reporter)
+        Incident.objects.filter(pk=incident.pk).update(title=title)
+
+
+def test_csv_export_is_inert_behind_controls_and_in_full_width(desk):
+    _legacy(desk)
+    titles = {row[2] for row in read_csv(export(desk.lead, "incidents.csv"))[1:]}
+    assert {"'" + title for title in LEGACY_TITLES} <= titles
+
+
+def test_xlsx_export_is_inert_behind_controls_and_in_full_width(desk):
+    _legacy(desk)
+    (rows,) = read_xlsx(export(desk.lead, "incidents.xlsx")).values()
+    # OOXML writes a control character as `_xHHHH_`; a spreadsheet shows the character.
+    titles = {re.sub(r"_x([0-9A-F]{4})_", lambda m: chr(int(m[1], 16)), row[2]) for row in rows[1:]}
+    assert {"'" + title for title in LEGACY_TITLES} <= titles
 
 
 def test_report_workbook_has_a_sheet_per_table(desk):
