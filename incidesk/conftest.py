@@ -5,7 +5,7 @@ import os
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from incidesk.catalog import seed
 from incidesk.sla import russia
@@ -17,6 +17,9 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Password hashing is deliberately slow; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A request in English leaves English active in this thread: start every test in the
+    # default language, whatever ran before it in this worker.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
