@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import User
 from incidesk.core.errors import DomainError
+from incidesk.core.text import clean_line
 from incidesk.incidents import actions
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
@@ -272,7 +273,11 @@ def _unverified(incident: Incident, user: User, parsed: ParsedMessage, body: str
 
 
 def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -> Result:
-    title = clean_subject(parsed.subject) or parsed.text.strip().partition("\n")[0].strip()
+    # Cleaned here as the action would, so a subject of control characters alone falls back to
+    # the first line of the text or "(no subject)" instead of leaving the title empty.
+    title = clean_line(clean_subject(parsed.subject)) or clean_line(
+        parsed.text.strip().partition("\n")[0]
+    )
     description = parsed.text
     if follows is not None:
         note = _("Continues %(number)s, which is already %(status)s.") % {

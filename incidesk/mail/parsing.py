@@ -32,8 +32,13 @@ _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _ADDR_SPEC = re.compile(
     r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*@[\w-]+(?:\.[\w-]+)*"
 )
-# Defects that leave the address itself intact: raw 8-bit bytes in the display name.
-_HARMLESS_DEFECTS = (errors.UndecodableBytesDefect, errors.NonASCIILocalPartDefect)
+# Defects that leave the address itself intact: raw 8-bit bytes or control characters in the
+# display name (which `_one_line` drops; an address holding them fails `_ADDR_SPEC`).
+_HARMLESS_DEFECTS = (
+    errors.UndecodableBytesDefect,
+    errors.NonASCIILocalPartDefect,
+    errors.NonPrintableDefect,
+)
 # Where the desk's own (tokened) reply address can appear in a received message.
 RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To", "Envelope-To")
 

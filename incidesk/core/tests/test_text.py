@@ -216,6 +216,22 @@ def test_e_mail_subject_with_encoded_line_breaks_and_sender_name_with_controls()
     assert incident.reporter.full_name == "Иван П етр"
 
 
+@pytest.mark.django_db
+def test_e_mail_subject_of_control_characters_alone_falls_back_to_the_first_line():
+    raw = (
+        b"From: stranger@example.ru\r\n"
+        b"To: support@localhost\r\n"
+        b"Subject: =?utf-8?q?=0D=0A=1B=E2=80=AE?=\r\n"
+        b"Message-ID: <controls-only@example.ru>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\n"
+        b"\r\n"
+        b"\x1b\r\nPrinter on floor 3 is jammed\r\n"
+    )
+    message = receive(raw, source="stdin")
+    assert message.outcome == Outcome.INCIDENT, message.reason
+    assert message.incident.title == "(без темы)"
+
+
 # --- accounts -------------------------------------------------------------------------------------
 
 
