@@ -359,11 +359,14 @@ class IncidentPage(Schema):
 
 
 class CommentOut(Schema):
-    """A reply or (staff only) an internal note. `author` (e-mail) is shown to staff only."""
+    """A reply or (staff only) an internal note. `author` (e-mail) is shown to staff only.
+    `verified` is false for an e-mail matched to the incident only by its subject or a
+    number-shaped id: its claimed author is unproven (customers never receive one)."""
 
     id: int
     body: str
     visibility: Visibility
+    verified: bool
     author: str | None
     author_name: str | None
     created_at: datetime

@@ -159,6 +159,8 @@ def test_a_subject_tag_reply_is_kept_unverified_for_agents_and_changes_nothing(
     page = client.get(reverse("console:incident", args=[on_hold.number])).content.decode()
     assert "Не подтверждено" in page and "ivan@example.ru" in page
     assert "Модель HP LaserJet 400." in page
+    listed = client.get(f"/api/v1/incidents/{on_hold.number}/comments").json()
+    assert [c["verified"] for c in listed if c["id"] == comment.pk] == [False]
 
 
 def test_a_forged_reference_to_the_root_id_is_unverified(on_hold):
