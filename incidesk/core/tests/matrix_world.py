@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -52,7 +53,7 @@ PRINCIPALS = (
     "admin",
 )
 
-# The Django admin is one rule, not a row per model page: only admins get in.
+# The Django admin is one rule (test_the_admin_is_for_admins_only), not a row per model page.
 ADMIN_NAMESPACE = "admin"
 API_PREFIX = "/api/v1"
 
@@ -83,10 +84,6 @@ class Route:
     @property
     def is_problem(self) -> bool:
         return self.name.startswith(("problems:", f"{API_PREFIX}/problems"))
-
-    @property
-    def writes(self) -> bool:
-        return self.method != "GET"
 
 
 # --- walking the site --------------------------------------------------------------------------
@@ -199,7 +196,7 @@ class World:
     saved_view: SavedView
     other_incident: Incident
     agent: User
-    values: dict[str, Any] = field(default_factory=dict)
+    media: Path | None = None
 
 
 def _family(reporter: User, agent: User, *, track: bool) -> Family:
@@ -351,7 +348,7 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "pk": lambda world, who, route: who.family.public_file.pk,
     "attachment_id": lambda world, who, route: who.family.public_file.pk,
     "token": _token,
-    "verb": lambda world, who, route: route.verb,
+    "verb": lambda world, who, route: _verb_of(route),
     "action_id": lambda world, who, route: world.preventive_action.pk,
     "name": lambda world, who, route: "trend",
     "fmt": lambda world, who, route: "csv",
@@ -370,7 +367,16 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
 
 
 class MissingFiller(LookupError):
-    pass
+    """A route the matrix cannot call until the developer says how to fill its path."""
+
+
+def _verb_of(route: Route) -> str:
+    if not route.verb:
+        raise MissingFiller(
+            f"{route.key} names a verb: list the verbs its view accepts in VERB_CHOICES in "
+            f"incidesk/core/tests/matrix_world.py."
+        )
+    return route.verb
 
 
 # Values a variant may put in place of a parameter: someone else's object of the same kind.

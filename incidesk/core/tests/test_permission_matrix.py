@@ -33,7 +33,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
             raise
-    built.values["media"] = media
+    built.media = media
     yield built
     with django_db_blocker.unblock():
         transaction.set_rollback(True)
@@ -43,7 +43,7 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _test_settings(settings, world):
     """The project's per-test media folder would hide the world's files: share the world's."""
-    settings.MEDIA_ROOT = world.values["media"]
+    settings.MEDIA_ROOT = world.media
     settings.PASSWORD_HASHERS = FAST_HASHER
 
 
@@ -65,8 +65,7 @@ def check(world: mw.World, route: mw.Route, principal: str, expected: str, swap=
     before = mw.footprint()
     response = mw.call(mw.client_for(who), who, route, path, body)
     got = mw.outcome(response)
-    served = mw.content(response)
-    response.close()
+    served = mw.content(response)  # reading a streamed body also closes it
     assert got == expected, (
         f"{route.key} as {principal} ({route.method} {path}): expected {expected}, got {got} "
         f"(HTTP {response.status_code})"
