@@ -273,6 +273,21 @@ VARIANTS: dict[str, tuple[str, dict[str, str], str]] = {
         {"attachment_id": "foreign_file"},
         "401 401 404 404 404 404 404 404 404",
     ),
+    "another problem's preventive action": (
+        "POST /api/v1/problems/{number}/preventive-actions/{action_id}/done",
+        {"action_id": "foreign_action"},
+        "401 401 403 403 403 404 404 404 404",
+    ),
+    "another problem's preventive action on its page": (
+        "POST problems:action_done",
+        {"action_id": "foreign_action"},
+        "login login 403 403 403 msg msg msg msg",
+    ),
+    "unlinking an incident the problem does not have": (
+        "DELETE /api/v1/problems/{number}/incidents/{incident}",
+        {"incident": "unlinked_incident"},
+        "401 401 403 403 403 422 422 422 422",
+    ),
 }
 
 BODIES: dict[str, object] = {

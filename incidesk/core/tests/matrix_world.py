@@ -193,6 +193,7 @@ class World:
     problem: Problem
     resolved_problem: Problem
     preventive_action: PreventiveAction
+    resolved_action: PreventiveAction
     saved_view: SavedView
     other_incident: Incident
     agent: User
@@ -282,6 +283,9 @@ def build_world() -> World:
         actor=agent, title="Сбой почты", root_cause="Переполнен диск"
     )
     resolved = problem_actions.do_resolve_problem(resolved, actor=agent, notes="Починили")
+    resolved_action = problem_actions.do_add_preventive_action(
+        resolved, actor=agent, title="Мониторинг диска", owner=agent
+    )
 
     principals = {
         "anonymous": Principal("anonymous", None, mine),
@@ -302,6 +306,7 @@ def build_world() -> World:
         problem=Problem.objects.get(pk=problem.pk),
         resolved_problem=resolved,
         preventive_action=action,
+        resolved_action=resolved_action,
         saved_view=SavedView.objects.create(user=agent, name="Мои срочные", query="priority=1"),
         other_incident=other,
         agent=agent,
@@ -383,6 +388,8 @@ def _verb_of(route: Route) -> str:
 OBJECTS: dict[str, Filler] = {
     "internal_file": lambda world, who, route: who.family.internal_file.pk,
     "foreign_file": lambda world, who, route: _other_family(world, who).public_file.pk,
+    "foreign_action": lambda world, who, route: world.resolved_action.pk,
+    "unlinked_incident": lambda world, who, route: _incident(world, who, route).number,
     "sibling_token": lambda world, who, route: (
         who.family.tokens[Status.RESOLVED] if who.name == "guest" else UNKNOWN_TOKEN
     ),
