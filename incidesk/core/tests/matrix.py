@@ -26,8 +26,8 @@ a 422; a GET's entry is its query string.
 
 from incidesk.core.tests.matrix_world import PRINCIPALS
 
-# --- rows ---------------------------------------------------------------------------------
-#          anonymous guest customer colleague outsider other_agent agent lead admin
+# --- rows: in each, the outcome for ---------------------------------------------------------
+#    anonymous guest  customer colleague outsider other_agent agent lead admin
 EVERYONE = "ok        ok    ok       ok        ok       ok          ok    ok   ok"
 NO_SUCH = "405       405   405      405       405      405         405   405  405"
 SIGNED_IN = "login     login ok       ok        ok       ok          ok    ok   ok"
