@@ -1,0 +1,346 @@
+"""The declared permission matrix: what each of the nine principals gets from every route.
+
+`test_permission_matrix.py` walks the URL configuration and the NinjaAPI and calls every route
+(pages: GET and POST; API: each method it declares) as each principal, with path parameters
+filled from one small world (`matrix_world.py`). A route missing here fails the test, and so
+does a line here whose route no longer exists.
+
+**Declaring a route** is one line in `MATRIX`: `"<METHOD> <route>": <row>`, where the route is a
+page's URL name (`portal:incident`) or an API path as written in its router, under /api/v1
+(`/api/v1/incidents/{number}`). A route whose path names a verb is checked once per verb
+(`POST console:act[resolve]`); a line without the verb covers them all. A row names, in the
+order of `PRINCIPALS`, what each one gets:
+
+- `ok`     served, or the action ran (2xx, or a redirect that carries no error message);
+- `login`  sent to sign in;
+- `msg`    sent back with an error message (the action refused);
+- `401`, `403`, `404`, `405`  refused with that status;
+- `409`, `422`  let in, but the state or the input was refused (pages show an action's
+  refusal next to the form field, with 422).
+
+Every refusal must leave the database as it was (checked). An API write whose body ninja
+validates before the handler runs needs a valid body in `BODIES` (`$incident`, `$other`,
+`$problem`, `$agent`, `$file` are filled from the world), or a refusal would be hidden behind
+a 422; a GET's entry is its query string.
+"""
+
+from incidesk.core.tests.matrix_world import PRINCIPALS
+
+# --- rows: in each, the outcome for ---------------------------------------------------------
+#    anonymous guest  customer colleague outsider other_agent agent lead admin
+EVERYONE = "ok        ok    ok       ok        ok       ok          ok    ok   ok"
+NO_SUCH = "405       405   405      405       405      405         405   405  405"
+SIGNED_IN = "login     login ok       ok        ok       ok          ok    ok   ok"
+LOGIN_THEN_405 = "login     login 405      405       405      405         405   405  405"
+# An incident page: its reporter and shared colleagues; desk staff are sent to the console.
+SEEN = "login     login ok       ok        404      ok          ok    ok   ok"
+DESK = "login     login 403      403       403      ok          ok    ok   ok"
+DESK_405 = "login     login 403      403       403      405         405   405  405"
+# Let in, but the empty form is refused: nothing is written (checked like any refusal).
+DESK_FORM = "login     login 403      403       403      422         422   422  422"
+MANAGERS = "login     login 403      403       403      403         403   ok   ok"
+MANAGERS_405 = "login     login 403      403       403      403         403   405  405"
+# The private tracking link opens its one incident, for whoever holds it.
+TRACKED = "404       ok    404      404       404      404         404   404  404"
+# The API: no credentials is 401 everywhere.
+API_SIGNED_IN = "401       401   ok       ok        ok       ok          ok    ok   ok"
+API_SEEN = "401       401   ok       ok        404      ok          ok    ok   ok"
+API_STAFF_VERB = "401       401   403      403       404      ok          ok    ok   ok"
+API_OWNER_VERB = "401       401   ok       403       404      ok          ok    ok   ok"
+API_DESK = "401       401   403      403       403      ok          ok    ok   ok"
+# Problem verbs that only the problem's owner (the agent) or a lead/admin may use.
+API_OWNER_OR_MANAGER = "401       401   403      403       403      403         ok    ok   ok"
+OWNER_OR_MANAGER = "login     login 403      403       403      msg         ok    ok   ok"
+OWNER_OR_MANAGER_FORM = "login     login 403      403       403      422         ok    ok   ok"
+API_NONE = "401       401   404      404       404      404         404   404  404"
+
+MATRIX: dict[str, str] = {
+    # web
+    "GET web:home": EVERYONE,
+    "POST web:home": EVERYONE,
+    "GET web:login": EVERYONE,
+    "POST web:login": EVERYONE,
+    "GET web:logout": NO_SUCH,
+    "POST web:logout": "login login login login login login login login login",
+    "GET web:language": NO_SUCH,
+    "POST web:language": EVERYONE,
+    "GET web:preferences": SIGNED_IN,
+    "POST web:preferences": SIGNED_IN,
+    "GET web:password_reset": EVERYONE,
+    "POST web:password_reset": EVERYONE,
+    "GET web:password_reset_done": EVERYONE,
+    "POST web:password_reset_done": NO_SUCH,
+    "GET web:password_reset_confirm": EVERYONE,
+    "POST web:password_reset_confirm": EVERYONE,
+    "GET web:password_reset_complete": EVERYONE,
+    "POST web:password_reset_complete": NO_SUCH,
+    # portal
+    "GET portal:home": EVERYONE,
+    "POST portal:home": EVERYONE,
+    "GET portal:list": SIGNED_IN,
+    "POST portal:list": SIGNED_IN,
+    "GET portal:new": EVERYONE,
+    "POST portal:new": EVERYONE,
+    "GET portal:incident": SEEN,
+    "POST portal:incident": SEEN,
+    "GET portal:submitted": SEEN,
+    "POST portal:submitted": SEEN,
+    "GET portal:file": SEEN,
+    "POST portal:file": SEEN,
+    "GET portal:act": LOGIN_THEN_405,
+    "POST portal:act": SEEN,
+    # Confirming and rating are the reporter's (or the desk's), not a colleague's.
+    "POST portal:act[confirm]": "login login ok msg 404 ok ok ok ok",
+    "POST portal:act[rate]": "login login ok 422 404 422 422 422 422",
+    "POST portal:act[reopen]": "login login ok 422 404 ok ok ok ok",
+    "GET portal:track": TRACKED,
+    "POST portal:track": TRACKED,
+    "GET portal:track_submitted": TRACKED,
+    "POST portal:track_submitted": TRACKED,
+    "GET portal:track_file": TRACKED,
+    "POST portal:track_file": TRACKED,
+    "GET portal:track_act": NO_SUCH,
+    "POST portal:track_act": TRACKED,
+    # console
+    "GET console:queues": DESK,
+    "POST console:queues": DESK,
+    "GET console:queue_rows": DESK,
+    "POST console:queue_rows": DESK,
+    "GET console:save_view": DESK_405,
+    "POST console:save_view": DESK,
+    "GET console:delete_view": DESK_405,
+    # A saved view is its owner's alone.
+    "POST console:delete_view": "login login 403 403 403 404 ok 404 404",
+    "GET console:bulk": DESK_405,
+    "POST console:bulk": DESK,
+    "GET console:lead": MANAGERS,
+    "POST console:lead": MANAGERS,
+    "GET console:incident": DESK,
+    "POST console:incident": DESK,
+    "GET console:comment": DESK_405,
+    "POST console:comment": DESK_FORM,
+    "GET console:act": DESK_405,
+    "POST console:act": DESK_FORM,
+    # analytics
+    "GET analytics:dashboard": DESK,
+    "POST analytics:dashboard": NO_SUCH,
+    "GET analytics:chart": DESK,
+    "POST analytics:chart": NO_SUCH,
+    # problems
+    "GET problems:list": DESK,
+    "POST problems:list": DESK,
+    "GET problems:new": DESK,
+    "POST problems:new": DESK,
+    "GET problems:recurrence": DESK,
+    "POST problems:recurrence": DESK,
+    "GET problems:known_errors": DESK,
+    "POST problems:known_errors": DESK,
+    "GET problems:detail": DESK,
+    "POST problems:detail": DESK,
+    "GET problems:edit": DESK,
+    "POST problems:edit": DESK,
+    "GET problems:verb": DESK_405,
+    "POST problems:verb": OWNER_OR_MANAGER,
+    "POST problems:verb[known-error]": DESK_FORM,
+    "POST problems:verb[resolve]": OWNER_OR_MANAGER_FORM,
+    "POST problems:verb[reopen]": OWNER_OR_MANAGER_FORM,
+    "GET problems:link": DESK_405,
+    "POST problems:link": DESK_FORM,
+    "GET problems:unlink": DESK_405,
+    "POST problems:unlink": DESK,
+    "GET problems:add_action": DESK_405,
+    "POST problems:add_action": DESK_FORM,
+    "GET problems:action_done": DESK_405,
+    "POST problems:action_done": DESK,
+    # recurring
+    "GET recurring:groups": MANAGERS,
+    "POST recurring:groups": MANAGERS_405,
+    "GET recurring:create_problem": MANAGERS_405,
+    "POST recurring:create_problem": MANAGERS,
+    "GET recurring:link_problem": MANAGERS_405,
+    "POST recurring:link_problem": MANAGERS,
+    # The fragment answers everyone; visitors get it empty, customers known errors only.
+    "GET recurring:suggest": EVERYONE,
+    "POST recurring:suggest": NO_SUCH,
+    "GET recurring:same_problem": LOGIN_THEN_405,
+    # "Mine too" links the caller's own incident: a colleague's is not theirs to link.
+    "POST recurring:same_problem": "login login ok msg msg ok ok ok ok",
+    "GET recurring:duplicate": DESK_405,
+    "POST recurring:duplicate": DESK,
+    "GET recurring:link_major": DESK_405,
+    "POST recurring:link_major": DESK,
+    # API: incidents
+    "GET /api/v1/incidents": API_SIGNED_IN,
+    "POST /api/v1/incidents": "401 401 ok ok ok 422 422 422 422",
+    "GET /api/v1/incidents/{number}": API_SEEN,
+    "PATCH /api/v1/incidents/{number}": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/accept": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/assign": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/hold": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/request-info": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/resume": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/resolve": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/confirm": API_OWNER_VERB,
+    "POST /api/v1/incidents/{number}/actions/reopen": API_OWNER_VERB,
+    "POST /api/v1/incidents/{number}/actions/close": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/cancel": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/link": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/rate": "401 401 ok 403 404 403 403 403 403",
+    "POST /api/v1/incidents/{number}/actions/{verb}": API_NONE,
+    "GET /api/v1/incidents/{number}/comments": API_SEEN,
+    "POST /api/v1/incidents/{number}/comments": API_SEEN,
+    "GET /api/v1/incidents/{number}/timeline": API_SEEN,
+    "GET /api/v1/incidents/{number}/attachments": API_SEEN,
+    "POST /api/v1/incidents/{number}/attachments": API_SEEN,
+    "GET /api/v1/incidents/{number}/attachments/{attachment_id}": API_SEEN,
+    "GET /api/v1/incidents/{number}/sla": API_SEEN,
+    # API: accounts and reference data
+    "GET /api/v1/me": API_SIGNED_IN,
+    "GET /api/v1/teams": API_SIGNED_IN,
+    "GET /api/v1/categories": API_SIGNED_IN,
+    "GET /api/v1/services": API_SIGNED_IN,
+    "GET /api/v1/causes": API_SIGNED_IN,
+    "GET /api/v1/hold-reasons": API_SIGNED_IN,
+    "GET /api/v1/resolution-codes": API_SIGNED_IN,
+    # API: reports (a customer may export the incidents they can see, nothing else)
+    "GET /api/v1/reports/summary": API_DESK,
+    "GET /api/v1/reports/export/incidents.{fmt}": API_SIGNED_IN,
+    "GET /api/v1/reports/export/{table}.{fmt}": API_DESK,
+    # API: problems (desk only)
+    "GET /api/v1/problems": API_DESK,
+    "POST /api/v1/problems": API_DESK,
+    "GET /api/v1/problems/recurrence": API_DESK,
+    "GET /api/v1/problems/{number}": API_DESK,
+    "PATCH /api/v1/problems/{number}": API_DESK,
+    "POST /api/v1/problems/{number}/actions/known-error": "401 401 403 403 403 409 409 409 409",
+    "POST /api/v1/problems/{number}/actions/resolve": API_OWNER_OR_MANAGER,
+    "POST /api/v1/problems/{number}/actions/reopen": API_OWNER_OR_MANAGER,
+    "POST /api/v1/problems/{number}/actions/close": API_OWNER_OR_MANAGER,
+    "GET /api/v1/problems/{number}/incidents": API_DESK,
+    "POST /api/v1/problems/{number}/incidents": API_DESK,
+    "DELETE /api/v1/problems/{number}/incidents/{incident}": API_DESK,
+    "GET /api/v1/problems/{number}/preventive-actions": API_DESK,
+    "POST /api/v1/problems/{number}/preventive-actions": API_DESK,
+    "POST /api/v1/problems/{number}/preventive-actions/{action_id}/done": API_DESK,
+    "GET /api/v1/problems/{number}/history": API_DESK,
+    "GET /api/v1/problems/{number}/recurrence": API_DESK,
+    # API: recurring incidents
+    "GET /api/v1/recurring/similar": API_SIGNED_IN,
+    "GET /api/v1/recurring/groups": API_DESK,
+    # API: anything else is a problem+json 404 (after authentication)
+    "GET /api/v1/{path:rest}": API_NONE,
+    "POST /api/v1/{path:rest}": API_NONE,
+    "PUT /api/v1/{path:rest}": API_NONE,
+    "PATCH /api/v1/{path:rest}": API_NONE,
+    "DELETE /api/v1/{path:rest}": API_NONE,
+}
+
+# Someone else's object of the same kind in place of the one the route names: `(route,
+# {parameter: object}, row)`; objects are named in `matrix_world.OBJECTS`.
+VARIANTS: dict[str, tuple[str, dict[str, str], str]] = {
+    "internal file on the portal": (
+        "GET portal:file",
+        {"pk": "internal_file"},
+        "login login 404 404 404 ok ok ok ok",
+    ),
+    "another incident's file on the portal": (
+        "GET portal:file",
+        {"pk": "foreign_file"},
+        "login login 404 404 404 404 404 404 404",
+    ),
+    "internal file by tracking link": (
+        "GET portal:track_file",
+        {"pk": "internal_file"},
+        "404 404 404 404 404 404 404 404 404",
+    ),
+    "another incident's file by tracking link": (
+        "GET portal:track_file",
+        {"pk": "foreign_file"},
+        "404 404 404 404 404 404 404 404 404",
+    ),
+    "the reporter's other incident's file by tracking link": (
+        "GET portal:track_file",
+        {"token": "sibling_token"},
+        "404 404 404 404 404 404 404 404 404",
+    ),
+    "internal file through the API": (
+        "GET /api/v1/incidents/{number}/attachments/{attachment_id}",
+        {"attachment_id": "internal_file"},
+        "401 401 404 404 404 ok ok ok ok",
+    ),
+    "another incident's file through the API": (
+        "GET /api/v1/incidents/{number}/attachments/{attachment_id}",
+        {"attachment_id": "foreign_file"},
+        "401 401 404 404 404 404 404 404 404",
+    ),
+    "another problem's preventive action": (
+        "POST /api/v1/problems/{number}/preventive-actions/{action_id}/done",
+        {"action_id": "foreign_action"},
+        "401 401 403 403 403 404 404 404 404",
+    ),
+    "another problem's preventive action on its page": (
+        "POST problems:action_done",
+        {"action_id": "foreign_action"},
+        "login login 403 403 403 msg msg msg msg",
+    ),
+    "unlinking an incident the problem does not have": (
+        "DELETE /api/v1/problems/{number}/incidents/{incident}",
+        {"incident": "unlinked_incident"},
+        "401 401 403 403 403 422 422 422 422",
+    ),
+}
+
+BODIES: dict[str, object] = {
+    "POST portal:act[reply]": {"body": "Всё ещё не работает"},
+    "POST portal:act[reopen]": {"reason": "Не помогло"},
+    "POST portal:act[rate]": {"rating": "5"},
+    "POST portal:track_act[reply]": {"body": "Всё ещё не работает"},
+    "POST portal:track_act[reopen]": {"reason": "Не помогло"},
+    "POST portal:track_act[rate]": {"rating": "5"},
+    "POST console:save_view": {"name": "Новые", "query": "status=new"},
+    "POST console:bulk": {"incident": "$incident", "action": "assign", "assignee": "$agent"},
+    "POST recurring:same_problem": {"incident": "$incident"},
+    "POST problems:verb[resolve]": {"resolve-notes": "Обновили драйвер"},
+    "POST problems:verb[reopen]": {"reopen-reason": "Вернулось"},
+    "POST problems:verb[known-error]": {"known-error-workaround": "Перезапустить спулер"},
+    "POST recurring:duplicate": {"incident": "$incident", "original": "$other"},
+    "POST recurring:link_major": {"incident": "$incident", "original": "$other"},
+    "POST recurring:create_problem": {"incident": "$incident", "title": "Группа сбоев"},
+    "POST recurring:link_problem": {"incident": "$other", "problem": "$problem"},
+    "POST /api/v1/incidents": {"title": "Не работает почта"},
+    "PATCH /api/v1/incidents/{number}": {"version": "$version", "title": "Принтер на 3 этаже"},
+    "POST /api/v1/incidents/{number}/actions/assign": {"assignee": "$agent"},
+    "POST /api/v1/incidents/{number}/actions/hold": {"reason": "awaiting_vendor"},
+    "POST /api/v1/incidents/{number}/actions/request-info": {"message": "Какая модель?"},
+    "POST /api/v1/incidents/{number}/actions/resolve": {
+        "cause": "hardware_failure",
+        "resolution_code": "fixed",
+        "notes": "Заменили картридж",
+    },
+    "POST /api/v1/incidents/{number}/actions/reopen": {"reason": "Не помогло"},
+    "POST /api/v1/incidents/{number}/actions/rate": {"rating": 5},
+    "POST /api/v1/incidents/{number}/actions/cancel": {"reason": "Ошибочная заявка"},
+    "POST /api/v1/incidents/{number}/actions/link": {"target": "$other", "kind": "related"},
+    "POST /api/v1/incidents/{number}/comments": {"body": "Есть новости?"},
+    "POST /api/v1/incidents/{number}/attachments": {"file": "$file"},
+    "POST /api/v1/problems": {"title": "Сбой печати"},
+    "PATCH /api/v1/problems/{number}": {"title": "Сбой печати на этаже"},
+    "GET /api/v1/problems/recurrence": {"date": "2026-01-01"},
+    "POST /api/v1/problems/{number}/actions/known-error": {"workaround": "Перезапустить спулер"},
+    "POST /api/v1/problems/{number}/actions/resolve": {"notes": "Обновили драйвер"},
+    "POST /api/v1/problems/{number}/actions/reopen": {"reason": "Вернулось"},
+    "POST /api/v1/problems/{number}/incidents": {"incidents": ["$other"]},
+    "POST /api/v1/problems/{number}/preventive-actions": {"title": "Аудит", "owner": "$agent"},
+    "POST /api/v1/problems/{number}/preventive-actions/{action_id}/done": {"done": True},
+    "GET /api/v1/recurring/similar": {"text": "принтер не печатает"},
+}
+
+
+def row(text: str) -> dict[str, str]:
+    """A declared row as {principal: outcome}."""
+    outcomes = text.split()
+    if len(outcomes) != len(PRINCIPALS):
+        raise ValueError(
+            f"a row names {len(PRINCIPALS)} outcomes ({', '.join(PRINCIPALS)}): {text!r}"
+        )
+    return dict(zip(PRINCIPALS, outcomes, strict=True))
