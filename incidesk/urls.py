@@ -10,7 +10,9 @@ from incidesk.core.ratelimits import LOGIN_IP, limit_requests
 urlpatterns = [
     path("health/", health, name="health"),
     # The admin's sign-in form checks passwords too: the same limit on failures per address.
-    path("admin/login/", limit_requests(LOGIN_IP, count=False)(admin.site.login)),
+    path(
+        "admin/login/", limit_requests(LOGIN_IP, count=False)(admin.site.login), name="admin_login"
+    ),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/", include("incidesk.console.urls")),

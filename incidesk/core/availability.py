@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from incidesk.core.problem import problem_response
 
@@ -59,6 +60,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
     return defaults.server_error(request)
 
 
+@require_safe
 @never_cache
 def health(request: HttpRequest) -> HttpResponse:
     """For the load balancer: 200 when this node can reach its database and task queue, else

@@ -53,8 +53,16 @@ API_OWNER_OR_MANAGER = "401       401   403      403       403      403         
 OWNER_OR_MANAGER = "login     login 403      403       403      msg         ok    ok   ok"
 OWNER_OR_MANAGER_FORM = "login     login 403      403       403      422         ok    ok   ok"
 API_NONE = "401       401   404      404       404      404         404   404  404"
+# A token that is not a live one (the world's tokens are tracking links, not confirmations).
+NOBODY = "404       404   404      404       404      404         404   404  404"
 
 MATRIX: dict[str, str] = {
+    # the proxy's health check
+    "GET health": EVERYONE,
+    "POST health": NO_SUCH,
+    # the admin's sign-in form, routed ahead of the admin to rate-limit failed sign-ins
+    "GET admin_login": EVERYONE,
+    "POST admin_login": EVERYONE,
     # web
     "GET web:home": EVERYONE,
     "POST web:home": EVERYONE,
@@ -93,6 +101,8 @@ MATRIX: dict[str, str] = {
     "POST portal:act[confirm]": "login login ok msg 404 ok ok ok ok",
     "POST portal:act[rate]": "login login ok 422 404 422 422 422 422",
     "POST portal:act[reopen]": "login login ok 422 404 ok ok ok ok",
+    "GET portal:confirm": NOBODY,
+    "POST portal:confirm": NOBODY,
     "GET portal:track": TRACKED,
     "POST portal:track": TRACKED,
     "GET portal:track_submitted": TRACKED,
