@@ -398,3 +398,25 @@ def test_cancelling_stops_a_breached_clock(desk, when, run_tasks, client):
         HTTP_AUTHORIZATION=f"Bearer {token}",
     )
     assert [item["number"] for item in queue.json()["items"]] == [other.number]
+
+
+def test_a_calendar_edit_measures_past_pauses_with_the_new_hours(desk, when, run_tasks):
+    _, agent, _ = desk
+    with when(at(16, 9, 0)):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)  # P3, Moscow
+    with when(at(16, 10, 0)):
+        vendor = HoldReason.objects.get(code="awaiting_vendor")
+        actions.do_hold(incident, actor=agent, reason=vendor)
+    with when(at(17, 10, 0)):
+        actions.do_resume(incident, actor=agent)
+    assert clock(incident, Metric.RESOLUTION).paused_seconds == 9 * 3600  # Mon 10-18, Tue 9-10
+    with when(at(17, 11, 0)):
+        monday = clock(incident, Metric.RESOLUTION).calendar.intervals.get(weekday=0)
+        monday.end = datetime(2026, 1, 1, 12, 0).time()  # Mondays now end at 12:00
+        monday.save()
+    with when(at(17, 11, 0)):
+        run_tasks()
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert resolution.paused_seconds == 3 * 3600  # Mon 10-12, Tue 9-10
+    assert clocks.used(resolution, at(17, 11, 0)) == timedelta(hours=2)  # Mon 9-10, Tue 10-11
+    assert resolution.due_at == at(19, 15, 0)
