@@ -28,8 +28,8 @@ from incidesk.accounts.models import STAFF_ROLES
 from incidesk.analytics.models import FactsWatermark, IncidentFact
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
-from incidesk.sla.calendar import business_between
-from incidesk.sla.models import ClockState, SlaClock
+from incidesk.sla.calendar import business_between, business_seconds
+from incidesk.sla.models import ClockState, SlaClock, read_pauses
 
 BATCH = 2000
 # A change is committed some time after its `updated_at` was taken; re-read that far back.
@@ -118,8 +118,11 @@ def compute(incident: Incident, clocks: Iterable[SlaClock], events: list[Event])
     for clock in clocks:
         if clock.stopped_at is None or clock.state == ClockState.CANCELLED:
             continue
+        # The pauses are measured on the calendar the running time is measured on: the clock's
+        # calendar now, which a priority change may have switched since they were credited.
         running = business_between(clock.started_at, clock.stopped_at, clock.calendar)
-        setattr(fact, f"{clock.metric}_business_seconds", _seconds(running) - clock.paused_seconds)
+        paused = business_seconds(read_pauses(clock.pauses), clock.calendar)
+        setattr(fact, f"{clock.metric}_business_seconds", _seconds(running) - paused)
         breached = clock.breached_at is not None
         setattr(fact, f"{clock.metric}_breached", breached)
         if breached:

@@ -18,7 +18,7 @@ share a tzinfo by their wall clock (wrong in the repeated hour of an autumn chan
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import partial
@@ -209,6 +209,12 @@ def business_between(a: datetime, b: datetime, calendar: BusinessCalendar) -> ti
         if start < until:
             total += min(end, until) - start
     return total
+
+
+def business_seconds(spans: Iterable[tuple[datetime, datetime]], calendar: BusinessCalendar) -> int:
+    """The business time inside each span, in whole seconds, summed: how pauses are credited
+    (each one to the second when it ends), hence how a clock's pause total is measured again."""
+    return sum(int(business_between(a, b, calendar).total_seconds()) for a, b in spans)
 
 
 def is_working_time(moment: datetime, calendar: BusinessCalendar) -> bool:

@@ -1,6 +1,10 @@
 """The SLA clocks of an incident: started at registration, paused on hold, stopped at the first
 response or at resolution, resumed on reopen, recomputed when the priority changes.
 
+Each finished pause is kept as an interval (`SlaClock.pauses`) and its business time added to
+`paused_seconds`; whenever the clock's calendar changes (a priority change, an edit of the hours)
+the total is measured again from the intervals on the calendar now in force.
+
 Called only from `incidents.actions`, inside the action's transaction. Every function returns the
 timeline events it recorded, for the action to hand to notifications. Threshold checks are
 scheduled background tasks (`sla.tasks`), re-scheduled whenever a clock changes; a task whose clock
@@ -19,8 +23,22 @@ from incidesk.accounts.models import User
 from incidesk.incidents import timeline
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
-from incidesk.sla.calendar import add_business, business_between, due_time, end_of_working_days
-from incidesk.sla.models import ClockState, Metric, SlaClock, SlaPolicy, SlaTarget
+from incidesk.sla.calendar import (
+    add_business,
+    business_between,
+    business_seconds,
+    due_time,
+    end_of_working_days,
+)
+from incidesk.sla.models import (
+    ClockState,
+    Metric,
+    SlaClock,
+    SlaPolicy,
+    SlaTarget,
+    pause_entry,
+    read_pauses,
+)
 from incidesk.sla.tasks import check_clock
 
 DEFAULT_THRESHOLDS = (50, 75, 90)
@@ -68,6 +86,11 @@ def _refresh_due(clock: SlaClock) -> None:
         timedelta(seconds=clock.paused_seconds),
         clock.calendar,
     )
+
+
+def _remeasure(clock: SlaClock) -> None:
+    """Measure the finished pauses again on the clock's calendar (it may have just changed)."""
+    clock.paused_seconds = business_seconds(read_pauses(clock.pauses), clock.calendar)
 
 
 def budget(clock: SlaClock) -> timedelta:
@@ -182,10 +205,10 @@ def _stop(clock: SlaClock, at: datetime) -> None:
 
 
 def _resume_accounting(clock: SlaClock, at: datetime) -> None:
+    """End the running pause at `at`: keep its interval and credit its business time."""
     if clock.paused_since is not None:
-        clock.paused_seconds += int(
-            business_between(clock.paused_since, at, clock.calendar).total_seconds()
-        )
+        clock.pauses = [*clock.pauses, pause_entry(clock.paused_since, at)]
+        clock.paused_seconds += business_seconds([(clock.paused_since, at)], clock.calendar)
         clock.paused_since = None
         _refresh_due(clock)
 
@@ -232,8 +255,9 @@ def status_changed(
             if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
                 _stop(clock, at)
     elif new == Status.CANCELLED:
+        # Every clock still counting stops, a breached one too (its breach stays on record).
         for clock in _clocks(incident):
-            if clock.state in OPEN:
+            if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
                 _resume_accounting(clock, at)
                 clock.state, clock.stopped_at = ClockState.CANCELLED, at
                 _save(clock, at)
@@ -242,8 +266,9 @@ def status_changed(
 def priority_changed(
     incident: Incident, *, at: datetime, actor: User | None, old: int
 ) -> list[TimelineEvent]:
-    """Re-target the clocks for the new priority from the original start, keeping past pauses.
-    A clock already past its new target is breached at once, with one event."""
+    """Re-target the clocks for the new priority from the original start, keeping past pauses
+    (measured again on the new target's calendar). A clock already past its new target is
+    breached at once, with one event, paused or not."""
     events = []
     for clock in _clocks(incident):
         target = _target(incident, Metric(clock.metric))
@@ -251,6 +276,7 @@ def priority_changed(
             continue
         old_due = clock.due_at
         clock.amount, clock.unit, clock.calendar = target.amount, target.unit, target.calendar
+        _remeasure(clock)
         _refresh_due(clock)
         events.append(
             timeline.record_sla_retargeted(
@@ -271,12 +297,15 @@ def priority_changed(
 
 def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
     """Record the thresholds the clock has passed and not yet reported. Past 100 % it is one
-    breach, not a warning per threshold."""
-    if clock.state != ClockState.RUNNING or clock.breached_at is not None:
+    breach, not a warning per threshold. A paused clock counts too: a new target or new hours
+    can put the time it ran before the pause past its target."""
+    if clock.state not in OPEN or clock.breached_at is not None:
         return []
     # A check runs at the moment a threshold is reached; allow for sub-second rounding.
     reached = percent_used(clock, at) + 1e-6
     if reached >= BREACH:
+        # A paused clock crossed its due time before the pause: `due_at` counts only the
+        # finished pauses, so it is that moment either way.
         clock.state, clock.breached_at = ClockState.BREACHED, clock.due_at
         clock.fired = sorted({*clock.fired, *_thresholds(clock), BREACH})
         return [timeline.record_sla_breached(incident=clock.incident, metric=clock.metric)]
@@ -304,13 +333,15 @@ def _locked(clock_id: int) -> SlaClock | None:
 
 
 def recompute(clock_id: int, at: datetime) -> list[TimelineEvent]:
-    """Recompute an open clock's due time after its calendar changed; past it, breach now."""
+    """Recompute an open clock's pauses and due time after its calendar changed; past it,
+    breach now."""
     clock = _locked(clock_id)
     if clock is None or clock.stopped_at is not None or clock.state == ClockState.CANCELLED:
         return []
-    old_due = clock.due_at
+    old = clock.due_at, clock.paused_seconds
+    _remeasure(clock)
     _refresh_due(clock)
-    if clock.due_at == old_due:
+    if (clock.due_at, clock.paused_seconds) == old:
         return []
     events = _fire(clock, at)
     _save(clock, at)

@@ -5,15 +5,17 @@ when it is reached. An import knows an incident's whole history at once and writ
 so this module replays that history through the same rules instead: a clock starts at
 registration, the resolution clock pauses on hold for a pausing reason and resumes after it, the
 response clock stops at the first response, both stop at resolution, a reopen resumes resolution
-(the time spent in "resolved" counting as a pause), cancelling cancels the open clocks. Where a
+(the time spent in "resolved" counting as a pause), cancelling cancels every clock not yet stopped
+(a breached one too). Where a
 clock ran past its due time it is breached there, as the worker's check at 100 % would have
 breached it (`breached_at` is that due time; a pause credited later moves `due_at`, never the
 breach), and `fired` lists every threshold the worker would have fired by the clock's last
 running moment, so a worker started afterwards repeats none of them.
 
 The incident's final priority applies from the start, which is what a priority change does to the
-due time (`clocks.priority_changed` re-targets from the original start); a breach under an
-earlier, different target is not replayed.
+due time (`clocks.priority_changed` re-targets from the original start and measures the pauses
+again on the new target's calendar); a breach under an earlier, different target is not
+replayed.
 
 Pure: the rows come from the arguments and the calendars' cached schedules; no queries, timeline
 events or tasks.
@@ -29,8 +31,8 @@ from operator import itemgetter
 from typing import Any
 
 from incidesk.incidents.status import Status
-from incidesk.sla.calendar import business_between, due_time
-from incidesk.sla.models import ClockState, Metric, SlaTarget, TargetUnit
+from incidesk.sla.calendar import business_between, business_seconds, due_time
+from incidesk.sla.models import ClockState, Metric, SlaTarget, TargetUnit, pause_entry
 
 BREACH = 100
 # `clocks._fire` allows for sub-second rounding when a check runs at a threshold's moment.
@@ -57,6 +59,7 @@ class _Clock:
     started_at: datetime
     paused_seconds: int = 0
     paused_since: datetime | None = None
+    pauses: list[list[str]] = field(default_factory=list)
     state: ClockState = ClockState.RUNNING
     stopped_at: datetime | None = None
     breached_at: datetime | None = None
@@ -107,21 +110,21 @@ class _Clock:
             self.state = ClockState.MET
 
     def cancel(self, at: datetime) -> None:
-        if self.state in (ClockState.RUNNING, ClockState.PAUSED):
+        if self.stopped_at is None and self.state != ClockState.CANCELLED:
             self._account_pause(at)
             self.state, self.stopped_at, self.updated_at = ClockState.CANCELLED, at, at
 
     def _account_pause(self, at: datetime) -> None:
         if self.paused_since is not None:
-            credited = business_between(self.paused_since, at, self.target.calendar)
-            self.paused_seconds += int(credited.total_seconds())
+            self.pauses.append(pause_entry(self.paused_since, at))
+            self.paused_seconds += business_seconds([(self.paused_since, at)], self.target.calendar)
             self.paused_since = None
             self._refresh_due()
 
     def fired(self, thresholds: Sequence[int], now: datetime) -> list[int]:
         """The thresholds passed by the clock's last running moment (all, and the breach, once
         breached), as `clocks._fire` would have recorded them."""
-        if self.state == ClockState.BREACHED:
+        if self.breached_at is not None:
             return sorted({*thresholds, BREACH})
         end = self.stopped_at or self.paused_since or now
         paused = timedelta(seconds=self.paused_seconds)
@@ -156,6 +159,7 @@ class _Clock:
             "started_at": self.started_at,
             "paused_seconds": self.paused_seconds,
             "paused_since": self.paused_since,
+            "pauses": self.pauses,
             "state": self.state,
             "due_at": self.due_at,
             "stopped_at": self.stopped_at,

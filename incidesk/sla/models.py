@@ -7,6 +7,9 @@ only by `sla.clocks`, called from the incidents' actions layer.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -207,10 +210,31 @@ class ClockState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+Pause = tuple[datetime, datetime]
+
+
+def pause_entry(start: datetime, end: datetime) -> list[str]:
+    """A finished pause as `SlaClock.pauses` stores it: both ends in UTC, ISO 8601."""
+    return [start.astimezone(UTC).isoformat(), end.astimezone(UTC).isoformat()]
+
+
+def read_pauses(entries: Iterable[list[str]]) -> list[Pause]:
+    """The pauses stored by `pause_entry`, as instants."""
+    return [(datetime.fromisoformat(start), datetime.fromisoformat(end)) for start, end in entries]
+
+
 class SlaClock(models.Model):
     """One SLA metric of one incident. `due_at = add_business(started_at, target + paused)` on
     `calendar`; `paused_seconds` are business seconds. A breach is permanent (`breached_at`),
-    even if the target later grows; `fired` lists the warning thresholds already sent."""
+    even if the target later grows; `fired` lists the warning thresholds already sent.
+
+    `pauses` keeps every finished pause as a real interval (`pause_entry`), the running one being
+    `paused_since`; `paused_seconds` is their business time on the clock's current calendar. The
+    intervals, not the total, are the record: when the clock moves to another calendar (a
+    priority change) or its calendar's hours change, the total is measured again from them, as a
+    sum measured on one calendar means nothing on another (a weekend is no business time on a
+    Mon–Fri calendar and 48 h on 24×7). They live on the row because they are only ever read with
+    the clock, which keeps list pages and bulk imports at one row per clock."""
 
     incident = models.ForeignKey(
         "incidents.Incident", on_delete=models.CASCADE, related_name="sla_clocks"
@@ -222,6 +246,7 @@ class SlaClock(models.Model):
     started_at = models.DateTimeField()
     paused_seconds = models.PositiveBigIntegerField(default=0)
     paused_since = models.DateTimeField(null=True, blank=True)
+    pauses = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=16, choices=ClockState, default=ClockState.RUNNING)
     due_at = models.DateTimeField(null=True, blank=True)
     stopped_at = models.DateTimeField(null=True, blank=True)

@@ -5,10 +5,14 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
+from incidesk.accounts.tests.factories import AgentFactory
 from incidesk.analytics import facts
 from incidesk.analytics.models import IncidentFact
 from incidesk.analytics.tests.dataset import HOUR, at, moment
+from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
 from incidesk.incidents import actions
+from incidesk.incidents.status import Status
+from incidesk.incidents.tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +65,41 @@ def test_rebuild_leaves_nothing_for_the_next_sync(desk):
     assert facts.rebuild() == 8
     assert facts.sync() == 0
     assert IncidentFact.objects.count() == 8
+
+
+@pytest.mark.parametrize(
+    ("impact", "new_impact", "business_hours"),
+    [
+        # P3 (Moscow) -> P2 (24x7): Fri 16:00 to Mon 11:00 is 67 h, less the 65 h pause.
+        ("medium", "high", 2),
+        # P2 (24x7) -> P3 (Moscow): Fri 16-18 and Mon 9-11 is 4 h, less the 2 h pause.
+        ("high", "medium", 2),
+    ],
+)
+def test_business_durations_measure_pauses_on_the_clocks_calendar(
+    impact, new_impact, business_hours
+):
+    """A priority change that moves the resolution clock to another calendar: the report's
+    business time measures the earlier pause on the calendar the clock ended on."""
+    agent = AgentFactory()
+    with moment(at(13, 16)):  # Friday
+        incident = make_incident(Status.IN_PROGRESS, agent=agent, impact=impact)
+    with moment(at(13, 17)):
+        vendor = HoldReason.objects.get(code="awaiting_vendor")
+        actions.do_hold(incident, actor=agent, reason=vendor)
+    with moment(at(16, 10)):  # Monday
+        actions.do_resume(incident, actor=agent)
+    with moment(at(16, 10, 30)):
+        actions.do_update_incident(incident, actor=agent, impact=new_impact)
+    with moment(at(16, 11)):
+        actions.do_resolve(
+            incident,
+            actor=agent,
+            cause=Cause.objects.get(code="software_error"),
+            resolution_code=ResolutionCode.objects.get(code="fixed"),
+            notes="Обновили",
+        )
+    facts.sync()
+    fact = IncidentFact.objects.get(incident=incident)
+    assert fact.resolution_business_seconds == business_hours * HOUR
+    assert not fact.resolution_breached

@@ -282,3 +282,141 @@ def test_reopen_after_a_breach_stays_breached(when, run_tasks):
     assert resolution.breached_at == at(18, 15, 0)
     assert resolution.paused_seconds == 3 * 3600  # Wed 16:00-18:00 and Thu 09:00-10:00
     assert incident.events.filter(kind=EventKind.SLA_BREACHED).count() == 1
+
+
+# --- pauses follow the clock to another calendar; breaches at re-target and cancel --------------
+
+
+def sla_of(client, incident: Incident, viewer) -> dict[str, dict]:
+    """The incident's clocks as the API shows them now, by metric."""
+    token = ApiToken.issue(viewer)
+    response = client.get(
+        f"/api/v1/incidents/{incident.number}/sla", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 200
+    return {item["metric"]: item for item in response.json()["clocks"]}
+
+
+def held_over_the_weekend(agent, **fields) -> Incident:
+    """Registered Friday 16:00 and answered at once; on hold for a supplier (a pausing reason)
+    from Friday 17:00 to Monday 10:00: 2 business hours in Moscow, 65 hours around the clock."""
+    with time_machine.travel(at(13, 16, 0), tick=False):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent, **fields)
+        actions.do_add_comment(incident, actor=agent, body="Смотрим")
+    with time_machine.travel(at(13, 17, 0), tick=False):
+        vendor = HoldReason.objects.get(code="awaiting_vendor")
+        actions.do_hold(incident, actor=agent, reason=vendor)
+    with time_machine.travel(at(16, 10, 0), tick=False):
+        actions.do_resume(incident, actor=agent)
+    return incident
+
+
+def test_a_move_to_the_24x7_calendar_measures_past_pauses_around_the_clock(desk, client):
+    _, agent, _ = desk
+    incident = held_over_the_weekend(agent)  # P3: 24 business hours on the Moscow calendar
+    assert clock(incident, Metric.RESOLUTION).paused_seconds == 2 * 3600
+    with time_machine.travel(at(16, 10, 30), tick=False):
+        incident = actions.do_update_incident(incident, actor=agent, impact="high")
+        assert incident.priority == 2  # 8 h around the clock
+        resolution = sla_of(client, incident, agent)["resolution"]
+    # Ran Friday 16:00-17:00 and Monday 10:00-10:30 of its 8 h; the 65 h pause moves the due time.
+    assert datetime.fromisoformat(resolution["due_at"]) == at(16, 17, 0)
+    assert (resolution["state"], resolution["breached"]) == (ClockState.RUNNING, False)
+    assert resolution["percent_used"] == 18.8
+    assert resolution["remaining_seconds"] == int(6.5 * 3600)
+    assert clock(incident, Metric.RESOLUTION).paused_seconds == 65 * 3600
+    assert not incident.events.filter(kind=EventKind.SLA_BREACHED).exists()
+    incident.refresh_from_db()
+    assert incident.resolution_due_at == at(16, 17, 0)
+
+
+def test_a_move_from_24x7_to_business_hours_measures_past_pauses_in_business_hours(desk, client):
+    _, agent, _ = desk
+    incident = held_over_the_weekend(agent, impact="high")  # P2: 8 h around the clock
+    assert clock(incident, Metric.RESOLUTION).paused_seconds == 65 * 3600
+    with time_machine.travel(at(16, 10, 30), tick=False):
+        incident = actions.do_update_incident(incident, actor=agent, impact="medium")
+        assert incident.priority == 3  # 24 business hours in Moscow
+        resolution = sla_of(client, incident, agent)["resolution"]
+    # Friday 16:00-18:00, then Monday to Wednesday, 2 h later for the pause.
+    assert datetime.fromisoformat(resolution["due_at"]) == at(18, 15, 0)
+    assert resolution["percent_used"] == 6.2  # 1 h 30 min of 24 h
+    assert clock(incident, Metric.RESOLUTION).paused_seconds == 2 * 3600
+
+
+def test_a_paused_clock_past_its_new_target_breaches_at_once(desk, client):
+    _, agent, _ = desk
+    with time_machine.travel(at(16, 9, 0), tick=False):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)  # P3
+    with time_machine.travel(at(16, 14, 0), tick=False):
+        vendor = HoldReason.objects.get(code="awaiting_vendor")
+        actions.do_hold(incident, actor=agent, reason=vendor)  # 5 h used
+    with time_machine.travel(at(16, 15, 0), tick=False):
+        incident = actions.do_update_incident(incident, actor=agent, impact="high", urgency="high")
+    resolution = clock(incident, Metric.RESOLUTION)  # P1: 4 h around the clock
+    assert (resolution.state, resolution.paused_since) == (ClockState.BREACHED, at(16, 14, 0))
+    assert resolution.breached_at == at(16, 13, 0)
+    breaches = incident.events.filter(kind=EventKind.SLA_BREACHED, data__metric="resolution")
+    assert breaches.count() == 1
+    incident.refresh_from_db()
+    assert incident.escalated
+    with time_machine.travel(at(16, 16, 0), tick=False):  # cancelled while still on hold
+        actions.do_cancel(incident, actor=agent, reason="Поставщик закрыл вопрос сам")
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert (resolution.state, resolution.breached_at) == (ClockState.CANCELLED, at(16, 13, 0))
+    assert resolution.pauses == [["2026-11-16T11:00:00+00:00", "2026-11-16T13:00:00+00:00"]]
+    assert breaches.count() == 1
+
+
+def test_cancelling_stops_a_breached_clock(desk, when, run_tasks, client):
+    _, agent, _ = desk
+    with when(at(16, 9, 0)):
+        incident = make_incident(impact="high", urgency="high")  # P1: due 09:15 and 13:00
+        other = make_incident()  # P3: resolution due Wednesday 09:00
+    with when(at(16, 13, 1)):
+        run_tasks()  # the worker breaches both clocks
+    assert set(incident.sla_clocks.values_list("state", flat=True)) == {ClockState.BREACHED}
+    with when(at(16, 14, 0)):
+        actions.do_cancel(incident, actor=agent, reason="Дубль")
+    for metric, due in ((Metric.RESPONSE, at(16, 9, 15)), (Metric.RESOLUTION, at(16, 13, 0))):
+        stopped = clock(incident, metric)
+        assert (stopped.state, stopped.stopped_at) == (ClockState.CANCELLED, at(16, 14, 0))
+        assert stopped.breached_at == due  # the breach stays on record
+    incident.refresh_from_db()
+    assert (incident.response_due_at, incident.resolution_due_at) == (None, None)
+    with time_machine.travel(at(16, 15, 0), tick=False):
+        first = sla_of(client, incident, agent)
+    with time_machine.travel(at(17, 15, 0), tick=False):
+        later = sla_of(client, incident, agent)
+    assert first == later  # nothing counts down any more
+    assert later["resolution"]["remaining_seconds"] == -3600
+    assert later["resolution"]["breached"]
+    token = ApiToken.issue(agent)
+    queue = client.get(
+        "/api/v1/incidents",
+        {"ordering": "resolution_due_at"},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert [item["number"] for item in queue.json()["items"]] == [other.number]
+
+
+def test_a_calendar_edit_measures_past_pauses_with_the_new_hours(desk, when, run_tasks):
+    _, agent, _ = desk
+    with when(at(16, 9, 0)):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)  # P3, Moscow
+    with when(at(16, 10, 0)):
+        vendor = HoldReason.objects.get(code="awaiting_vendor")
+        actions.do_hold(incident, actor=agent, reason=vendor)
+    with when(at(17, 10, 0)):
+        actions.do_resume(incident, actor=agent)
+    assert clock(incident, Metric.RESOLUTION).paused_seconds == 9 * 3600  # Mon 10-18, Tue 9-10
+    with when(at(17, 11, 0)):
+        monday = clock(incident, Metric.RESOLUTION).calendar.intervals.get(weekday=0)
+        monday.end = datetime(2026, 1, 1, 12, 0).time()  # Mondays now end at 12:00
+        monday.save()
+    with when(at(17, 11, 0)):
+        run_tasks()
+    resolution = clock(incident, Metric.RESOLUTION)
+    assert resolution.paused_seconds == 3 * 3600  # Mon 10-12, Tue 9-10
+    assert clocks.used(resolution, at(17, 11, 0)) == timedelta(hours=2)  # Mon 9-10, Tue 10-11
+    assert resolution.due_at == at(19, 15, 0)

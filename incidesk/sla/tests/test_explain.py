@@ -34,7 +34,8 @@ def agent() -> User:
 def breached(customer, agent, when, run_tasks) -> Incident:
     """A P3 registered Friday 17:30; at 17:45 the agent asks a question (the first response), the
     customer answers Monday 10:00. The worker warns at 50, 75 and 90 % and breaches Wednesday
-    15:45; the policy then raises the priority to P2, which re-targets both clocks."""
+    15:45; the policy then raises the priority to P2, which re-targets both clocks onto the 24×7
+    calendar, where the weekend pause counts in full: resolution due Monday 17:45."""
     SlaPolicy.objects.update(raise_priority_on_breach=True)
     with when(at(13, 17, 30)):
         incident = make_incident(reporter=customer)
@@ -98,7 +99,7 @@ def test_the_agent_reads_every_step_in_order(breached, agent):
             "resolution",
             "retargeted",
             "Resolution: target changed with the priority, P3 → P2: "
-            "due 02:45, 14 November instead of 15:45, 18 November.",
+            "due 17:45, 16 November instead of 15:45, 18 November.",
         ),
         (
             "response",
@@ -122,7 +123,7 @@ def test_the_customer_reads_plain_russian_without_the_desks_alarms(breached, cus
         "Мы не успели решить вопрос к ожидаемому времени, 15:45, 18 ноября.",
         # The response was given long before: its new due time means nothing to the customer.
         "Ожидаемое время решения изменилось, потому что изменился приоритет: "
-        "теперь до 02:45, 14 ноября.",
+        "теперь до 17:45, 16 ноября.",
     ]
     assert story[3].at == at(13, 17, 45)
 
