@@ -19,7 +19,6 @@ from django.urls.resolvers import RegexPattern, URLResolver
 
 import incidesk.urls
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
-from incidesk.catalog.models import Level
 from incidesk.incidents import actions, files
 from incidesk.incidents.models import Attachment, Incident
 from incidesk.incidents.tests.apiclient import PREFIX, Api
@@ -27,6 +26,7 @@ from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.inbound import receive
 from incidesk.mail.models import Outcome
 from incidesk.portal.models import TrackingLink
+from incidesk.portal.tests.forms import REPORT_FORM
 
 pytestmark = pytest.mark.django_db
 
@@ -49,15 +49,7 @@ ACTIVE = {
     "счёт.pdf": ("application/pdf", PDF_WITH_JAVASCRIPT),
 }
 HOSTILE_NAME = "../..\x00evil\r\u202egnp.js"
-FORM = {
-    "kind": "incident",
-    "title": "Не работает VPN",
-    "description": "Ошибка 809 при подключении из дома.",
-    "category": "",
-    "service": "",
-    "impact": Level.MEDIUM,
-    "urgency": Level.HIGH,
-}
+FORM = REPORT_FORM
 
 
 def upload(incident: Incident, name: str, content: bytes, declared: str) -> Attachment:

@@ -11,17 +11,12 @@ from incidesk.catalog.models import Level
 from incidesk.incidents.models import Attachment, Channel, Incident
 from incidesk.incidents.tests.apiclient import nothing_written
 from incidesk.incidents.wording import priority_words
+from incidesk.portal.tests.forms import REPORT_FORM
 
 pytestmark = pytest.mark.django_db
 
 FORM = {
-    "kind": "incident",
-    "title": "Не работает VPN",
-    "description": "Ошибка 809 при подключении из дома.",
-    "category": "",
-    "service": "",
-    "impact": Level.MEDIUM,
-    "urgency": Level.HIGH,
+    **REPORT_FORM,
     "contact_phone": "+7 900 000-00-00",
 }
 

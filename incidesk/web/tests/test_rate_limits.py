@@ -8,22 +8,16 @@ from django.test import Client
 from django.urls import reverse
 
 from incidesk.accounts.tests.factories import AdminFactory, CustomerFactory
-from incidesk.catalog.models import Level
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.portal.models import TrackingLink
+from incidesk.portal.tests.forms import REPORT_FORM
 
 pytestmark = pytest.mark.django_db
 
 RU = "Слишком много запросов за короткое время. Попробуйте снова через"
 EN = "Too many requests came from you in a short time. Please try again in"
 REPORT = {
-    "kind": "incident",
-    "title": "Не работает VPN",
-    "description": "Ошибка 809 при подключении из дома.",
-    "category": "",
-    "service": "",
-    "impact": Level.MEDIUM,
-    "urgency": Level.HIGH,
+    **REPORT_FORM,
     "contact_phone": "",
     "contact_name": "Анна Смирнова",
 }
