@@ -105,6 +105,7 @@ class Poller:
         self.failures = 0
 
     def turn(self) -> float:
+        """Renew the lease and poll when due; a database error is a pause, never an exit."""
         try:
             # Outside a request nothing else drops a connection that broke in an outage.
             close_old_connections()
