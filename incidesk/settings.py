@@ -309,6 +309,12 @@ IMAP_SSL = env_bool("IMAP_SSL", True)
 INCIDESK_MAIL_REPLY_TO = os.environ.get("INCIDESK_MAIL_REPLY_TO", DEFAULT_FROM_EMAIL)
 INCIDESK_MAIL_UNKNOWN_SENDERS = os.environ.get("INCIDESK_MAIL_UNKNOWN_SENDERS", "contact")
 INCIDESK_MAIL_RATE_LIMIT = int(os.environ.get("INCIDESK_MAIL_RATE_LIMIT", "20"))  # per hour
+# Minutes to wait before each new attempt to send a mail that failed; after the last, it is failed.
+INCIDESK_MAIL_RETRY_MINUTES = tuple(
+    int(minutes)
+    for minutes in os.environ.get("INCIDESK_MAIL_RETRY_MINUTES", "1,5,15,60,240,720").split(",")
+    if minutes.strip()
+)
 # The authserv-id our own receiving mail server writes in Authentication-Results (and strips
 # from incoming mail); its `dmarc=fail` refuses a message. Unset: no such header is trusted.
 INCIDESK_MAIL_AUTHSERV_ID = os.environ.get("INCIDESK_MAIL_AUTHSERV_ID", "")

@@ -1,11 +1,13 @@
 """A received message becomes an incident, a comment, or a kept record of why not.
 
-`receive` first stores the raw bytes (its own transaction, so nothing is lost whatever happens
-next; a second delivery of the same Message-ID stops there), then decides in a second
-transaction. Changes to incidents go through `incidents.actions`; who may comment is decided by
-`incidents.access` plus "reporter or desk staff". A reply acts as its author only when it is
-verified (`trust.is_verified`); one that names its incident by the subject tag or a
-number-shaped id alone is kept for the desk as an unverified comment that changes nothing.
+`receive` first stores the raw bytes (`store`: its own transaction, so nothing is lost whatever
+happens next), then decides in a second transaction under the message's row lock (`process`): a
+second delivery of the same Message-ID decides a message still pending and stops at a decided
+one, and a delayed sweep decides one whose delivery died in between. Changes to incidents go
+through `incidents.actions`; who may comment is decided by `incidents.access` plus "reporter or
+desk staff". A reply acts as its author only when it is verified (`trust.is_verified`); one
+that names its incident by the subject tag or a number-shaped id alone is kept for the desk as
+an unverified comment that changes nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,6 +37,7 @@ from incidesk.incidents.status import Status
 from incidesk.mail.models import InboundMessage, Outcome, OutgoingMail
 from incidesk.mail.parsing import ParsedMessage, parse
 from incidesk.mail.quotes import latest_reply
+from incidesk.mail.tasks import sweep_pending_mail
 from incidesk.mail.trust import NUMBER_SHAPED_ID, addressed_incident, dmarc_failure, is_verified
 
 logger = logging.getLogger(__name__)
@@ -48,6 +51,9 @@ _PREFIXES = re.compile(
 # A reply to a resolved incident reopens it only when its first line says so.
 REOPEN_KEYWORD = re.compile(r"^\s*#\s*(?:reopen|переоткрыть)\b[\s:,.!-]*", re.I)
 _BOUNCE_SENDERS = ("mailer-daemon", "postmaster")
+# A message still pending this long after it arrived was left by a delivery that died between
+# storing and deciding; the sweep decides it. Deciding takes seconds, so this never races one.
+SWEEP_AFTER = timedelta(minutes=5)
 
 
 @dataclass
@@ -59,41 +65,83 @@ class Result:
 
 
 def receive(raw: bytes, source: str) -> InboundMessage:
-    """Keep and process one message; the same message again returns the first record."""
-    try:
-        parsed: ParsedMessage | None = parse(raw)
-    except Exception as error:  # parse() guards itself; this is the last line of defence
-        logger.exception("unparseable message")
-        parsed, parse_error = None, f"{type(error).__name__}: {error}"
-    identity = (parsed.message_id if parsed else "") or ""
+    """Keep and process one message. The same message again returns its record, processing it
+    first if an earlier delivery stored it and died before deciding (it is still pending)."""
+    return process(store(raw, source).pk)
+
+
+def store(raw: bytes, source: str) -> InboundMessage:
+    """Keep the raw bytes in a transaction of their own, so nothing is lost whatever happens
+    next. The same transaction enqueues a delayed sweep: if this delivery dies before deciding,
+    the sweep decides instead. A second delivery of the same message returns the stored row."""
+    parsed = _parse(raw)
+    identity = (parsed.message_id if isinstance(parsed, ParsedMessage) else "") or ""
     key = hashlib.sha256(identity.encode() if identity else raw).hexdigest()
+    known = isinstance(parsed, ParsedMessage)
     with transaction.atomic():
         message, created = InboundMessage.objects.get_or_create(
             key=key,
             defaults={
                 "message_id": identity[:998],
                 "source": source,
-                "sender": (parsed.sender if parsed else "")[:254],
-                "subject": (parsed.subject if parsed else "")[:255],
+                "sender": (parsed.sender if known else "")[:254],
+                "subject": (parsed.subject if known else "")[:255],
                 "raw": raw,
             },
         )
-    if not created:
-        return message
-    if parsed is None:
-        result = Result(Outcome.FAILED, _("The message could not be parsed: %s") % parse_error)
-    else:
-        result = _decide(message, parsed)
-    message.outcome, message.reason = result.outcome, result.reason[:5000]
-    message.incident, message.comment = result.incident, result.comment
-    message.save(update_fields=["outcome", "reason", "incident", "comment"])
+        if created:
+            run_after = message.received_at + SWEEP_AFTER
+            sweep_pending_mail.using(run_after=run_after).enqueue()
     return message
 
 
-def _decide(message: InboundMessage, parsed: ParsedMessage) -> Result:
+def process(message_id: int) -> InboundMessage:
+    """Decide what a stored message becomes, once. The row is locked and its outcome written in
+    the transaction that changes the incident: a second delivery (or the sweep) waits for the
+    first and finds the message decided, and a crash rolls both back, leaving it pending."""
+    with transaction.atomic():
+        message = InboundMessage.objects.select_for_update().get(pk=message_id)
+        if message.outcome != Outcome.PENDING:
+            return message
+        result = _decide(message)
+        message.outcome, message.reason = result.outcome, result.reason[:5000]
+        message.incident, message.comment = result.incident, result.comment
+        message.save(update_fields=["outcome", "reason", "incident", "comment"])
+    return message
+
+
+def sweep_pending() -> int:
+    """Process every message still pending `SWEEP_AFTER` after it arrived: its delivery died
+    between storing and deciding. Returns how many were decided now."""
+    cutoff = timezone.now() - SWEEP_AFTER
+    pending = InboundMessage.objects.filter(outcome=Outcome.PENDING, received_at__lte=cutoff)
+    decided = 0
+    for message_id in pending.order_by("received_at").values_list("pk", flat=True):
+        if process(message_id).outcome != Outcome.PENDING:
+            decided += 1
+    if decided:
+        logger.warning("%d received message(s) left pending were processed", decided)
+    return decided
+
+
+def _parse(raw: bytes) -> ParsedMessage | str:
+    """The parsed message, or why it could not be parsed."""
+    try:
+        return parse(raw)
+    except Exception as error:  # parse() guards itself; this is the last line of defence
+        logger.exception("unparseable message")
+        return f"{type(error).__name__}: {error}"
+
+
+def _decide(message: InboundMessage) -> Result:
+    parsed = _parse(bytes(message.raw))
+    if not isinstance(parsed, ParsedMessage):
+        return Result(Outcome.FAILED, _("The message could not be parsed: %s") % parsed)
     try:
         with transaction.atomic():
             result = _process(message, parsed)
+    except (OperationalError, InterfaceError):
+        raise  # the database is unwell: the message stays pending for a redelivery or the sweep
     except DomainError as error:
         return Result(Outcome.REFUSED, str(error.message))
     except Exception as error:

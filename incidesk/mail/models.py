@@ -115,3 +115,15 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to}: {self.subject}"
+
+
+class MailboxLease(models.Model):
+    """Who polls a mailbox now. Every node may run the poller; only the holder of an unexpired
+    lease polls, renewing it as it goes, so a dead holder is replaced once its lease runs out."""
+
+    name = models.CharField(max_length=32, unique=True)
+    holder = models.CharField(max_length=255, blank=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"

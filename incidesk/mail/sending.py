@@ -15,13 +15,15 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from incidesk.mail.models import MailState, OutgoingMail
 from incidesk.mail.trust import reply_address
 
 # Minutes to wait before each retry; one more failure after the last marks the mail failed.
-RETRY_MINUTES = (1, 5, 15, 60, 240, 720)
+# Read from the settings at each use (INCIDESK_MAIL_RETRY_MINUTES).
+RETRY_MINUTES = lazy(lambda: settings.INCIDESK_MAIL_RETRY_MINUTES, tuple)()
 
 
 def build_message(mail: OutgoingMail) -> EmailMultiAlternatives:

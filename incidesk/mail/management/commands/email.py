@@ -1,5 +1,8 @@
 """`incidesk email ingest` (one message on stdin, for an MTA pipe) and `incidesk email poll`
-(the IMAP mailbox, once or in a loop)."""
+(the IMAP mailbox, once or in a loop).
+
+`ingest` answers the MTA 75 (EX_TEMPFAIL, "keep it and try again") only while the message is
+not stored; once it is, 0 even if deciding failed, since a redelivery or the sweep decides it."""
 
 from __future__ import annotations
 
@@ -9,8 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.mail import imap
-from incidesk.mail.inbound import receive
+from incidesk.mail import imap, inbound
 from incidesk.mail.models import Outcome
 
 # sysexits.h EX_TEMPFAIL: the MTA keeps the message and retries delivery later.
@@ -38,10 +40,14 @@ class Command(BaseCommand):
         if not raw.strip():
             raise CommandError(_("No message on standard input."))
         try:
-            message = receive(raw, source="stdin")
-        except Exception as error:  # database down etc.: let the MTA retry
+            message = inbound.store(raw, source="stdin")
+        except Exception as error:  # not kept (database down etc.): the MTA must retry
             self.stderr.write(f"{type(error).__name__}: {error}")
             sys.exit(EX_TEMPFAIL)
+        try:
+            message = inbound.process(message.pk)
+        except Exception as error:  # kept: a redelivery or the sweep decides it later
+            self.stderr.write(f"{type(error).__name__}: {error}")
         self.stdout.write(
             f"{message.outcome} {message.incident.number if message.incident else '-'}"
         )
