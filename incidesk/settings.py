@@ -6,6 +6,7 @@ One module, no per-environment files: a deployment differs only by its environme
 import os
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
@@ -211,8 +212,33 @@ STATIC_ROOT = DATA_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
+
+
+def file_storage(environ: Mapping[str, str]) -> dict:
+    """Where attachments and pending-report files live: the media folder in the data folder (one
+    node), or an S3-compatible bucket shared by every node when `INCIDESK_S3_BUCKET` is set.
+    Objects stay private and leave only through the access-checked downloads
+    (`incidesk.core.storage`). Without keys, boto3 finds its own (`AWS_*`, an instance role)."""
+    bucket = environ.get("INCIDESK_S3_BUCKET", "").strip()
+    if not bucket:
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": environ.get("INCIDESK_S3_ENDPOINT_URL", "").strip() or None,
+        "access_key": environ.get("INCIDESK_S3_ACCESS_KEY_ID", "").strip() or None,
+        "secret_key": environ.get("INCIDESK_S3_SECRET_ACCESS_KEY", "").strip() or None,
+        "region_name": environ.get("INCIDESK_S3_REGION", "").strip() or None,
+        "location": environ.get("INCIDESK_S3_PREFIX", "").strip().strip("/"),
+    }
+    if bool(options["access_key"]) != bool(options["secret_key"]):
+        raise ImproperlyConfigured(
+            "Set both INCIDESK_S3_ACCESS_KEY_ID and INCIDESK_S3_SECRET_ACCESS_KEY, or neither."
+        )
+    return {"BACKEND": "incidesk.core.storage.PrivateS3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": file_storage(os.environ),
     # Static files come from installed packages (admin, Bootstrap, htmx) and are served by
     # WhiteNoise from the gunicorn process: no separate web server or CDN is needed.
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

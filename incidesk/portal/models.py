@@ -83,11 +83,13 @@ class PendingReport(models.Model):
         return f"{self.email}: {self.title}"
 
     def discard(self) -> None:
-        """Delete the report and its stored files (the files once the deletion is committed)."""
+        """Delete the report and its stored files (the files once the deletion is committed; a
+        file store that fails then is logged and leaves an orphan, never an error to the visitor
+        whose incident is already filed)."""
         names = [pending.file.name for pending in self.files.all()]
         storage = PendingFile._meta.get_field("file").storage
         self.delete()
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
 
 
 class PendingFile(models.Model):
