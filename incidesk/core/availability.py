@@ -21,11 +21,14 @@ from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from incidesk.core.errors import StorageUnavailable
 from incidesk.core.problem import problem_response
 
 logger = logging.getLogger(__name__)
 
 OUTAGE_ERRORS = (OperationalError, InterfaceError)
+# What a page (not the API, which answers a DomainError itself) meets when shared storage is down.
+PAGE_OUTAGE_ERRORS = (*OUTAGE_ERRORS, StorageUnavailable)
 RETRY_AFTER_SECONDS = 30
 
 
@@ -53,9 +56,10 @@ def database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """`handler500`: Django calls it inside the `except` that caught the error, so the error is
-    at hand; a database outage anywhere in the middleware or a view becomes a 503."""
+    at hand; a database or file-storage outage anywhere in the middleware or a view becomes a
+    503."""
     error = sys.exc_info()[1]
-    if isinstance(error, OUTAGE_ERRORS):
+    if isinstance(error, PAGE_OUTAGE_ERRORS):
         return outage_response(request)
     return defaults.server_error(request)
 

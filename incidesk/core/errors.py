@@ -63,3 +63,15 @@ class VersionConflict(DomainError):
     status = 409
     code = "version_conflict"
     title = _("Edit conflict")
+
+
+class StorageUnavailable(DomainError):
+    """The shared file storage (S3) did not answer: a wait, like a database outage."""
+
+    status = 503
+    code = "storage_unavailable"
+    title = _("File storage unavailable")
+
+    def __init__(self) -> None:
+        message = _("The file storage is unavailable right now. Please try again in a minute.")
+        super().__init__(message, fields={"file": message})

@@ -16,10 +16,9 @@ from typing import IO
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
 from storages.backends.s3 import S3File, S3Storage
 
-from incidesk.core.errors import DomainError
+from incidesk.core.errors import StorageUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -28,16 +27,6 @@ CONNECT_TIMEOUT_SECONDS = 5
 READ_TIMEOUT_SECONDS = 30
 ATTEMPTS = 3
 """A refused connection is retried twice, then the request fails well inside gunicorn's 60 s."""
-
-
-class StorageUnavailable(DomainError):
-    status = 503
-    code = "storage_unavailable"
-    title = _("File storage unavailable")
-
-    def __init__(self) -> None:
-        message = _("The file storage is unavailable right now. Please try again in a minute.")
-        super().__init__(message, fields={"file": message})
 
 
 class PrivateS3Storage(S3Storage):

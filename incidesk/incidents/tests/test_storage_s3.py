@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from incidesk.accounts.tests.factories import CustomerFactory
@@ -227,6 +228,10 @@ def test_with_the_bucket_down_a_download_is_a_503(doomed):
         f"/incidents/{incident.number}/attachments/{uploaded['id']}"
     )
     assert_problem(response, 503, "storage_unavailable")
+    page = Client(raise_request_exception=False)
+    page.force_login(incident.reporter)
+    portal = page.get(reverse("portal:file", args=[incident.number, uploaded["id"]]))
+    assert (portal.status_code, portal["Retry-After"]) == (503, "30")
 
 
 def test_without_a_bucket_files_stay_in_the_media_folder_and_half_a_key_is_refused():
