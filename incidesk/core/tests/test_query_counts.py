@@ -134,14 +134,9 @@ def recorded(entry: int | dict[str, int] | None, vendor: str, count: int) -> int
     return dict(sorted(per_vendor.items()))
 
 
-def judge(key: str, entry: int | dict | None, vendor: str, count: int, update: bool) -> None:
-    """Fail a count that grew or has no baseline (unless updating); warn about one that shrank."""
+def judge(key: str, entry: int | dict | None, vendor: str, count: int) -> None:
+    """Fail a count that grew or has no baseline; warn about one that shrank."""
     expected = expected_for(entry, vendor)
-    if update:
-        if expected != count:
-            with locked_baseline() as counts:
-                counts[key] = recorded(counts.get(key), vendor, count)
-        return
     if expected is None:
         pytest.fail(
             f"{key}: no query count on {vendor} in {BASELINE.name} (measured {count}). "
@@ -159,6 +154,13 @@ def judge(key: str, entry: int | dict | None, vendor: str, count: int, update: b
             f"`{UPDATE_HINT}`.",
             stacklevel=2,
         )
+
+
+def record(key: str, vendor: str, count: int) -> None:
+    """Write a measured count into the baseline (under its lock: workers write side by side)."""
+    with locked_baseline() as counts:
+        if expected_for(counts.get(key), vendor) != count:
+            counts[key] = recorded(counts.get(key), vendor, count)
 
 
 @pytest.fixture
@@ -188,15 +190,19 @@ def test_query_count(desk, route, who, update):  # noqa: F811 (the fixture)
     status, count = queries(desk, route, who)
     assert status < 400, f"{route.key} as {who}: HTTP {status}, the matrix says it is served"
     key = key_of(route, who)
-    judge(key, load_baseline().get(key), connection.vendor, count, update)
+    if update:
+        record(key, connection.vendor, count)
+    else:
+        judge(key, load_baseline().get(key), connection.vendor, count)
 
 
 def test_every_baseline_names_a_route_that_is_counted(update):
     keys = {key_of(route, who) for route, who in CASES}
     if update:
         with locked_baseline() as counts:
-            for gone in set(counts) - keys:
-                del counts[gone]
+            for stale in set(counts) - keys:
+                del counts[stale]
+        return
     gone = sorted(set(load_baseline()) - keys)
     assert not gone, f"{BASELINE.name} counts routes that are not counted: {gone} ({UPDATE_HINT})"
 
@@ -207,13 +213,25 @@ def test_the_baseline_is_judged_per_vendor():
     assert recorded(5, "sqlite", 6) == {"postgresql": 5, "sqlite": 6}
     assert recorded({"postgresql": 5, "sqlite": 6}, "sqlite", 5) == 5
     assert expected_for({"postgresql": 5}, "sqlite") is None
-    judge("GET x as agent", {"sqlite": 6, "postgresql": 5}, "sqlite", 6, update=False)
+    judge("GET x as agent", {"sqlite": 6, "postgresql": 5}, "sqlite", 6)
     with pytest.warns(UserWarning, match="down from 6"):
-        judge("GET x as agent", 6, "sqlite", 4, update=False)
+        judge("GET x as agent", 6, "sqlite", 4)
     with pytest.raises(pytest.fail.Exception, match="7 queries on sqlite, the baseline is 6"):
-        judge("GET x as agent", 6, "sqlite", 7, update=False)
+        judge("GET x as agent", 6, "sqlite", 7)
     with pytest.raises(pytest.fail.Exception, match="no query count on postgresql"):
-        judge("GET x as agent", {"sqlite": 6}, "postgresql", 6, update=False)
+        judge("GET x as agent", {"sqlite": 6}, "postgresql", 6)
+
+
+def test_the_update_flag_writes_what_it_measured(tmp_path, monkeypatch):
+    monkeypatch.setattr(f"{__name__}.BASELINE", tmp_path / "query_counts.json")
+    record("GET b as agent", "sqlite", 7)
+    record("GET a as agent", "sqlite", 3)
+    record("GET a as agent", "postgresql", 2)
+    assert load_baseline() == {
+        "GET a as agent": {"postgresql": 2, "sqlite": 3},
+        "GET b as agent": 7,
+    }
+    assert list(load_baseline()) == ["GET a as agent", "GET b as agent"]  # sorted: small diffs
 
 
 def test_every_page_a_principal_uses_is_counted():
