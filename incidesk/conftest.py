@@ -12,6 +12,14 @@ from incidesk.sla import russia
 from incidesk.sla import seed as sla_seed
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-query-counts",
+        action="store_true",
+        help="write the query counts measured into incidesk/core/tests/query_counts.json",
+    )
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
