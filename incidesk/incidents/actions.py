@@ -45,7 +45,7 @@ from incidesk.incidents.models import (
 )
 from incidesk.incidents.numbering import next_number
 from incidesk.incidents.search import index_incident
-from incidesk.incidents.status import VERBS, Status, allowed_next, may_use
+from incidesk.incidents.status import LIFECYCLE, VERBS, Status
 from incidesk.incidents.tasks import (
     auto_close_incident,
     expire_info_request,
@@ -98,24 +98,7 @@ def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
 def _authorise(verb_name: str, incident: Incident, actor: User | None) -> None:
     """Refuse a verb the state machine does not allow now, or the actor may not use.
     `actor=None` is the system (scheduled tasks) and passes the rights check."""
-    verb = VERBS[verb_name]
-    if actor is not None and not may_use(verb, incident, actor):
-        raise Forbidden(_("You may not %(verb)s this incident.") % {"verb": verb.label.lower()})
-    if incident.status not in verb.sources:
-        raise InvalidTransition(
-            _(
-                "Cannot %(verb)s incident %(number)s in status “%(status)s”; "
-                "from here it can go to: %(allowed)s."
-            )
-            % {
-                "verb": verb.label.lower(),
-                "number": incident.number,
-                "status": incident.get_status_display(),
-                "allowed": ", ".join(str(Status(s).label) for s in allowed_next(incident.status))
-                or "—",
-            },
-            extra={"status": incident.status, "allowed": allowed_next(incident.status)},
-        )
+    LIFECYCLE.authorise(verb_name, incident, actor)
 
 
 def _final(incident: Incident) -> InvalidTransition:
@@ -681,14 +664,12 @@ def do_reopen(
 
 @transaction.atomic
 def do_rate(incident: Incident, *, actor: User, rating: int, comment: str = "") -> Incident:
-    """The customer rates a closed incident once, 1 (bad) to 5 (excellent)."""
+    """The customer rates a closed incident once (the verb's guard), 1 (bad) to 5 (excellent)."""
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput.field("rating", _("Give a whole number from 1 to 5."))
     comment = _check_text("comment", comment)
     incident = _lock(incident)
     _authorise("rate", incident, actor)
-    if incident.satisfaction is not None:
-        raise InvalidInput.field("rating", _("This incident has already been rated."))
     incident.satisfaction = rating
     incident.satisfaction_comment = comment
     incident.rated_at = timezone.now()

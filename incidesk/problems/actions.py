@@ -27,7 +27,7 @@ from incidesk.incidents.numbering import next_number
 from incidesk.incidents.status import OPEN_STATUSES
 from incidesk.problems import history
 from incidesk.problems.models import PreventiveAction, Problem
-from incidesk.problems.status import VERBS, ProblemStatus, allowed_next, may_use
+from incidesk.problems.status import LIFECYCLE, VERBS, ProblemStatus
 
 PREFIX = "PRB"
 MAX_TITLE_LENGTH = 200
@@ -90,24 +90,7 @@ def _not_closed(problem: Problem) -> None:
 
 def _authorise(verb_name: str, problem: Problem, actor: User) -> None:
     """Refuse a verb the state machine does not allow now, or the actor may not use."""
-    verb = VERBS[verb_name]
-    if not may_use(verb, problem, actor):
-        raise Forbidden(_("You may not %(verb)s this problem.") % {"verb": verb.label.lower()})
-    if problem.status not in verb.sources:
-        allowed = allowed_next(problem.status)
-        raise InvalidTransition(
-            _(
-                "Cannot %(verb)s problem %(number)s in status “%(status)s”; "
-                "from here it can go to: %(allowed)s."
-            )
-            % {
-                "verb": verb.label.lower(),
-                "number": problem.number,
-                "status": problem.get_status_display(),
-                "allowed": ", ".join(str(ProblemStatus(s).label) for s in allowed) or "—",
-            },
-            extra={"status": problem.status, "allowed": allowed},
-        )
+    LIFECYCLE.authorise(verb_name, problem, actor)
 
 
 def _move(problem: Problem, verb_name: str, actor: User, **details: Any) -> None:
