@@ -63,6 +63,7 @@ from incidesk.problems.models import Problem
 from incidesk.sla import clocks
 from incidesk.sla.models import SlaClock
 
+# The limit under the name the API schemas and the e-mail and portal intakes import.
 MAX_DESCRIPTION_BYTES = MAX_TEXT_BYTES
 
 
