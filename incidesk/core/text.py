@@ -13,7 +13,8 @@ Cleaning, not refusing, is deliberate: e-mail brings such subjects and names in 
 character. A field that is empty once cleaned gets the usual "required" error from its caller.
 The actions clean what they store, so no surface (portal, console, API, e-mail, admin,
 commands) can skip it; forms and API schemas use the same functions so their length and
-required checks see the stored value.
+required checks see the stored value. `checked_line` and `checked_text` are the actions' shared
+intake checks: cleaned, then required and size limits, refused naming the field.
 """
 
 from __future__ import annotations
@@ -22,11 +23,17 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.core.errors import InvalidInput
 
 # U+2028/U+2029 are line and paragraph separators: line breaks to a browser's script and to
 # some mail clients, so a one-line field treats them like CR and LF.
 _LINE_BREAKS = re.compile(r"[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+")
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MAX_TITLE_LENGTH = 200
+MAX_TEXT_BYTES = 64 * 1024
+
 _LINE_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -44,6 +51,27 @@ def clean_text(value: Any) -> str:
     if value is None:
         return ""
     return _CONTROLS.sub("", str(value)).strip()
+
+
+def checked_line(field: str, value: Any, *, max_length: int) -> str:
+    """A required one-line field (a title), cleaned, at most `max_length` characters."""
+    value = clean_line(value)
+    if not value:
+        raise InvalidInput.field(field, _("This field is required."))
+    if len(value) > max_length:
+        raise InvalidInput.field(field, _("At most %(n)d characters.") % {"n": max_length})
+    return value
+
+
+def checked_text(field: str, value: Any, *, required: bool = False, bounded: bool = False) -> str:
+    """Multi-line text, cleaned; refused if `required` and empty, or if `bounded` and over
+    `MAX_TEXT_BYTES` of UTF-8 (a description, a root cause)."""
+    value = clean_text(value)
+    if required and not value:
+        raise InvalidInput.field(field, _("This field is required."))
+    if bounded and len(value.encode()) > MAX_TEXT_BYTES:
+        raise InvalidInput.field(field, _("At most 64 KiB of text."))
+    return value
 
 
 class LineField(forms.CharField):

@@ -29,7 +29,14 @@ from incidesk.catalog.models import (
     priority_for,
 )
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition, VersionConflict
-from incidesk.core.text import clean_line, clean_text
+from incidesk.core.text import (
+    MAX_TEXT_BYTES,
+    MAX_TITLE_LENGTH,
+    checked_line,
+    checked_text,
+    clean_line,
+    clean_text,
+)
 from incidesk.incidents import files, timeline
 from incidesk.incidents.models import (
     Attachment,
@@ -45,7 +52,7 @@ from incidesk.incidents.models import (
 )
 from incidesk.incidents.numbering import next_number
 from incidesk.incidents.search import index_incident
-from incidesk.incidents.status import VERBS, Status, allowed_next, may_use
+from incidesk.incidents.status import LIFECYCLE, VERBS, Status
 from incidesk.incidents.tasks import (
     auto_close_incident,
     expire_info_request,
@@ -56,31 +63,8 @@ from incidesk.problems.models import Problem
 from incidesk.sla import clocks
 from incidesk.sla.models import SlaClock
 
-MAX_DESCRIPTION_BYTES = 64 * 1024
-MAX_TITLE_LENGTH = 200
-
-
-def _check_text(field: str, value: str, *, required: bool = False) -> str:
-    value = clean_text(value)
-    if required and not value:
-        raise InvalidInput.field(field, _("This field is required."))
-    return value
-
-
-def _check_title(title: str) -> str:
-    title = clean_line(title)
-    if not title:
-        raise InvalidInput.field("title", _("This field is required."))
-    if len(title) > MAX_TITLE_LENGTH:
-        raise InvalidInput.field("title", _("At most %(n)d characters.") % {"n": MAX_TITLE_LENGTH})
-    return title
-
-
-def _check_description(description: str) -> str:
-    description = clean_text(description)
-    if len(description.encode()) > MAX_DESCRIPTION_BYTES:
-        raise InvalidInput.field("description", _("At most 64 KiB of text."))
-    return description
+# The limit under the name the API schemas and the e-mail and portal intakes import.
+MAX_DESCRIPTION_BYTES = MAX_TEXT_BYTES
 
 
 def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
@@ -98,24 +82,7 @@ def _lock(incident: Incident, expected_version: int | None = None) -> Incident:
 def _authorise(verb_name: str, incident: Incident, actor: User | None) -> None:
     """Refuse a verb the state machine does not allow now, or the actor may not use.
     `actor=None` is the system (scheduled tasks) and passes the rights check."""
-    verb = VERBS[verb_name]
-    if actor is not None and not may_use(verb, incident, actor):
-        raise Forbidden(_("You may not %(verb)s this incident.") % {"verb": verb.label.lower()})
-    if incident.status not in verb.sources:
-        raise InvalidTransition(
-            _(
-                "Cannot %(verb)s incident %(number)s in status “%(status)s”; "
-                "from here it can go to: %(allowed)s."
-            )
-            % {
-                "verb": verb.label.lower(),
-                "number": incident.number,
-                "status": incident.get_status_display(),
-                "allowed": ", ".join(str(Status(s).label) for s in allowed_next(incident.status))
-                or "—",
-            },
-            extra={"status": incident.status, "allowed": allowed_next(incident.status)},
-        )
+    LIFECYCLE.authorise(verb_name, incident, actor)
 
 
 def _final(incident: Incident) -> InvalidTransition:
@@ -206,8 +173,8 @@ def do_create_incident(
     incident = Incident(
         number=next_number(),
         kind=Kind(kind),
-        title=_check_title(title),
-        description=_check_description(description),
+        title=checked_line("title", title, max_length=MAX_TITLE_LENGTH),
+        description=checked_text("description", description, bounded=True),
         impact=Level(impact),
         urgency=Level(urgency),
         priority=priority_for(impact, urgency),
@@ -268,9 +235,9 @@ def do_update_incident(
     if incident.is_final:
         raise _final(incident)
     if "title" in changes:
-        changes["title"] = _check_title(changes["title"])
+        changes["title"] = checked_line("title", changes["title"], max_length=MAX_TITLE_LENGTH)
     if "description" in changes:
-        changes["description"] = _check_description(changes["description"])
+        changes["description"] = checked_text("description", changes["description"], bounded=True)
     for field in ("contact_name", "contact_email", "contact_phone"):
         if field in changes:
             changes[field] = clean_line(changes[field])
@@ -323,7 +290,7 @@ def do_override_priority(
     """Set the priority against the matrix. Leads and admins only, always with a reason."""
     if not actor.is_manager:
         raise Forbidden(_("Only team leads and administrators may override priority."))
-    reason = _check_text("priority_reason", reason, required=True)
+    reason = checked_text("priority_reason", reason, required=True)
     if priority not in range(1, 6):
         raise InvalidInput.field("priority", _("Priority is a number from 1 to 5."))
     incident = _lock(incident, expected_version)
@@ -456,7 +423,7 @@ def do_request_info(
     message, and the incident waits for the customer. Their reply (`do_add_comment`) puts it back
     in progress by itself; they are reminded before the deadline, and when it passes the policy
     decides (`do_expire_info_request`)."""
-    message = _check_text("message", message, required=True)
+    message = checked_text("message", message, required=True)
     now = timezone.now()
     if answer_by is not None and answer_by <= now:
         raise InvalidInput.field("answer_by", _("The answer deadline must be in the future."))
@@ -576,7 +543,7 @@ def do_resolve(
 ) -> Incident:
     """Resolve: record the cause, how it was resolved and the result for the customer, who
     then confirms or reopens. Auto-closure is scheduled N days from now."""
-    notes = _check_text("notes", notes, required=True)
+    notes = checked_text("notes", notes, required=True)
     if cause is None:
         raise InvalidInput.field("cause", _("The cause is required to resolve."))
     if resolution_code is None:
@@ -681,14 +648,12 @@ def do_reopen(
 
 @transaction.atomic
 def do_rate(incident: Incident, *, actor: User, rating: int, comment: str = "") -> Incident:
-    """The customer rates a closed incident once, 1 (bad) to 5 (excellent)."""
+    """The customer rates a closed incident once (the verb's guard), 1 (bad) to 5 (excellent)."""
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput.field("rating", _("Give a whole number from 1 to 5."))
-    comment = _check_text("comment", comment)
+    comment = checked_text("comment", comment)
     incident = _lock(incident)
     _authorise("rate", incident, actor)
-    if incident.satisfaction is not None:
-        raise InvalidInput.field("rating", _("This incident has already been rated."))
     incident.satisfaction = rating
     incident.satisfaction_comment = comment
     incident.rated_at = timezone.now()
@@ -707,7 +672,7 @@ def do_cancel(
     expected_version: int | None = None,
 ) -> Incident:
     """Cancel an open incident with a reason; a duplicate points to its original."""
-    reason = _check_text("reason", reason, required=True)
+    reason = checked_text("reason", reason, required=True)
     incident = _lock(incident, expected_version)
     _authorise("cancel", incident, actor)
     if duplicate_of is not None and duplicate_of.pk == incident.pk:
@@ -876,9 +841,7 @@ def do_add_comment(
     `verified=False` (e-mail whose author the desk could not verify) keeps the text as an
     internal entry for the desk, whoever claims to have written it, and changes nothing else:
     no first response, no resume, nothing for the customer."""
-    body = _check_text("body", body, required=True)
-    if len(body.encode()) > MAX_DESCRIPTION_BYTES:
-        raise InvalidInput.field("body", _("At most 64 KiB of text."))
+    body = checked_text("body", body, required=True, bounded=True)
     visibility = Visibility.INTERNAL if not verified else Visibility(visibility)
     if visibility == Visibility.INTERNAL and verified and not actor.is_desk_staff:
         raise Forbidden(_("Only support staff may write internal notes."))

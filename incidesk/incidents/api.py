@@ -21,7 +21,7 @@ from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 from incidesk.accounts.auth import api_user
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode, Service
-from incidesk.core.errors import DomainError, Forbidden, InvalidInput, NotFound
+from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import Page, paginate
 from incidesk.incidents import actions, files, queries
 from incidesk.incidents.access import access_incident, visible_attachments
@@ -55,7 +55,7 @@ from incidesk.incidents.schemas import (
     RequestInfoIn,
     ResolveIn,
 )
-from incidesk.incidents.status import VERBS, may_use
+from incidesk.incidents.status import LIFECYCLE, VERBS
 
 router = Router(tags=["incidents"])
 
@@ -295,10 +295,7 @@ def _target(user: User, number: str, verb: str) -> Incident:
     which agent e-mails exist through `assign`.
     """
     incident = access_incident(user, number)
-    if not may_use(VERBS[verb], incident, user):
-        raise Forbidden(
-            _("You may not %(verb)s this incident.") % {"verb": VERBS[verb].label.lower()}
-        )
+    LIFECYCLE.check_rights(verb, incident, user)
     return incident
 
 

@@ -1,16 +1,18 @@
-"""The one state machine of an incident: statuses, verbs, who may use them.
+"""The one state machine of an incident: statuses, verbs, who may use them, their guards.
 
-Server and UI both read this table: an action refuses anything it does not allow, and the UI renders
-exactly `allowed_verbs(incident, user)` as buttons.
+Declared with the shared engine (`core.lifecycle`): the transition table is derived from the
+verbs, the actions refuse through `LIFECYCLE.authorise`, and every UI renders exactly
+`allowed_verbs(incident, user)` as buttons (the API's `allowed_actions` too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from incidesk.core.lifecycle import Guard, Lifecycle, Verb
 
 if TYPE_CHECKING:
     from incidesk.accounts.models import User
@@ -29,15 +31,6 @@ class Status(models.TextChoices):
 OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.ON_HOLD})
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
 
-TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.NEW: frozenset({Status.IN_PROGRESS, Status.CANCELLED}),
-    Status.IN_PROGRESS: frozenset({Status.ON_HOLD, Status.RESOLVED, Status.CANCELLED}),
-    Status.ON_HOLD: frozenset({Status.IN_PROGRESS, Status.CANCELLED}),
-    Status.RESOLVED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
-    Status.CLOSED: frozenset(),
-    Status.CANCELLED: frozenset(),
-}
-
 
 class Actor(models.TextChoices):
     """Who may use a verb: desk staff, or the customer who owns the incident. (What only leads
@@ -48,30 +41,36 @@ class Actor(models.TextChoices):
     OWNER = "owner"
 
 
-@dataclass(frozen=True)
-class Verb:
-    """A lifecycle verb: the statuses it starts from and where it leads. `target` None keeps
-    the status, except where `moves` says otherwise (assigning a new incident starts work)."""
-
-    name: str
-    sources: frozenset[Status]
-    target: Status | None
-    actors: frozenset[Actor]
-    label: str
-    moves: tuple[tuple[Status, Status], ...] = ()
-
-    def next_status(self, current: Status | str) -> Status:
-        return self.target or dict(self.moves).get(Status(current), Status(current))
-
-
 _ALL_BUT_FINAL = frozenset(Status) - FINAL_STATUSES
 _STAFF = frozenset({Actor.STAFF})
 _STAFF_OR_OWNER = frozenset({Actor.STAFF, Actor.OWNER})
 _OWNER = frozenset({Actor.OWNER})
 
-VERBS: dict[str, Verb] = {
-    verb.name: verb
-    for verb in [
+
+def roles(incident: Incident, user: User) -> set[Actor]:
+    kinds: set[Actor] = set()
+    if user.is_desk_staff:
+        kinds.add(Actor.STAFF)
+    if incident.reporter_id == user.pk:
+        kinds.add(Actor.OWNER)
+    return kinds
+
+
+def _not_rated(incident: Incident) -> bool:
+    return incident.satisfaction is None
+
+
+RATE_ONCE = Guard("rate_once", _not_rated, _("This incident has already been rated."))
+
+LIFECYCLE = Lifecycle(
+    status=Status,
+    roles=roles,
+    forbidden=_("You may not %(verb)s this incident."),
+    refused=_(
+        "Cannot %(verb)s incident %(number)s in status “%(status)s”; "
+        "from here it can go to: %(allowed)s."
+    ),
+    verbs=[
         Verb("accept", frozenset({Status.NEW}), Status.IN_PROGRESS, _STAFF, _("Accept")),
         Verb(
             "assign",
@@ -108,32 +107,21 @@ VERBS: dict[str, Verb] = {
         Verb("close", frozenset({Status.RESOLVED}), Status.CLOSED, _STAFF, _("Close")),
         Verb("cancel", frozenset(OPEN_STATUSES), Status.CANCELLED, _STAFF, _("Cancel")),
         Verb("link", frozenset(Status), None, _STAFF, _("Link")),
-        Verb("rate", frozenset({Status.CLOSED}), None, _OWNER, _("Rate")),
-    ]
-}
-
-
-def actor_kinds(incident: Incident, user: User) -> set[Actor]:
-    kinds: set[Actor] = set()
-    if user.is_desk_staff:
-        kinds.add(Actor.STAFF)
-    if incident.reporter_id == user.pk:
-        kinds.add(Actor.OWNER)
-    return kinds
+        Verb("rate", frozenset({Status.CLOSED}), None, _OWNER, _("Rate"), guards=(RATE_ONCE,)),
+    ],
+)
+VERBS: dict[str, Verb] = LIFECYCLE.verbs
+TRANSITIONS: dict[str, frozenset[str]] = LIFECYCLE.transitions
 
 
 def may_use(verb: Verb, incident: Incident, user: User) -> bool:
-    return bool(verb.actors & actor_kinds(incident, user))
+    return LIFECYCLE.may_use(verb, incident, user)
 
 
 def allowed_verbs(incident: Incident, user: User) -> list[Verb]:
     """The verbs `user` may apply to `incident` now, in table order."""
-    return [
-        verb
-        for verb in VERBS.values()
-        if incident.status in verb.sources and may_use(verb, incident, user)
-    ]
+    return LIFECYCLE.allowed(incident, user)
 
 
 def allowed_next(status: Status | str) -> list[str]:
-    return sorted(TRANSITIONS[Status(status)])
+    return LIFECYCLE.allowed_next(status)

@@ -266,7 +266,7 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "can_reply": not incident.is_final,
         "can_confirm": "confirm" in verbs,
         "can_reopen": "reopen" in verbs,
-        "can_rate": "rate" in verbs and incident.satisfaction is None,
+        "can_rate": "rate" in verbs,
         "reply_form": refused.get("reply") or ReplyForm(),
         "reopen_form": refused.get("reopen") or ReopenForm(),
         "rate_form": refused.get("rate") or RateForm(),
@@ -288,7 +288,8 @@ def tracked_incident(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
-    """Apply one of the customer's verbs; a refusal is shown on the page, nothing is lost."""
+    """Apply one of the customer's verbs; a refusal is shown on the page, nothing is lost: next
+    to the field it names, else as a message (the verb's form may no longer be offered)."""
     incident, actor = view.incident, view.actor
     if verb not in CUSTOMER_VERBS:
         raise Http404
@@ -299,7 +300,7 @@ def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
         with transaction.atomic():
             done = _apply(verb, incident, actor, form.cleaned_data if form else {})
     except DomainError as error:
-        if form is None:
+        if form is None or not error.fields:
             messages.error(request, str(error.message))
             return redirect(view.page_url)
         add_domain_error(form, error, {"file": "files"})

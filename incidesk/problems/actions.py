@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition
-from incidesk.core.text import clean_line, clean_text
+from incidesk.core.text import MAX_TITLE_LENGTH, checked_line, checked_text
 from incidesk.incidents import actions as incident_actions
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
@@ -27,11 +27,9 @@ from incidesk.incidents.numbering import next_number
 from incidesk.incidents.status import OPEN_STATUSES
 from incidesk.problems import history
 from incidesk.problems.models import PreventiveAction, Problem
-from incidesk.problems.status import VERBS, ProblemStatus, allowed_next, may_use
+from incidesk.problems.status import LIFECYCLE, VERBS, ProblemStatus
 
 PREFIX = "PRB"
-MAX_TITLE_LENGTH = 200
-MAX_TEXT_BYTES = 64 * 1024
 EDITABLE_FIELDS = (
     "title",
     "description",
@@ -47,22 +45,6 @@ _TEXT_FIELDS = ("description", "root_cause", "workaround")
 def _require_staff(actor: User) -> None:
     if not actor.is_desk_staff:
         raise Forbidden(_("Only support staff may work with problems."))
-
-
-def _text(field: str, value: str) -> str:
-    value = clean_text(value)
-    if len(value.encode()) > MAX_TEXT_BYTES:
-        raise InvalidInput.field(field, _("At most 64 KiB of text."))
-    return value
-
-
-def _title(value: str) -> str:
-    value = clean_line(value)
-    if not value:
-        raise InvalidInput.field("title", _("This field is required."))
-    if len(value) > MAX_TITLE_LENGTH:
-        raise InvalidInput.field("title", _("At most %(n)d characters.") % {"n": MAX_TITLE_LENGTH})
-    return value
 
 
 def _check_owner(field: str, owner: User | None) -> User | None:
@@ -90,24 +72,7 @@ def _not_closed(problem: Problem) -> None:
 
 def _authorise(verb_name: str, problem: Problem, actor: User) -> None:
     """Refuse a verb the state machine does not allow now, or the actor may not use."""
-    verb = VERBS[verb_name]
-    if not may_use(verb, problem, actor):
-        raise Forbidden(_("You may not %(verb)s this problem.") % {"verb": verb.label.lower()})
-    if problem.status not in verb.sources:
-        allowed = allowed_next(problem.status)
-        raise InvalidTransition(
-            _(
-                "Cannot %(verb)s problem %(number)s in status “%(status)s”; "
-                "from here it can go to: %(allowed)s."
-            )
-            % {
-                "verb": verb.label.lower(),
-                "number": problem.number,
-                "status": problem.get_status_display(),
-                "allowed": ", ".join(str(ProblemStatus(s).label) for s in allowed) or "—",
-            },
-            extra={"status": problem.status, "allowed": allowed},
-        )
+    LIFECYCLE.authorise(verb_name, problem, actor)
 
 
 def _move(problem: Problem, verb_name: str, actor: User, **details: Any) -> None:
@@ -144,10 +109,10 @@ def do_create_problem(
     now = timezone.now()
     problem = Problem.objects.create(
         number=next_number(PREFIX),
-        title=_title(title),
-        description=_text("description", description),
-        root_cause=_text("root_cause", root_cause),
-        workaround=_text("workaround", workaround),
+        title=checked_line("title", title, max_length=MAX_TITLE_LENGTH),
+        description=checked_text("description", description, bounded=True),
+        root_cause=checked_text("root_cause", root_cause, bounded=True),
+        workaround=checked_text("workaround", workaround, bounded=True),
         owner=_check_owner("owner", owner) or actor,
         category=category,
         service=service,
@@ -170,10 +135,10 @@ def do_update_problem(problem: Problem, *, actor: User, **changes: Any) -> Probl
     problem = _lock(problem)
     _not_closed(problem)
     if "title" in changes:
-        changes["title"] = _title(changes["title"])
+        changes["title"] = checked_line("title", changes["title"], max_length=MAX_TITLE_LENGTH)
     for field in _TEXT_FIELDS:
         if field in changes:
-            changes[field] = _text(field, changes[field])
+            changes[field] = checked_text(field, changes[field], bounded=True)
     if "owner" in changes:
         _check_owner("owner", changes["owner"])
     if problem.status == ProblemStatus.KNOWN_ERROR and changes.get("workaround") == "":
@@ -202,7 +167,7 @@ def do_mark_known_error(problem: Problem, *, actor: User, workaround: str = "") 
     A workaround given here replaces the recorded one; without any, it is refused."""
     problem = _lock(problem)
     _authorise("known-error", problem, actor)
-    workaround = _text("workaround", workaround) or problem.workaround
+    workaround = checked_text("workaround", workaround, bounded=True) or problem.workaround
     if not workaround:
         raise InvalidInput.field("workaround", _("A known error needs its workaround."))
     fields = ["status"]
@@ -246,7 +211,7 @@ def do_resolve_problem(
     _authorise("resolve", problem, actor)
     if not problem.root_cause:
         raise InvalidInput.field("root_cause", _("Record the root cause before resolving."))
-    notes = _text("notes", notes)
+    notes = checked_text("notes", notes, bounded=True)
     incidents = list(open_incidents(problem, actor)) if resolve_incidents else []
     if incidents:
         if not notes:
@@ -271,7 +236,7 @@ def do_reopen_problem(problem: Problem, *, actor: User, reason: str = "") -> Pro
     """The fix did not hold: back to open (a workaround stays recorded)."""
     problem = _lock(problem)
     _authorise("reopen", problem, actor)
-    _move(problem, "reopen", actor, reason=_text("reason", reason))
+    _move(problem, "reopen", actor, reason=checked_text("reason", reason, bounded=True))
     problem.resolved_at = None
     _touch(problem, ["status", "resolved_at"])
     return problem
@@ -342,7 +307,7 @@ def do_add_preventive_action(
         raise InvalidInput.field("owner", _("This field is required."))
     action = PreventiveAction.objects.create(
         problem=problem,
-        title=_title(title),
+        title=checked_line("title", title, max_length=MAX_TITLE_LENGTH),
         owner=_check_owner("owner", owner),
         due_date=due_date,
     )

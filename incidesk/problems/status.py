@@ -1,17 +1,19 @@
 """The one state machine of a problem: open -> known error -> resolved -> closed.
 
-Like `incidents.status`: the actions refuse what this table does not allow, and the problem page
-renders exactly `allowed_verbs(problem, user)` as buttons.
+Declared with the shared engine (`core.lifecycle`), like `incidents.status`: the transition table
+is derived from the verbs, the actions refuse through `LIFECYCLE.authorise`, and the problem page
+and the API's `allowed_actions` offer exactly `allowed_verbs(problem, user)`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from incidesk.core.lifecycle import Lifecycle, Verb
 
 if TYPE_CHECKING:
     from incidesk.accounts.models import User
@@ -25,14 +27,6 @@ class ProblemStatus(models.TextChoices):
     CLOSED = "closed", pgettext_lazy("problem", "Closed")
 
 
-TRANSITIONS: dict[ProblemStatus, frozenset[ProblemStatus]] = {
-    ProblemStatus.OPEN: frozenset({ProblemStatus.KNOWN_ERROR, ProblemStatus.RESOLVED}),
-    ProblemStatus.KNOWN_ERROR: frozenset({ProblemStatus.RESOLVED}),
-    ProblemStatus.RESOLVED: frozenset({ProblemStatus.CLOSED, ProblemStatus.OPEN}),
-    ProblemStatus.CLOSED: frozenset(),
-}
-
-
 class Actor(models.TextChoices):
     """Who may use a verb. Resolving fixes the cause for every linked incident (and may resolve
     them all, telling their customers), so it is for the problem's owner or a manager."""
@@ -42,20 +36,29 @@ class Actor(models.TextChoices):
     OWNER = "owner"
 
 
-@dataclass(frozen=True)
-class Verb:
-    name: str
-    sources: frozenset[ProblemStatus]
-    target: ProblemStatus
-    actors: frozenset[Actor]
-    label: str
-
-
 _OWNER_OR_MANAGER = frozenset({Actor.OWNER, Actor.MANAGER})
 
-VERBS: dict[str, Verb] = {
-    verb.name: verb
-    for verb in [
+
+def roles(problem: Problem, user: User) -> set[Actor]:
+    kinds: set[Actor] = set()
+    if user.is_desk_staff:
+        kinds.add(Actor.STAFF)
+        if user.is_manager:
+            kinds.add(Actor.MANAGER)
+        if problem.owner_id == user.pk:
+            kinds.add(Actor.OWNER)
+    return kinds
+
+
+LIFECYCLE = Lifecycle(
+    status=ProblemStatus,
+    roles=roles,
+    forbidden=_("You may not %(verb)s this problem."),
+    refused=_(
+        "Cannot %(verb)s problem %(number)s in status “%(status)s”; "
+        "from here it can go to: %(allowed)s."
+    ),
+    verbs=[
         Verb(
             "known-error",
             frozenset({ProblemStatus.OPEN}),
@@ -84,33 +87,20 @@ VERBS: dict[str, Verb] = {
             _OWNER_OR_MANAGER,
             _("Close"),
         ),
-    ]
-}
-
-
-def actor_kinds(problem: Problem, user: User) -> set[Actor]:
-    kinds: set[Actor] = set()
-    if user.is_desk_staff:
-        kinds.add(Actor.STAFF)
-        if user.is_manager:
-            kinds.add(Actor.MANAGER)
-        if problem.owner_id == user.pk:
-            kinds.add(Actor.OWNER)
-    return kinds
+    ],
+)
+VERBS: dict[str, Verb] = LIFECYCLE.verbs
+TRANSITIONS: dict[str, frozenset[str]] = LIFECYCLE.transitions
 
 
 def may_use(verb: Verb, problem: Problem, user: User) -> bool:
-    return bool(verb.actors & actor_kinds(problem, user))
+    return LIFECYCLE.may_use(verb, problem, user)
 
 
 def allowed_verbs(problem: Problem, user: User) -> list[Verb]:
     """The verbs `user` may apply to `problem` now, in table order."""
-    return [
-        verb
-        for verb in VERBS.values()
-        if problem.status in verb.sources and may_use(verb, problem, user)
-    ]
+    return LIFECYCLE.allowed(problem, user)
 
 
 def allowed_next(status: ProblemStatus | str) -> list[str]:
-    return sorted(TRANSITIONS[ProblemStatus(status)])
+    return LIFECYCLE.allowed_next(status)

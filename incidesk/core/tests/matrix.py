@@ -99,8 +99,8 @@ MATRIX: dict[str, str] = {
     "POST portal:act": SEEN,
     # Confirming and rating are the reporter's (or the desk's), not a colleague's.
     "POST portal:act[confirm]": "login login ok msg 404 ok ok ok ok",
-    "POST portal:act[rate]": "login login ok 422 404 422 422 422 422",
-    "POST portal:act[reopen]": "login login ok 422 404 ok ok ok ok",
+    "POST portal:act[rate]": "login login ok msg 404 msg msg msg msg",
+    "POST portal:act[reopen]": "login login ok msg 404 ok ok ok ok",
     "GET portal:confirm": NOBODY,
     "POST portal:confirm": NOBODY,
     "GET portal:track": TRACKED,

@@ -18,7 +18,15 @@ from incidesk.accounts.tests.factories import (
 )
 from incidesk.catalog.models import Level
 from incidesk.console.models import SavedView
-from incidesk.core.text import LineField, clean_line, clean_text
+from incidesk.core.errors import InvalidInput
+from incidesk.core.text import (
+    MAX_TEXT_BYTES,
+    LineField,
+    checked_line,
+    checked_text,
+    clean_line,
+    clean_text,
+)
 from incidesk.incidents import actions
 from incidesk.incidents.models import Incident
 from incidesk.incidents.status import Status
@@ -63,6 +71,22 @@ def test_line_field_cleans_before_checking_length_and_presence():
     with pytest.raises(ValidationError) as refused:
         field.clean("\r\n\x00")
     assert refused.value.code == "required"
+
+
+def test_checked_line_and_text_clean_then_refuse_naming_the_field():
+    assert checked_line("title", " a\r\nb\x00 ", max_length=3) == "a b"
+    assert checked_text("notes", "a\r\n\x00b", required=True, bounded=True) == "a\r\nb"
+    refusals = [
+        (lambda: checked_line("title", "\u202e\r\n", max_length=3), "title"),
+        (lambda: checked_line("name", "abcd", max_length=3), "name"),
+        (lambda: checked_text("reason", "\x00 ", required=True), "reason"),
+        (lambda: checked_text("root_cause", "я" * MAX_TEXT_BYTES, bounded=True), "root_cause"),
+    ]
+    for check, field in refusals:
+        with pytest.raises(InvalidInput) as refused:
+            check()
+        assert list(refused.value.fields) == [field]
+    assert checked_text("comment", "я" * MAX_TEXT_BYTES) == "я" * MAX_TEXT_BYTES
 
 
 # --- incidents ----------------------------------------------------------------------------------

@@ -164,6 +164,22 @@ def test_a_stale_if_match_is_a_conflict():
     assert assert_problem(response, 409, "version_conflict")["current_version"] == 1
 
 
+def test_rate_is_offered_until_the_customer_has_rated():
+    incident = make_incident(Status.CLOSED)
+    api = Api(incident.reporter)
+    path = f"/incidents/{incident.number}"
+    assert api.get(path).json()["allowed_actions"] == ["rate"]
+    rated = api.post(f"{path}/actions/rate", {"rating": 4})
+    assert rated.json()["allowed_actions"] == []
+    with nothing_written():
+        again = api.post(f"{path}/actions/rate", {"rating": 1})
+    problem = assert_problem(again, 409, "invalid_transition")
+    assert (problem["detail"], problem["guard"]) == (
+        "This incident has already been rated.",
+        "rate_once",
+    )
+
+
 def test_an_unknown_verb_is_404():
     incident = make_incident()
     response = Api(AgentFactory()).post(f"/incidents/{incident.number}/actions/escalate")

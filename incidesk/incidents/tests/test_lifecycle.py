@@ -3,13 +3,14 @@
 from collections.abc import Callable
 
 import pytest
+from django.db import transaction
 
-from incidesk.accounts.tests.factories import AgentFactory, LeadFactory
+from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, LeadFactory
 from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition
 from incidesk.incidents import actions
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
-from incidesk.incidents.status import TRANSITIONS, VERBS, Status
+from incidesk.incidents.status import TRANSITIONS, VERBS, Status, allowed_verbs
 from incidesk.incidents.tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
@@ -138,9 +139,10 @@ def test_customer_rates_a_closed_incident_once():
     assert incident.rated_at is not None
     event = incident.events.order_by("-id").first()
     assert (event.kind, event.data, event.is_public) == (EventKind.RATED, {"rating": 4}, True)
-    with pytest.raises(InvalidInput) as again:
+    assert "rate" not in {verb.name for verb in allowed_verbs(incident, incident.reporter)}
+    with pytest.raises(InvalidTransition) as again:
         actions.do_rate(incident, actor=incident.reporter, rating=1)
-    assert "rating" in again.value.fields
+    assert again.value.extra == {"status": Status.CLOSED, "allowed": [], "guard": "rate_once"}
     incident.refresh_from_db()
     assert incident.satisfaction == 4
 
@@ -158,3 +160,86 @@ def test_only_the_reporter_rates():
     incident = make_incident(Status.CLOSED)
     with pytest.raises(Forbidden):
         actions.do_rate(incident, actor=AgentFactory(), rating=5)
+
+
+def test_the_transition_table_is_derived_from_the_verbs():
+    expected = {
+        Status.NEW: {Status.IN_PROGRESS, Status.CANCELLED},
+        Status.IN_PROGRESS: {Status.ON_HOLD, Status.RESOLVED, Status.CANCELLED},
+        Status.ON_HOLD: {Status.IN_PROGRESS, Status.CANCELLED},
+        Status.RESOLVED: {Status.CLOSED, Status.IN_PROGRESS},
+        Status.CLOSED: set(),
+        Status.CANCELLED: set(),
+    }
+    assert expected == TRANSITIONS
+
+
+def _use(verb: str, incident: Incident, actor) -> None:
+    """Use `verb` as `actor`, with input that is valid whoever sends it."""
+    calls: dict[str, Callable[[], Incident]] = {
+        "accept": lambda: actions.do_accept(incident, actor=actor),
+        "assign": lambda: actions.do_assign(incident, actor=actor, assignee=actor),
+        "hold": lambda: actions.do_hold(
+            incident, actor=actor, reason=HoldReason.objects.get(code="awaiting_vendor")
+        ),
+        "request-info": lambda: actions.do_request_info(
+            incident, actor=actor, message="Пришлите снимок экрана"
+        ),
+        "resume": lambda: actions.do_resume(incident, actor=actor),
+        "resolve": lambda: actions.do_resolve(
+            incident,
+            actor=actor,
+            cause=Cause.objects.get(code="software_error"),
+            resolution_code=ResolutionCode.objects.get(code="fixed"),
+            notes="Обновили драйвер.",
+        ),
+        "confirm": lambda: actions.do_confirm(incident, actor=actor),
+        "reopen": lambda: actions.do_reopen(incident, actor=actor, reason="Снова"),
+        "close": lambda: actions.do_close(incident, actor=actor),
+        "cancel": lambda: actions.do_cancel(incident, actor=actor, reason="Дубликат"),
+        "link": lambda: actions.do_link(
+            incident, actor=actor, target=make_incident(), kind="related"
+        ),
+        "rate": lambda: actions.do_rate(incident, actor=actor, rating=5),
+    }
+    calls[verb]()
+
+
+class _Undo(Exception):
+    """Rolls back a verb tried only to see whether it is refused."""
+
+
+def _refused(verb: str, incident: Incident, actor) -> bool:
+    """Whether the state machine refuses the verb. The input is valid, so any other error
+    (an `InvalidInput`) is a refusal the buttons cannot know of: the test fails on it."""
+    try:
+        with transaction.atomic():
+            _use(verb, incident, actor)
+            raise _Undo
+    except (Forbidden, InvalidTransition):
+        return True
+    except _Undo:
+        return False
+
+
+_STATES = [(status, False) for status in Status] + [(Status.CLOSED, True)]
+
+
+@pytest.mark.parametrize("role", ["reporter", "colleague", "agent", "lead"])
+@pytest.mark.parametrize(("status", "rated"), _STATES)
+def test_a_verb_is_offered_exactly_when_its_action_accepts_it(status, rated, role):
+    """For every verb, role, status and guard state: offered by `allowed_verbs` (the buttons,
+    the API's `allowed_actions`) if and only if the action does not refuse it."""
+    agent = AgentFactory()
+    incident = make_incident(status, agent=agent)
+    if rated:
+        incident = actions.do_rate(incident, actor=incident.reporter, rating=3)
+    actor = {
+        "reporter": incident.reporter,
+        "colleague": CustomerFactory(organisation=incident.reporter.organisation),
+        "agent": agent,
+        "lead": LeadFactory(),
+    }[role]
+    offered = {verb.name for verb in allowed_verbs(incident, actor)}
+    accepted = {verb for verb in VERBS if not _refused(verb, incident, actor)}
+    assert offered == accepted

@@ -116,6 +116,18 @@ def test_a_refused_verb_is_explained_not_applied(client):
     assert any("подтвердить" in str(m).lower() for m in response.context["messages"])
 
 
+def test_rating_again_from_a_stale_page_is_explained(client):
+    incident = make_incident(Status.CLOSED)
+    client.force_login(incident.reporter)
+    url = reverse("portal:act", args=[incident.number, "rate"])
+    client.post(url, {"rating": "5"}, follow=True)
+    response = client.post(url, {"rating": "1"}, follow=True)
+    incident.refresh_from_db()
+    assert incident.satisfaction == 5
+    assert not response.context["can_rate"]
+    assert [str(m) for m in response.context["messages"]] == ["Это обращение уже оценено."]
+
+
 def test_another_customers_incident_is_not_found_like_a_missing_one(client):
     incident = make_incident()
     client.force_login(CustomerFactory())

@@ -1,6 +1,7 @@
 """Every problem verb from every status, for every kind of actor: allowed or refused."""
 
 import pytest
+from django.db import transaction
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, LeadFactory
 from incidesk.core.errors import Forbidden, InvalidTransition
@@ -73,3 +74,47 @@ def test_customers_may_use_no_verb():
     assert allowed_verbs(problem, customer) == []
     with pytest.raises(Forbidden):
         actions.do_mark_known_error(problem, actor=customer, workaround="x")
+
+
+def test_the_transition_table_is_derived_from_the_verbs():
+    expected = {
+        ProblemStatus.OPEN: {ProblemStatus.KNOWN_ERROR, ProblemStatus.RESOLVED},
+        ProblemStatus.KNOWN_ERROR: {ProblemStatus.RESOLVED},
+        ProblemStatus.RESOLVED: {ProblemStatus.CLOSED, ProblemStatus.OPEN},
+        ProblemStatus.CLOSED: set(),
+    }
+    assert expected == TRANSITIONS
+
+
+class _Undo(Exception):
+    """Rolls back a verb tried only to see whether it is refused."""
+
+
+def _refused(verb: str, problem: Problem, actor) -> bool:
+    """Whether the state machine refuses the verb. The input is valid, so any other error is a
+    refusal the buttons cannot know of: the test fails on it."""
+    try:
+        with transaction.atomic():
+            DO[verb](problem, actor)
+            raise _Undo
+    except (Forbidden, InvalidTransition):
+        return True
+    except _Undo:
+        return False
+
+
+@pytest.mark.parametrize("role", ["customer", "agent", "owner", "lead"])
+@pytest.mark.parametrize("status", list(ProblemStatus))
+def test_a_verb_is_offered_exactly_when_its_action_accepts_it(status, role):
+    """For every verb, role and status: offered by `allowed_verbs` (the page's buttons, the
+    API's `allowed_actions`) if and only if the action does not refuse it."""
+    owner = AgentFactory()
+    problem = _in_status(status, owner)
+    actor = {
+        "customer": CustomerFactory(),
+        "agent": AgentFactory(),
+        "owner": owner,
+        "lead": LeadFactory(),
+    }[role]
+    offered = {verb.name for verb in allowed_verbs(problem, actor)}
+    assert offered == {verb for verb in VERBS if not _refused(verb, problem, actor)}
