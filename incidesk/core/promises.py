@@ -85,8 +85,9 @@ def relay(ids: Iterable[int]) -> int:
 
 
 def relay_overdue(expired: datetime) -> int:
-    """The sweep's relay: outbox rows the writing process did not relay (it died)."""
-    cutoff = min(expired, timezone.now() - RELAY_AFTER)
+    """The sweep's relay: outbox rows the writing process did not relay (it died), once older
+    than `RELAY_AFTER` (or the lease, if that is shorter)."""
+    cutoff = max(expired, timezone.now() - RELAY_AFTER)
     overdue = Promise.objects.filter(created_at__lt=cutoff).order_by("pk")
     return relay(list(overdue.values_list("pk", flat=True)))
 
