@@ -7,6 +7,7 @@ is safe."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from incidesk.core.promises import sweep
 
 logger = logging.getLogger(__name__)
+SWEEPING = threading.Lock()
 
 
 class Command(BaseCommand):
@@ -35,6 +37,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, queues: list[str], sweep_interval: float, **options) -> None:
         queues = queues or settings.TASKS["default"]["QUEUES"]
+        # RQ forks a process per job: never while the sweep is inside SQLite, psycopg or the
+        # Redis client, whose locks the child would inherit held (and hang on).
+        os.register_at_fork(
+            before=SWEEPING.acquire,
+            after_in_parent=SWEEPING.release,
+            after_in_child=SWEEPING.release,
+        )
         threading.Thread(target=sweep_forever, args=(sweep_interval,), daemon=True).start()
         call_command(*queue_worker(queues))
 
@@ -51,13 +60,14 @@ def sweep_forever(interval: float) -> None:
     """Sweep now and every `interval` seconds; a failure (the database away) is logged and the
     next sweep tries again."""
     while True:
-        try:
-            done = sweep()
-        except Exception:
-            logger.exception("recovery sweep failed")
-        else:
-            if any(done.values()):
-                logger.warning("recovery sweep handed out again: %s", done)
-        finally:
-            connection.close()  # this thread's own connection: fresh for the next sweep
+        with SWEEPING:
+            try:
+                done = sweep()
+            except Exception:
+                logger.exception("recovery sweep failed")
+            else:
+                if any(done.values()):
+                    logger.warning("recovery sweep handed out again: %s", done)
+            finally:
+                connection.close()  # this thread's own connection: fresh for the next sweep
         time.sleep(interval)
