@@ -24,6 +24,8 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from django.db import connection
+from rq import Queue
+from rq.registry import StartedJobRegistry
 
 from incidesk.mail.tests.conftest import free_port
 
@@ -164,6 +166,14 @@ def smtp() -> Iterator[tuple[HangingSmtp, dict[str, str]]]:
     controller.stop()
 
 
+def _abandoned_jobs_requeued() -> list[str]:
+    """What RQ's cleanup of the started registry (run by every worker every 10 minutes) puts
+    back in the queue, run now as if the heartbeat had expired: relayed jobs carry retries."""
+    queue = Queue("default", connection=redis.Redis.from_url(REDIS_URL))
+    StartedJobRegistry(queue=queue).cleanup(timestamp=time.time() + 3600)
+    return [job.func_name for job in queue.get_jobs()]
+
+
 def _wait_for(condition, seconds: float, what: str, desk: Desk) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
@@ -199,6 +209,8 @@ def test_the_acknowledgement_survives_a_dead_web_process_and_a_killed_worker(
         first.wait()
         state, attempts, _, running = desk.shell(MAIL).split()
         assert (state, attempts) == ("sending", "1")
+        if queue == "rq":  # RQ's own maintenance, once the dead worker's heartbeat expired
+            assert _abandoned_jobs_requeued() == ["incidesk.mail.tasks.send_outgoing_mail"]
 
         desk.start_worker()
         _wait_for(lambda: sink.received, 60, "the second send", desk)
