@@ -257,6 +257,10 @@ if REDIS_URL:
 else:
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
+# Seconds a started task (or a mail being sent) may take before its worker is presumed dead and
+# the work is handed out again (incidesk/core/promises.py); longer than any task runs.
+INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
+
 # The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
 # there is one, else a table in the database (created by core's migration). Both increment
 # atomically; django-ratelimit's check only knows memcached and django-redis, hence W001 off.

@@ -1,6 +1,7 @@
-"""The one table core owns: Django's database cache, which holds the rate-limit counters."""
+"""Core's tables: Django's database cache (the rate-limit counters) and the task outbox."""
 
 from django.db import models
+from django.utils import timezone
 
 
 class CacheEntry(models.Model):
@@ -17,3 +18,17 @@ class CacheEntry(models.Model):
 
     def __str__(self) -> str:
         return self.cache_key
+
+
+class Promise(models.Model):
+    """A task promised by a committed change and not yet handed to a queue outside the database
+    (RQ): written in the change's transaction, relayed after the commit, or by the worker's
+    sweep if the process died first (`incidesk.core.promises`). Deleted once enqueued."""
+
+    task_path = models.CharField(max_length=255)
+    args = models.JSONField(default=list)
+    run_after = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task_path}{tuple(self.args)}"

@@ -1,15 +1,14 @@
 """Every change to an incident, one function per verb.
 
 Each action locks the incident row, checks the state machine and the actor's rights, writes the
-change and its timeline events in one transaction, and hands notifications to
-`transaction.on_commit`. The web UI, the API, e-mail, tasks and commands all call these; nothing
-else writes incident fields.
+change and its timeline events in one transaction, and promises its background work
+(notifications, reminders, auto-close) in that same transaction (`core.promises`). The web UI,
+the API, e-mail, tasks and commands all call these; nothing else writes incident fields.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -29,6 +28,7 @@ from incidesk.catalog.models import (
     priority_for,
 )
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition, VersionConflict
+from incidesk.core.promises import promise
 from incidesk.core.text import (
     MAX_TEXT_BYTES,
     MAX_TITLE_LENGTH,
@@ -123,7 +123,7 @@ def _mark_first_response(incident: Incident, actor: User | None) -> list[str]:
 
 
 def _commit(events: list[TimelineEvent]) -> None:
-    transaction.on_commit(partial(notify_events, [event.pk for event in events]))
+    notify_events([event.pk for event in events])
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -453,12 +453,9 @@ def do_request_info(
 
 def _schedule_info_request(incident: Incident, now: datetime) -> None:
     token = incident.answer_by.isoformat()
-    remind = remind_info_request.using(
-        run_after=clocks.reminder_time(incident, now, incident.answer_by)
-    )
-    expire = expire_info_request.using(run_after=incident.answer_by)
-    transaction.on_commit(partial(remind.enqueue, incident.pk, token))
-    transaction.on_commit(partial(expire.enqueue, incident.pk, token))
+    remind_at = clocks.reminder_time(incident, now, incident.answer_by)
+    promise(remind_info_request, incident.pk, token, run_after=remind_at)
+    promise(expire_info_request, incident.pk, token, run_after=incident.answer_by)
 
 
 def _open_request(incident_id: int, answer_by: str) -> Incident | None:
@@ -474,7 +471,10 @@ def _open_request(incident_id: int, answer_by: str) -> Incident | None:
 def do_remind_info_request(incident_id: int, answer_by: str) -> None:
     """Remind the customer that an answer is awaited (a public timeline event: they are told)."""
     incident = _open_request(incident_id, answer_by)
-    if incident is not None:
+    if incident is None:
+        return
+    reminders = incident.events.filter(kind=EventKind.INFO_REMINDER, data__answer_by=answer_by)
+    if not reminders.exists():  # a task run again after its worker died reminds once
         _commit([timeline.record_info_reminder(incident=incident, answer_by=answer_by)])
 
 
@@ -577,8 +577,12 @@ def _schedule_auto_close(incident: Incident) -> None:
     days = settings.INCIDESK_AUTO_CLOSE_DAYS
     if days <= 0 or incident.is_major:
         return
-    task = auto_close_incident.using(run_after=incident.resolved_at + timedelta(days=days))
-    transaction.on_commit(partial(task.enqueue, incident.pk, incident.resolved_at.isoformat()))
+    promise(
+        auto_close_incident,
+        incident.pk,
+        incident.resolved_at.isoformat(),
+        run_after=incident.resolved_at + timedelta(days=days),
+    )
 
 
 @transaction.atomic

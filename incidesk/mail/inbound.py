@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import User
 from incidesk.core.errors import DomainError
+from incidesk.core.promises import promise
 from incidesk.core.text import clean_line
 from incidesk.incidents import actions
 from incidesk.incidents.access import visible_to
@@ -91,7 +92,7 @@ def store(raw: bytes, source: str) -> InboundMessage:
         )
         if created:
             run_after = message.received_at + SWEEP_AFTER
-            sweep_pending_mail.using(run_after=run_after).enqueue()
+            promise(sweep_pending_mail, run_after=run_after)
     return message
 
 

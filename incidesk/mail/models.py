@@ -98,6 +98,9 @@ class OutgoingMail(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When the last attempt claimed it: a mail `sending` for longer than the task lease was left
+    # by a dead worker and is sent again (`sending.release_abandoned`).
+    claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import User
 from incidesk.catalog.models import HoldReason
+from incidesk.core import promises
 from incidesk.incidents.access import visible_comments, visible_to
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
@@ -164,15 +165,13 @@ def queue_mail(event: TimelineEvent, person: User) -> list[OutgoingMail]:
             logger.exception("mail %s for event %s could not be rendered", name, event.pk)
             mail = _unrenderable(event, person, kind, error)
         try:
-            with transaction.atomic():
+            with transaction.atomic():  # the mail and the promise to send it, together
                 mail.save()
+                if mail.state == MailState.QUEUED:
+                    promises.promise(send_outgoing_mail, mail.pk)
         except IntegrityError:  # a concurrent run logged it first
             continue
         created.append(mail)
-        if mail.state == MailState.QUEUED:
-            # Enqueued at once, not on commit: the delivery task runs in autocommit, and with
-            # the database queue the task row is written beside the mail row.
-            send_outgoing_mail.enqueue(mail.pk)
     return created
 
 

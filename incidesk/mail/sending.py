@@ -5,11 +5,16 @@ lock is held while the SMTP server is talked to; a claimed mail is never sent by
 A failure to deliver is retried later with growing pauses; after the last attempt the mail stays
 `failed` in the log for an admin to see. A mail that cannot even be built (a stored value that
 breaks a header) is `failed` at once with the reason: it would break the same way every time.
+
+A mail still `sending` a task lease after its claim was left by a dead worker. We cannot know
+whether the SMTP server accepted it before the worker died, so it is sent again, under the same
+Message-ID: losing a customer's acknowledgement is worse than a rare duplicate, which the
+receiving server or mail client can recognise by that id (`release_abandoned`).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -18,6 +23,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from incidesk.core.promises import promise
 from incidesk.mail.models import MailState, OutgoingMail
 from incidesk.mail.trust import reply_address
 
@@ -56,9 +62,9 @@ def _claim(mail_id: int) -> OutgoingMail | None:
         mail = OutgoingMail.objects.select_for_update().filter(pk=mail_id).first()
         if mail is None or mail.state not in (MailState.QUEUED, MailState.RETRYING):
             return None
-        mail.state = MailState.SENDING
+        mail.state, mail.claimed_at = MailState.SENDING, timezone.now()
         mail.attempts += 1
-        mail.save(update_fields=["state", "attempts"])
+        mail.save(update_fields=["state", "attempts", "claimed_at"])
         return mail
 
 
@@ -79,19 +85,36 @@ def send(mail_id: int) -> str:
         message.send()
     except Exception as error:  # any backend failure: keep the mail and try again later
         mail.last_error = f"{type(error).__name__}: {error}"[:2000]
-        if mail.attempts > len(RETRY_MINUTES):
-            mail.state = MailState.FAILED
-        else:
-            mail.state = MailState.RETRYING
-            _schedule_retry(mail)
+        mail.state = MailState.FAILED if mail.attempts > len(RETRY_MINUTES) else MailState.RETRYING
     else:
         mail.state, mail.sent_at, mail.last_error = MailState.SENT, timezone.now(), ""
-    mail.save(update_fields=["state", "sent_at", "last_error"])
+    with transaction.atomic():  # the retrying state and the retry's task, together
+        mail.save(update_fields=["state", "sent_at", "last_error"])
+        if mail.state == MailState.RETRYING:
+            delay = timedelta(minutes=RETRY_MINUTES[mail.attempts - 1])
+            _promise_send(mail, run_after=timezone.now() + delay)
     return mail.state
 
 
-def _schedule_retry(mail: OutgoingMail) -> None:
+def release_abandoned(expired: datetime) -> int:
+    """Mails claimed before `expired` and still `sending` (their worker died) are sent again,
+    under the same Message-ID; returns how many. Run by the workers' sweep (`core.promises`)."""
+    count = 0
+    stuck = OutgoingMail.objects.filter(state=MailState.SENDING, claimed_at__lt=expired)
+    for pk in stuck.values_list("pk", flat=True):
+        with transaction.atomic():
+            mail = stuck.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if mail is None:
+                continue
+            mail.state = MailState.RETRYING
+            mail.last_error = _("The worker sending this mail stopped; it is sent again.")
+            mail.save(update_fields=["state", "last_error"])
+            _promise_send(mail)
+            count += 1
+    return count
+
+
+def _promise_send(mail: OutgoingMail, run_after: datetime | None = None) -> None:
     from incidesk.mail.tasks import send_outgoing_mail  # tasks imports this module
 
-    delay = timedelta(minutes=RETRY_MINUTES[mail.attempts - 1])
-    send_outgoing_mail.using(run_after=timezone.now() + delay).enqueue(mail.pk)
+    promise(send_outgoing_mail, mail.pk, run_after=run_after)

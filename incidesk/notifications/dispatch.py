@@ -1,11 +1,13 @@
-"""The actions layer's door to notifications: called from `transaction.on_commit`."""
+"""The actions layer's door to notifications: called inside the action's transaction."""
 
 from __future__ import annotations
 
+from incidesk.core.promises import promise
 from incidesk.notifications.tasks import deliver_notifications
 
 
 def notify_events(event_ids: list[int]) -> None:
-    """Queue delivery for committed timeline events (one background task per action)."""
+    """Promise delivery for the action's timeline events (one background task per action),
+    in the action's transaction: it is delivered if and only if the events commit."""
     if event_ids:
-        deliver_notifications.enqueue(event_ids)
+        promise(deliver_notifications, event_ids)

@@ -26,6 +26,7 @@ from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Service
 from incidesk.core.errors import InvalidInput
+from incidesk.core.promises import promise
 from incidesk.incidents import actions
 from incidesk.incidents.models import Channel, Incident
 from incidesk.mail.sending import RETRY_MINUTES
@@ -61,18 +62,18 @@ def submit(data: dict, language: str) -> PendingReport:
     """Keep the form's fields and files as a pending report and queue the confirmation mail.
 
     Raises `InvalidInput` for what the incident actions would refuse later, so a report that
-    reaches its owner can be filed. The mail is queued once the report is committed, so the
-    task finds it whichever queue runs it (a lost queueing only means the visitor sends again).
+    reaches its owner can be filed. The confirmation mail is promised in the transaction that
+    stores the report (`core.promises`), so neither is kept without the other.
     """
     _check_files(data["files"])
     if len(data["description"].strip().encode()) > actions.MAX_DESCRIPTION_BYTES:
         raise InvalidInput.field("description", _("At most 64 KiB of text."))
+    from incidesk.portal.tasks import send_report_confirmation  # tasks imports this module
+
     with transaction.atomic():
         purge_expired()
         report = _store(data, language)
-    from incidesk.portal.tasks import send_report_confirmation  # tasks imports this module
-
-    send_report_confirmation.enqueue(report.pk)
+        promise(send_report_confirmation, report.pk)
     return report
 
 
@@ -184,7 +185,7 @@ def send_confirmation(report_id: int) -> str:
         from incidesk.portal.tasks import send_report_confirmation
 
         delay = timedelta(minutes=RETRY_MINUTES[report.attempts - 1])
-        send_report_confirmation.using(run_after=timezone.now() + delay).enqueue(report.pk)
+        promise(send_report_confirmation, report.pk, run_after=timezone.now() + delay)
         return "retrying"
     return "sent"
 

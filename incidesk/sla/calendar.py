@@ -21,15 +21,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import partial
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
+from incidesk.core.promises import promise
 from incidesk.sla.models import (
     BusinessCalendar,
     CalendarException,
@@ -151,7 +150,7 @@ def _calendar_saved(sender, instance: BusinessCalendar, **kwargs) -> None:
 
 def _recompute_clocks_on_commit(calendar_id: int) -> None:
     """Open clocks on an edited calendar get new due times, in the background."""
-    transaction.on_commit(partial(recompute_calendar.enqueue, calendar_id))
+    promise(recompute_calendar, calendar_id)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -14,12 +14,11 @@ has changed since it was scheduled does nothing.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 
-from django.db import transaction
 from django.db.models import Q
 
 from incidesk.accounts.models import User
+from incidesk.core.promises import promise
 from incidesk.incidents import timeline
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
@@ -146,8 +145,8 @@ def _schedule_check(clock: SlaClock) -> None:
     moment = add_business(
         clock.started_at, share + _paused(clock, clock.updated_at), clock.calendar
     )
-    task = check_clock.using(run_after=max(moment, clock.updated_at))
-    transaction.on_commit(partial(task.enqueue, clock.pk, clock.updated_at.isoformat()))
+    run_after = max(moment, clock.updated_at)
+    promise(check_clock, clock.pk, clock.updated_at.isoformat(), run_after=run_after)
 
 
 def _thresholds(clock: SlaClock) -> list[int]:

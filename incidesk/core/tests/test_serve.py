@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from incidesk.core.management.commands.serve import web_command, worker_command
+from incidesk.core.management.commands.worker import queue_worker
 
 START_TIMEOUT = 90
 
@@ -156,7 +157,8 @@ def test_web_and_worker_run_apart(tmp_path):
 def test_the_worker_matches_the_task_backend(settings, redis_url, expected):
     settings.REDIS_URL = redis_url
 
-    assert worker_command()[3:] == expected
+    assert worker_command()[3:] == ["worker", "default"]
+    assert queue_worker(["default"]) == expected
 
 
 def test_web_concurrency_sets_the_gunicorn_workers(monkeypatch):

@@ -121,6 +121,7 @@ def test_the_address_is_the_addr_spec_never_the_display_name(on_hold):
 def test_a_subject_tag_reply_is_kept_unverified_for_agents_and_changes_nothing(
     on_hold, ivan, client, django_capture_on_commit_callbacks, run_tasks
 ):
+    run_tasks()  # the mails the incident's history made
     before = Incident.objects.get(pk=on_hold.pk)
     raw = _mail(subject=f"Re: [{on_hold.number}] printer")
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,12 +1,12 @@
 """`incidesk serve`: the production process tree in one command.
 
 Migrates (under a lock, so several nodes may start at once), collects static files, then runs
-gunicorn and the background task worker side by side (`db_worker`, or the RQ worker when
-REDIS_URL is set), plus the IMAP poller with the worker when IMAP_HOST is set. `--web` or
-`--worker` runs one part only, for nodes that do one job. The supervisor forwards SIGINT/SIGTERM
-to every child, and restarts a child that dies (after 1, 2, 4 … 30 s) instead of stopping the
-others: a killed worker or a worker that gave up during a database outage must not take the web
-server down with it.
+gunicorn and the background task worker side by side (`incidesk worker`: `db_worker`, or the RQ
+worker when REDIS_URL is set, plus the recovery sweep), plus the IMAP poller with the worker when
+IMAP_HOST is set. `--web` or `--worker` runs one part only, for nodes that do one job. The
+supervisor forwards SIGINT/SIGTERM to every child, and restarts a child that dies (after 1, 2, 4 …
+30 s) instead of stopping the others: a killed worker or a worker that gave up during a database
+outage must not take the web server down with it.
 """
 
 from __future__ import annotations
@@ -197,14 +197,8 @@ def web_command(host: str, port: int) -> list[str]:
 
 
 def worker_command() -> list[str]:
-    """The task worker for the configured backend. RQ needs django-tasks-rq's job class, and
-    its scheduler for tasks that run later (auto-close)."""
-    manage = [sys.executable, "-m", "incidesk.cli"]
-    queues = settings.TASKS["default"]["QUEUES"]
-    if settings.REDIS_URL:
-        rq_options = ["--job-class", "django_tasks_rq.Job", "--with-scheduler"]
-        return [*manage, "rqworker", *rq_options, *queues]
-    return [*manage, "db_worker", "--no-reload", "--queue-name", ",".join(queues)]
+    """The task worker for the configured backend with the recovery sweep (`incidesk worker`)."""
+    return [sys.executable, "-m", "incidesk.cli", "worker", *settings.TASKS["default"]["QUEUES"]]
 
 
 def mail_poller_command() -> list[str]:

@@ -1,0 +1,148 @@
+"""Work a change promises is recorded in the change's own transaction, and work a dead process
+left behind is handed out again.
+
+`promise(task, *args)` is the one way the code queues background work. With the database queue
+(django-tasks-db, the default) it writes the task row itself inside the transaction: the worker
+cannot see it before the commit and a rollback removes it. A queue outside the database (RQ)
+would see a job enqueued inside the transaction at once, even if the transaction then rolls
+back, so there the promise is an outbox row (`core.models.Promise`) relayed to the queue after
+the commit and, if the process died between the commit and the relay, by the worker's sweep.
+`transaction.on_commit` alone is not enough: the process can die between the two.
+
+Every worker (`incidesk worker`) runs `sweep()` every minute; each step is safe on several nodes
+at once and every task is idempotent, so a double relay or a double run sends nothing twice:
+
+- outbox rows older than `RELAY_AFTER` are relayed;
+- database tasks RUNNING for longer than `INCIDESK_TASK_LEASE` (their worker was killed) are
+  made READY again; on RQ, relayed jobs carry retries, and RQ's own maintenance
+  (`StartedJobRegistry.cleanup`, run by every worker) requeues a job whose worker stopped
+  sending heartbeats, as `AbandonedJobError`;
+- the steps other apps register in `SWEEPS` (e-mails left `sending`, see `mail.sending`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks.base import Task
+from django_tasks.utils import get_random_id, normalize_json
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
+
+from incidesk.core.models import Promise
+
+logger = logging.getLogger(__name__)
+
+# An outbox row this old was not relayed by the process that wrote it: the sweep relays it.
+RELAY_AFTER = timedelta(seconds=30)
+# How often RQ runs a relayed job again after its worker died (or the job raised).
+RQ_RETRIES = 3
+# The recovery steps every worker runs; each takes the moment before which a lease expired.
+SWEEPS = (
+    "incidesk.core.promises.relay_overdue",
+    "incidesk.core.promises.release_abandoned_tasks",
+    "incidesk.mail.sending.release_abandoned",
+)
+
+
+def promise(task: Task, *args: Any, run_after: datetime | None = None) -> None:
+    """Record that `task(*args)` must run (not before `run_after`), in the current transaction.
+    Arguments are ids and JSON-safe values."""
+    if run_after is not None:
+        task = task.using(run_after=run_after)
+    if isinstance(task.get_backend(), DatabaseBackend):
+        task.enqueue(*args)  # the task row commits or rolls back with the change
+        return
+    row = Promise.objects.create(
+        task_path=task.module_path, args=normalize_json(list(args)), run_after=run_after
+    )
+    transaction.on_commit(partial(relay, [row.pk]))
+
+
+def relay(ids: Iterable[int]) -> int:
+    """Hand outbox rows to their queue and delete them; returns how many. A row another process
+    is relaying is skipped (locked); one enqueued twice by a crash before the delete commits
+    runs twice, which idempotent tasks allow."""
+    count = 0
+    for pk in ids:
+        with transaction.atomic():
+            row = Promise.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if row is None:
+                continue
+            _enqueue(row)
+            row.delete()
+            count += 1
+    return count
+
+
+def relay_overdue(expired: datetime) -> int:
+    """The sweep's relay: outbox rows the writing process did not relay (it died), once older
+    than `RELAY_AFTER` (or the lease, if that is shorter)."""
+    cutoff = max(expired, timezone.now() - RELAY_AFTER)
+    overdue = Promise.objects.filter(created_at__lt=cutoff).order_by("pk")
+    return relay(list(overdue.values_list("pk", flat=True)))
+
+
+def release_abandoned_tasks(expired: datetime) -> int:
+    """Database tasks a dead worker left RUNNING (started before `expired`) are run again."""
+    return (
+        DBTaskResult.objects.running()
+        .filter(started_at__lt=expired)
+        .update(status=TaskResultStatus.READY)
+    )
+
+
+def sweep() -> dict[str, int]:
+    """Run every recovery step once; returns how much each one handed out again."""
+    expired = timezone.now() - timedelta(seconds=settings.INCIDESK_TASK_LEASE)
+    done = {}
+    for path in SWEEPS:
+        done[path.rpartition(".")[2]] = import_string(path)(expired)
+    return done
+
+
+def _enqueue(row: Promise) -> None:
+    task: Task = import_string(row.task_path)
+    if row.run_after is not None:
+        task = task.using(run_after=row.run_after)
+    backend = task.get_backend()
+    if type(backend).__module__.startswith("django_tasks_rq"):
+        _enqueue_rq(task, row.args)
+    else:
+        task.enqueue(*row.args)
+
+
+def _enqueue_rq(task: Task, args: list) -> None:
+    """django-tasks-rq's enqueue, plus retries (which RQ also spends on a job whose worker
+    died) and the lease as the job's timeout."""
+    import django_rq
+    from django_tasks_rq.backend import Job, failed_callback, success_callback
+    from rq import Callback, Retry
+    from rq.job import JobStatus
+
+    queue = django_rq.get_queue(task.queue_name, job_class=Job)
+    job = queue.create_job(
+        task.module_path,
+        args=args,
+        kwargs={},
+        timeout=settings.INCIDESK_TASK_LEASE,
+        job_id=get_random_id(),
+        status=JobStatus.SCHEDULED if task.run_after else JobStatus.QUEUED,
+        retry=Retry(max=RQ_RETRIES),
+        on_failure=Callback(failed_callback),
+        on_success=Callback(success_callback),
+        meta={"backend_name": task.backend},
+    )
+    if task.run_after is None:
+        queue.enqueue_job(job)
+    else:
+        queue.schedule_job(job, task.run_after)
