@@ -29,11 +29,11 @@ from incidesk.incidents.search import search
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.apiclient import Api
 from incidesk.incidents.tests.factories import make_incident
-from incidesk.sla import history
 from incidesk.sla.calendar import due_time
 from incidesk.sla.clocks import policy_for
 from incidesk.sla.models import ClockState, Metric, SlaClock
 from incidesk.sla.tests.moments import at
+from incidesk.sla.tests.replay import replay_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -342,22 +342,10 @@ def live(django_capture_on_commit_callbacks, run_tasks):
 def _replayed(incident: Incident, now: datetime) -> list[dict]:
     """The clock rows `sla.history` gives for the incident's timeline, as the demo loads them,
     less `updated_at`: a live breach is stamped when the worker ran, a replayed one at due time."""
-    policy = policy_for(incident)
-    targets = policy.targets.filter(priority=incident.priority).select_related("calendar")
-    events = incident.events.filter(kind=EventKind.STATUS_CHANGED).order_by("id")
-    rows = history.replay(
-        targets={Metric(target.metric): target for target in targets},
-        started_at=incident.created_at,
-        first_response_at=incident.first_response_at,
-        changes=[
-            history.StatusChange(e.at, e.data["old"], e.data["new"], e.data.get("hold_reason"))
-            for e in events
-        ],
-        pausing=set(policy.pausing_hold_reasons.values_list("code", flat=True)),
-        thresholds=sorted(policy.warning_thresholds),
-        now=now,
-    )
-    return [{name: value for name, value in row.items() if name != "updated_at"} for row in rows]
+    return [
+        {name: value for name, value in row.items() if name != "updated_at"}
+        for row in replay_timeline(incident, now)
+    ]
 
 
 def _stored(incident: Incident) -> list[dict]:

@@ -25,12 +25,13 @@ from incidesk.accounts.models import User
 from incidesk.accounts.tests.factories import AgentFactory, LeadFactory
 from incidesk.catalog.models import Cause, HoldReason, ResolutionCode
 from incidesk.incidents import actions
-from incidesk.incidents.models import EventKind, Incident
+from incidesk.incidents.models import Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
-from incidesk.sla import clocks, history
-from incidesk.sla.models import ClockState, Metric, SlaClock
+from incidesk.sla import clocks
+from incidesk.sla.models import ClockState, SlaClock
 from incidesk.sla.tests.moments import MSK
+from incidesk.sla.tests.replay import replay_timeline
 
 pytestmark = pytest.mark.django_db
 
@@ -172,22 +173,7 @@ class Desk:
 
 def replayed(incident: Incident, now: datetime) -> dict[str, dict]:
     """The clocks `sla.history` rebuilds from scratch from the incident's status changes."""
-    policy = clocks.policy_for(incident)
-    targets = policy.targets.filter(priority=incident.priority).select_related("calendar")
-    changes = incident.events.filter(kind=EventKind.STATUS_CHANGED).order_by("at", "id")
-    rows = history.replay(
-        targets={Metric(target.metric): target for target in targets},
-        started_at=incident.created_at,
-        first_response_at=incident.first_response_at,
-        changes=[
-            history.StatusChange(e.at, e.data["old"], e.data["new"], e.data.get("hold_reason"))
-            for e in changes
-        ],
-        pausing=set(policy.pausing_hold_reasons.values_list("code", flat=True)),
-        thresholds=sorted(policy.warning_thresholds),
-        now=now,
-    )
-    return {row["metric"]: row for row in rows}
+    return {row["metric"]: row for row in replay_timeline(incident, now)}
 
 
 REPLAYED_FIELDS = (
