@@ -3,7 +3,9 @@
 import os
 
 import pytest
+import time_machine
 from django.apps import apps
+from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone, translation
 
@@ -50,6 +52,15 @@ def run_tasks(monkeypatch):
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     return run
+
+
+@pytest.fixture
+def rate_limit_window(db):
+    """No rate-limit count left by another test, and a clock standing still: a window ending
+    mid-test would start its count again."""
+    cache.clear()
+    with time_machine.travel("2026-03-02 10:00:00+03:00", tick=False):
+        yield
 
 
 # --- browser tests (Playwright + Debian's chromium) -------------------------------------------

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
@@ -19,16 +18,7 @@ from incidesk.incidents.tests.apiclient import Api, assert_problem
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.settings import env_rate
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_counts_yet(db):
-    """No count left by another test, and a clock standing still: a window ending mid-test
-    would start its count again."""
-    cache.clear()
-    with time_machine.travel("2026-03-02 10:00:00+03:00", tick=False):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_limit_window")]
 
 
 def _request(remote: str = "10.0.0.2", forwarded: str | None = None):

@@ -2,8 +2,6 @@
 with Retry-After and a page in the visitor's language."""
 
 import pytest
-import time_machine
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
@@ -12,7 +10,7 @@ from incidesk.incidents.tests.factories import make_incident
 from incidesk.portal.models import TrackingLink
 from incidesk.portal.tests.forms import REPORT_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_limit_window")]
 
 RU = "Слишком много запросов за короткое время. Попробуйте снова через"
 EN = "Too many requests came from you in a short time. Please try again in"
@@ -21,15 +19,6 @@ REPORT = {
     "contact_phone": "",
     "contact_name": "Анна Смирнова",
 }
-
-
-@pytest.fixture(autouse=True)
-def _no_counts_yet(db):
-    """No count left by another test, and a clock standing still: a window ending mid-test
-    would start its count again."""
-    cache.clear()
-    with time_machine.travel("2026-03-02 10:00:00+03:00", tick=False):
-        yield
 
 
 def assert_limited(response, text: str, window: int = 60) -> None:
