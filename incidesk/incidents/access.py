@@ -147,6 +147,8 @@ def can(user: User, need: Capability, incident: Incident) -> bool:
     if need in ("edit", "write_internal", "attach_internal"):
         return user.is_desk_staff
     if need == "comment_by_mail":
+        # Narrower than the portal's reply (any viewer): a signed-in colleague is proven, a
+        # From: header is not, so mail speaks only for the reporter and the desk.
         return user.is_desk_staff or incident.reporter_id == user.pk
     if need == "link_known_error":
         return user.is_customer and incident.reporter_id == user.pk
