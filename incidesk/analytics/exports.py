@@ -25,6 +25,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import User
+from incidesk.incidents.access import sees_field
 from incidesk.incidents.models import Channel, Incident, Kind
 from incidesk.incidents.status import Status
 
@@ -119,7 +120,7 @@ def _write(sheet: Any, row: int, col: int, value: Any, when: Any, day: Any) -> N
 
 # --- incident lists -----------------------------------------------------------------------------
 
-STAFF_COLUMNS = [
+INCIDENT_COLUMNS = [
     ("number", _("Number")),
     ("kind", _("Kind")),
     ("title", _("Title")),
@@ -139,19 +140,6 @@ STAFF_COLUMNS = [
     ("reopen_count", _("Reopened")),
     ("satisfaction", _("Rating")),
 ]
-# A customer exports what their portal shows them: no team, people or internal fields.
-CUSTOMER_COLUMNS = [
-    ("number", _("Number")),
-    ("kind", _("Kind")),
-    ("title", _("Title")),
-    ("status", _("Status")),
-    ("priority", _("Priority")),
-    ("category__code", _("Category")),
-    ("service__code", _("Service")),
-    ("created_at", _("Registered")),
-    ("resolved_at", _("Resolved")),
-    ("closed_at", _("Closed")),
-]
 LABELS = {
     "status": dict(Status.choices),
     "kind": dict(Kind.choices),
@@ -160,7 +148,9 @@ LABELS = {
 
 
 def incident_columns(user: User) -> list[tuple[str, Any]]:
-    return STAFF_COLUMNS if user.is_desk_staff else CUSTOMER_COLUMNS
+    """The columns whose field the access table lets `user` read: a customer gets no team,
+    people or internal fields."""
+    return [column for column in INCIDENT_COLUMNS if sees_field(user, column[0].split("__")[0])]
 
 
 def incident_rows(

@@ -29,7 +29,7 @@ from incidesk.console.timeline import entries
 from incidesk.core.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from incidesk.core.pagination import Page, paginate
 from incidesk.incidents import actions, queries
-from incidesk.incidents.access import access_incident
+from incidesk.incidents.access import access_incident, can
 from incidesk.incidents.models import Incident
 from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
 from incidesk.sla import clocks as sla_clocks
@@ -242,7 +242,7 @@ def _sections(
         (v.name, str(v.label)) for v in allowed_verbs(incident, user) if v.name in forms.VERB_FORMS
     ]
     if not incident.is_final:
-        if user.is_manager:
+        if can(user, "override_priority", incident):
             names.append(("priority", str(EDIT_LABELS["priority"])))
         names.append(("problem", str(EDIT_LABELS["problem"])))
         names.append(("edit", str(EDIT_LABELS["edit"])))

@@ -2,7 +2,9 @@
 
 Lists, detail, search, timeline, comments, attachments, exports and e-mail all start from
 `visible_to`; single objects come from `access_incident`, which answers "missing" and "not yours"
-with the same NotFound.
+with the same NotFound. Rights that are not a lifecycle verb are `can`/`require`; what a customer
+sees of an incident and its timeline is the one table below (`CUSTOMER_FIELDS`, `PUBLIC_EVENTS`),
+read by the API schemas, the API's filter guard, the exports and the timeline.
 """
 
 from __future__ import annotations
@@ -14,10 +16,149 @@ from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import User
 from incidesk.core.errors import Forbidden, NotFound
-from incidesk.incidents.models import Attachment, Comment, Incident, TimelineEvent, Visibility
+from incidesk.incidents.models import (
+    Attachment,
+    Comment,
+    EventKind,
+    Incident,
+    TimelineEvent,
+    Visibility,
+)
 from incidesk.incidents.status import FINAL_STATUSES
 
 Need = Literal["view", "comment", "edit"]
+
+# --- what a customer sees ------------------------------------------------------------------------
+
+# Incident fields a customer may read, filter by and export. Everything else an incident shows
+# (`STAFF_FIELDS`) is the desk's own work organisation: who handles it, why it broke, grouping.
+CUSTOMER_FIELDS = frozenset(
+    {
+        "number",
+        "kind",
+        "title",
+        "description",
+        "status",
+        "hold_reason",
+        "impact",
+        "urgency",
+        "priority",
+        "category",
+        "service",
+        "resolution_code",
+        "resolution_notes",
+        "reporter",
+        "contact_name",
+        "contact_email",
+        "contact_phone",
+        "organisation",
+        "channel",
+        "created_at",
+        "updated_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "reopen_count",
+        "satisfaction",
+        "satisfaction_comment",
+        "version",
+        "allowed_actions",
+        "answer_by",
+        "no_answer",
+        "response_due",
+        "resolution_due",
+        "response_promise",
+        "sla",
+    }
+)
+STAFF_FIELDS = frozenset(
+    {"team", "assignee", "cause", "parent", "is_major", "priority_overridden", "escalated"}
+)
+# Who wrote a comment or did an event, as an e-mail address: customers see the name only.
+STAFF_PEOPLE_FIELDS = frozenset({"comment.author", "event.actor"})
+
+# Timeline event kinds a customer sees. A field change is public only for the fields below (the
+# contact details and the desk's fields change quietly); a comment or file only when it is public.
+PUBLIC_EVENTS = frozenset(
+    {
+        EventKind.CREATED,
+        EventKind.FIELD_CHANGED,
+        EventKind.STATUS_CHANGED,
+        EventKind.PUBLIC_REPLY,
+        EventKind.ATTACHMENT_ADDED,
+        EventKind.RATED,
+        EventKind.INFO_REMINDER,
+        EventKind.INFO_EXPIRED,
+    }
+)
+PUBLIC_FIELD_CHANGES = frozenset(
+    {"title", "description", "kind", "impact", "urgency", "priority", "category", "service"}
+)
+
+
+def sees_field(user: User, field: str) -> bool:
+    """Whether `user` may read (filter by, export) the incident field `field`."""
+    return user.is_desk_staff or field in CUSTOMER_FIELDS
+
+
+def event_is_public(
+    kind: EventKind, *, field: str | None = None, visibility: str | None = None
+) -> bool:
+    """Whether customers see a `kind` event (about `field`, or a comment/file of `visibility`)."""
+    if kind not in PUBLIC_EVENTS:
+        return False
+    if kind == EventKind.FIELD_CHANGED:
+        return field in PUBLIC_FIELD_CHANGES
+    if kind == EventKind.ATTACHMENT_ADDED:
+        return visibility == Visibility.PUBLIC
+    return True
+
+
+# --- rights that are not lifecycle verbs ---------------------------------------------------------
+
+Capability = Literal[
+    "edit",
+    "override_priority",
+    "move_team",
+    "comment_by_mail",
+    "link_known_error",
+    "write_internal",
+    "attach_internal",
+]
+
+_REFUSALS = {
+    "edit": _("Only support staff may change this incident."),
+    "override_priority": _("Only team leads and administrators may override priority."),
+    "move_team": _("Only team leads and administrators may move incidents between teams."),
+    "comment_by_mail": _("Only the reporter or support staff may reply to this incident."),
+    "link_known_error": _("Only the reporter may link their incident to a known error."),
+    "write_internal": _("Only support staff may write internal notes."),
+    "attach_internal": _("Only support staff may add internal files."),
+}
+
+
+def can(user: User, need: Capability, incident: Incident) -> bool:
+    """Whether `user` may `need` on `incident` (which they can already see). The lifecycle verbs
+    (`allowed_verbs`) decide state changes; this decides the rights around them."""
+    if not user.is_active:
+        return False
+    if need in ("override_priority", "move_team"):
+        return user.is_manager
+    if need in ("edit", "write_internal", "attach_internal"):
+        return user.is_desk_staff
+    if need == "comment_by_mail":
+        # Narrower than the portal's reply (any viewer): a signed-in colleague is proven, a
+        # From: header is not, so mail speaks only for the reporter and the desk.
+        return user.is_desk_staff or incident.reporter_id == user.pk
+    if need == "link_known_error":
+        return user.is_customer and incident.reporter_id == user.pk
+    raise ValueError(need)
+
+
+def require(user: User, need: Capability, incident: Incident) -> None:
+    """`can`, or Forbidden saying who may (the incident is visible, so not NotFound)."""
+    if not can(user, need, incident):
+        raise Forbidden(_REFUSALS[need])
 
 
 def visible_to(user: User, queryset: QuerySet[Incident] | None = None) -> QuerySet[Incident]:

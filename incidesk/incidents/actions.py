@@ -27,7 +27,7 @@ from incidesk.catalog.models import (
     Service,
     priority_for,
 )
-from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition, VersionConflict
+from incidesk.core.errors import InvalidInput, InvalidTransition, VersionConflict
 from incidesk.core.promises import promise
 from incidesk.core.text import (
     MAX_TEXT_BYTES,
@@ -38,6 +38,7 @@ from incidesk.core.text import (
     clean_text,
 )
 from incidesk.incidents import files, timeline
+from incidesk.incidents.access import can, require
 from incidesk.incidents.models import (
     Attachment,
     Channel,
@@ -229,8 +230,7 @@ def do_update_incident(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput.field(sorted(unknown)[0], _("This field cannot be changed."))
-    if not actor.is_desk_staff:
-        raise Forbidden(_("Only support staff may change this incident."))
+    require(actor, "edit", incident)
     incident = _lock(incident, expected_version)
     if incident.is_final:
         raise _final(incident)
@@ -288,8 +288,7 @@ def do_override_priority(
     expected_version: int | None = None,
 ) -> Incident:
     """Set the priority against the matrix. Leads and admins only, always with a reason."""
-    if not actor.is_manager:
-        raise Forbidden(_("Only team leads and administrators may override priority."))
+    require(actor, "override_priority", incident)
     reason = checked_text("priority_reason", reason, required=True)
     if priority not in range(1, 6):
         raise InvalidInput.field("priority", _("Priority is a number from 1 to 5."))
@@ -367,8 +366,8 @@ def do_assign(
                 _("%(user)s is not a member of team %(team)s.")
                 % {"user": assignee.display_name, "team": team.name},
             )
-    if incident.team_id and team and team.pk != incident.team_id and not actor.is_manager:
-        raise Forbidden(_("Only team leads and administrators may move incidents between teams."))
+    if incident.team_id and team and team.pk != incident.team_id:
+        require(actor, "move_team", incident)
     keeps_assignee = assignee is None and incident.team_id == (team.pk if team else None)
     assignee = incident.assignee if keeps_assignee else assignee
     events = [_assignment_event(incident, actor, team, assignee)]
@@ -747,7 +746,7 @@ def do_link_problem(incident: Incident, *, actor: User, problem: Problem) -> Inc
     Besides staff, the reporter may link their own incident to a published known error ("this
     is my problem too")."""
     incident = _lock(incident)
-    if not (actor.is_customer and incident.reporter_id == actor.pk and problem.is_known_error):
+    if not (problem.is_known_error and can(actor, "link_known_error", incident)):
         _authorise("link", incident, actor)
     if incident.problem_id == problem.pk:
         raise InvalidInput.field("problem", _("The incident is already linked to this problem."))
@@ -847,8 +846,8 @@ def do_add_comment(
     no first response, no resume, nothing for the customer."""
     body = checked_text("body", body, required=True, bounded=True)
     visibility = Visibility.INTERNAL if not verified else Visibility(visibility)
-    if visibility == Visibility.INTERNAL and verified and not actor.is_desk_staff:
-        raise Forbidden(_("Only support staff may write internal notes."))
+    if visibility == Visibility.INTERNAL and verified:
+        require(actor, "write_internal", incident)
     incident = _lock(incident, expected_version)
     if incident.is_final and visibility == Visibility.PUBLIC:
         raise _final(incident)
@@ -884,8 +883,8 @@ def do_add_attachment(
     """Store a file under a generated name. The uploaded name is cleaned and kept for display
     only; the stored type is read from the bytes (`files.type_of`), never the uploader's word."""
     visibility = Visibility(visibility)
-    if visibility == Visibility.INTERNAL and not actor.is_desk_staff:
-        raise Forbidden(_("Only support staff may add internal files."))
+    if visibility == Visibility.INTERNAL:
+        require(actor, "attach_internal", incident)
     if upload.size > settings.INCIDESK_MAX_ATTACHMENT_BYTES:
         raise InvalidInput.field(
             "file",

@@ -24,7 +24,12 @@ from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode,
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import Page, paginate
 from incidesk.incidents import actions, files, queries
-from incidesk.incidents.access import access_incident, visible_attachments
+from incidesk.incidents.access import (
+    STAFF_FIELDS,
+    access_incident,
+    sees_field,
+    visible_attachments,
+)
 from incidesk.incidents.models import (
     Attachment,
     Channel,
@@ -74,8 +79,6 @@ IdempotencyKeyHeader = Annotated[
 ]
 _ETAG = re.compile(r'(?:W/)?("?)(\d+)\1')
 _PAGING = {"ordering", "limit", "cursor"}
-# Filters on what IncidentOut hides from customers: filtering would reveal it all the same.
-_STAFF_FILTERS = ("team", "assignee", "cause")
 
 
 class VersionRequired(DomainError):
@@ -125,10 +128,14 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
     """Newest first unless `ordering` says otherwise. Pages are keyset pages: follow
     `next_cursor` until it is null. There is no total count, by design."""
     user = api_user(request)
-    if not user.is_desk_staff:
-        for name in _STAFF_FILTERS:
-            if getattr(filters, name) is not None:
-                raise InvalidInput.field(name, _("Only support staff may filter by this."))
+    # Filtering by a field IncidentOut hides from the viewer would reveal it all the same.
+    for name in type(filters).model_fields:
+        if (
+            name in STAFF_FIELDS
+            and getattr(filters, name) is not None
+            and not sees_field(user, name)
+        ):
+            raise InvalidInput.field(name, _("Only support staff may filter by this."))
     queryset = queries.filter_incidents(
         queries.incidents(user), **filters.model_dump(exclude=_PAGING)
     )

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Level
 from incidesk.core.text import clean_line
+from incidesk.incidents.access import sees_field
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
 from incidesk.incidents.models import (
     Attachment,
@@ -214,9 +215,9 @@ def _viewer(context: dict[str, Any]) -> User:
     return context["request"].auth
 
 
-def _staff_only(value: Any, context: dict[str, Any]) -> Any:
-    """Work-organisation fields (who handles it, why it broke, grouping) are the desk's own."""
-    return value if _viewer(context).is_desk_staff else None
+def _shown(field: str, value: Any, context: dict[str, Any]) -> Any:
+    """`value` if the viewer may read `field` (the access table), else null."""
+    return value if sees_field(_viewer(context), field) else None
 
 
 def _due(incident: Incident, metric: Metric) -> datetime | None:
@@ -279,7 +280,7 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_escalated(obj: Incident, context: dict[str, Any]) -> bool | None:
-        return _staff_only(obj.escalated, context)
+        return _shown("escalated", obj.escalated, context)
 
     @staticmethod
     def resolve_response_due(obj: Incident) -> datetime | None:
@@ -318,7 +319,7 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_cause(obj: Incident, context: dict[str, Any]) -> str | None:
-        return _staff_only(_code(obj.cause), context)
+        return _shown("cause", _code(obj.cause), context)
 
     @staticmethod
     def resolve_reporter(obj: Incident) -> str | None:
@@ -330,23 +331,23 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_team(obj: Incident, context: dict[str, Any]) -> str | None:
-        return _staff_only(_code(obj.team), context)
+        return _shown("team", _code(obj.team), context)
 
     @staticmethod
     def resolve_assignee(obj: Incident, context: dict[str, Any]) -> str | None:
-        return _staff_only(obj.assignee.email if obj.assignee_id else None, context)
+        return _shown("assignee", obj.assignee.email if obj.assignee_id else None, context)
 
     @staticmethod
     def resolve_parent(obj: Incident, context: dict[str, Any]) -> str | None:
-        return _staff_only(obj.parent.number if obj.parent_id else None, context)
+        return _shown("parent", obj.parent.number if obj.parent_id else None, context)
 
     @staticmethod
     def resolve_is_major(obj: Incident, context: dict[str, Any]) -> bool | None:
-        return _staff_only(obj.is_major, context)
+        return _shown("is_major", obj.is_major, context)
 
     @staticmethod
     def resolve_priority_overridden(obj: Incident, context: dict[str, Any]) -> bool | None:
-        return _staff_only(obj.priority_overridden, context)
+        return _shown("priority_overridden", obj.priority_overridden, context)
 
     @staticmethod
     def resolve_allowed_actions(obj: Incident, context: dict[str, Any]) -> list[str]:
@@ -373,7 +374,7 @@ class CommentOut(Schema):
 
     @staticmethod
     def resolve_author(obj: Comment, context: dict[str, Any]) -> str | None:
-        return _staff_only(obj.author.email if obj.author_id else None, context)
+        return _shown("comment.author", obj.author.email if obj.author_id else None, context)
 
     @staticmethod
     def resolve_author_name(obj: Comment) -> str | None:
@@ -393,7 +394,7 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: TimelineEvent, context: dict[str, Any]) -> str | None:
-        return _staff_only(obj.actor.email if obj.actor_id else None, context)
+        return _shown("event.actor", obj.actor.email if obj.actor_id else None, context)
 
     @staticmethod
     def resolve_actor_name(obj: TimelineEvent) -> str | None:

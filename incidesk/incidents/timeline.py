@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidesk.accounts.models import User
+from incidesk.incidents.access import event_is_public
 from incidesk.incidents.models import (
     Attachment,
     Comment,
@@ -17,15 +18,17 @@ from incidesk.incidents.models import (
     Visibility,
 )
 
-# Fields whose old and new values a customer may see on the timeline.
-PUBLIC_FIELDS = frozenset(
-    {"title", "description", "kind", "impact", "urgency", "priority", "category", "service"}
-)
-
 
 def _record(
-    incident: Incident, kind: EventKind, actor: User | None, *, public: bool, **data: Any
+    incident: Incident,
+    kind: EventKind,
+    actor: User | None,
+    *,
+    visibility: str | None = None,
+    **data: Any,
 ) -> TimelineEvent:
+    """Whether customers see the event is the access table's answer, never the caller's."""
+    public = event_is_public(kind, field=data.get("field"), visibility=visibility)
     return TimelineEvent.objects.create(
         incident=incident,
         kind=kind,
@@ -41,7 +44,6 @@ def record_created(*, incident: Incident, actor: User | None) -> TimelineEvent:
         incident,
         EventKind.CREATED,
         actor,
-        public=True,
         channel=incident.channel,
         priority=incident.priority,
     )
@@ -54,7 +56,6 @@ def record_field_changed(
         incident,
         EventKind.FIELD_CHANGED,
         actor,
-        public=field in PUBLIC_FIELDS,
         field=field,
         old=old,
         new=new,
@@ -64,15 +65,13 @@ def record_field_changed(
 def record_status_changed(
     *, incident: Incident, actor: User | None, old: str, new: str, **details: Any
 ) -> TimelineEvent:
-    return _record(
-        incident, EventKind.STATUS_CHANGED, actor, public=True, old=old, new=new, **details
-    )
+    return _record(incident, EventKind.STATUS_CHANGED, actor, old=old, new=new, **details)
 
 
 def record_comment(*, incident: Incident, actor: User | None, comment: Comment) -> TimelineEvent:
     public = comment.visibility == Visibility.PUBLIC
     kind = EventKind.PUBLIC_REPLY if public else EventKind.INTERNAL_NOTE
-    return _record(incident, kind, actor, public=public, comment_id=comment.pk)
+    return _record(incident, kind, actor, comment_id=comment.pk)
 
 
 def record_attachment_added(
@@ -82,7 +81,7 @@ def record_attachment_added(
         incident,
         EventKind.ATTACHMENT_ADDED,
         actor,
-        public=attachment.visibility == Visibility.PUBLIC,
+        visibility=attachment.visibility,
         attachment_id=attachment.pk,
         name=attachment.original_name,
         size=attachment.size,
@@ -102,7 +101,6 @@ def record_assigned(
         incident,
         EventKind.ASSIGNED,
         actor,
-        public=False,
         team=team,
         assignee=assignee,
         old_team=old_team,
@@ -117,7 +115,6 @@ def record_priority_overridden(
         incident,
         EventKind.PRIORITY_OVERRIDDEN,
         actor,
-        public=False,
         old=old,
         new=new,
         reason=reason,
@@ -127,23 +124,21 @@ def record_priority_overridden(
 def record_linked(
     *, incident: Incident, actor: User | None, target: str, link_kind: str
 ) -> TimelineEvent:
-    return _record(
-        incident, EventKind.LINKED, actor, public=False, target=target, link_kind=link_kind
-    )
+    return _record(incident, EventKind.LINKED, actor, target=target, link_kind=link_kind)
 
 
 def record_problem_linked(*, incident: Incident, actor: User | None, problem: str) -> TimelineEvent:
-    return _record(incident, EventKind.PROBLEM_LINKED, actor, public=False, problem=problem)
+    return _record(incident, EventKind.PROBLEM_LINKED, actor, problem=problem)
 
 
 def record_problem_unlinked(
     *, incident: Incident, actor: User | None, problem: str
 ) -> TimelineEvent:
-    return _record(incident, EventKind.PROBLEM_UNLINKED, actor, public=False, problem=problem)
+    return _record(incident, EventKind.PROBLEM_UNLINKED, actor, problem=problem)
 
 
 def record_rated(*, incident: Incident, actor: User, rating: int) -> TimelineEvent:
-    return _record(incident, EventKind.RATED, actor, public=True, rating=rating)
+    return _record(incident, EventKind.RATED, actor, rating=rating)
 
 
 def record_sla_warning(
@@ -153,7 +148,6 @@ def record_sla_warning(
         incident,
         EventKind.SLA_WARNING,
         None,
-        public=False,
         metric=metric,
         threshold=threshold,
         due=due,
@@ -161,7 +155,7 @@ def record_sla_warning(
 
 
 def record_sla_breached(*, incident: Incident, metric: str) -> TimelineEvent:
-    return _record(incident, EventKind.SLA_BREACHED, None, public=False, metric=metric)
+    return _record(incident, EventKind.SLA_BREACHED, None, metric=metric)
 
 
 def record_sla_retargeted(
@@ -178,7 +172,6 @@ def record_sla_retargeted(
         incident,
         EventKind.SLA_RETARGETED,
         actor,
-        public=False,
         metric=metric,
         old_priority=old_priority,
         new_priority=new_priority,
@@ -194,7 +187,6 @@ def record_escalated(
         incident,
         EventKind.ESCALATED,
         None,
-        public=False,
         metric=metric,
         old_priority=old_priority,
         new_priority=new_priority,
@@ -202,7 +194,7 @@ def record_escalated(
 
 
 def record_sla_paused(*, incident: Incident, metric: str, reason: str | None) -> TimelineEvent:
-    return _record(incident, EventKind.SLA_PAUSED, None, public=False, metric=metric, reason=reason)
+    return _record(incident, EventKind.SLA_PAUSED, None, metric=metric, reason=reason)
 
 
 def record_sla_resumed(
@@ -213,7 +205,6 @@ def record_sla_resumed(
         incident,
         EventKind.SLA_RESUMED,
         None,
-        public=False,
         metric=metric,
         reason=reason,
         credited_seconds=credited_seconds,
@@ -221,10 +212,8 @@ def record_sla_resumed(
 
 
 def record_info_reminder(*, incident: Incident, answer_by: str) -> TimelineEvent:
-    return _record(incident, EventKind.INFO_REMINDER, None, public=True, answer_by=answer_by)
+    return _record(incident, EventKind.INFO_REMINDER, None, answer_by=answer_by)
 
 
 def record_info_expired(*, incident: Incident, answer_by: str, resolved: bool) -> TimelineEvent:
-    return _record(
-        incident, EventKind.INFO_EXPIRED, None, public=True, answer_by=answer_by, resolved=resolved
-    )
+    return _record(incident, EventKind.INFO_EXPIRED, None, answer_by=answer_by, resolved=resolved)

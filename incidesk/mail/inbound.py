@@ -31,7 +31,7 @@ from incidesk.core.errors import DomainError
 from incidesk.core.promises import promise
 from incidesk.core.text import clean_line
 from incidesk.incidents import actions
-from incidesk.incidents.access import visible_to
+from incidesk.incidents.access import can, visible_to
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
 from incidesk.incidents.models import Channel, Comment, Incident
 from incidesk.incidents.status import Status
@@ -278,8 +278,8 @@ def clean_subject(subject: str) -> str:
 
 
 def _reply(incident: Incident, user: User, parsed: ParsedMessage, verified: bool) -> Result:
-    may_comment = visible_to(user).filter(pk=incident.pk).exists() and (
-        user.is_desk_staff or incident.reporter_id == user.pk
+    may_comment = visible_to(user).filter(pk=incident.pk).exists() and can(
+        user, "comment_by_mail", incident
     )
     if not may_comment:
         return Result(

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_POST
 from incidesk.accounts.models import User
 from incidesk.core.errors import DomainError, NotFound
 from incidesk.incidents import actions as incident_actions
-from incidesk.incidents.access import access_incident, visible_to
+from incidesk.incidents.access import access_incident, can, visible_to
 from incidesk.incidents.models import Channel, Incident, LinkKind
 from incidesk.problems import actions as problem_actions
 from incidesk.problems import queries as problem_queries
@@ -213,7 +213,8 @@ def same_problem(request: HttpRequest, number: str) -> HttpResponse:
             wanted = request.POST.get("incident", "")
             if wanted:
                 incident = access_incident(user, wanted)
-                if not (user.is_desk_staff or incident.reporter_id == user.pk):
+                # Staff link through the lifecycle's verb; a customer only their own incident.
+                if not (user.is_desk_staff or can(user, "link_known_error", incident)):
                     raise NotFound(_("Incident %(number)s was not found.") % {"number": wanted})
             else:
                 incident = incident_actions.do_create_incident(
