@@ -167,11 +167,14 @@ def do_create_incident(
     contact_phone: str = "",
     organisation: Organisation | None = None,
     team: Team | None = None,
+    follows: Incident | None = None,
 ) -> Incident:
     """Register an incident: number, matrix priority, `created` event; the reporter is told.
 
     A customer always reports for themself, in their own organisation; staff register on behalf
     of a customer account or of a contact without one (an e-mail or phone is then required).
+    `follows`: a closed or cancelled incident this complaint continues (the caller checked the
+    actor may see it); the new one is linked to it as `follow_up_of`.
     """
     contact_name, contact_phone = clean_line(contact_name), clean_line(contact_phone)
     contact_email = clean_line(contact_email).lower()
@@ -214,7 +217,10 @@ def do_create_incident(
     index_incident(incident)
     if _take_due(incident, clocks.start(incident)):
         incident.save(update_fields=DUE_COLUMNS)
-    _commit([timeline.record_created(incident=incident, actor=actor)])
+    events = [timeline.record_created(incident=incident, actor=actor)]
+    if follows is not None:
+        events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
+    _commit(events)
     return incident
 
 

@@ -334,6 +334,9 @@ def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -
             "status": follows.get_status_display().lower(),
         }
         description = f"{note}\n\n{description}"
+    # Linked only when the reply proves the sender got our mail about the old incident: a
+    # subject tag or a forged reference must not tie a stranger's complaint to it.
+    trusted = follows is not None and is_verified(parsed, follows, user)
     staff = user.is_desk_staff
     incident = actions.do_create_incident(
         actor=user,
@@ -342,6 +345,7 @@ def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -
         channel=Channel.EMAIL,
         contact_name=parsed.sender_name if staff else "",
         contact_email=parsed.sender if staff else "",
+        follows=follows if trusted else None,
     )
     notes = _attach(incident, user, parsed, None)
     return Result(Outcome.INCIDENT, notes, incident=incident)
