@@ -30,7 +30,7 @@ from incidesk.core.errors import DomainError, InvalidInput, NotFound, VersionCon
 from incidesk.core.pagination import Page, paginate
 from incidesk.incidents import actions, queries
 from incidesk.incidents.access import access_incident, can
-from incidesk.incidents.models import Incident
+from incidesk.incidents.models import Incident, IncidentLink, LinkKind
 from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
 from incidesk.sla import clocks as sla_clocks
 from incidesk.sla.explain import duration, explain
@@ -304,6 +304,26 @@ def _clocks(incident: Incident) -> list[Clock]:
     return result
 
 
+def _links(incident: Incident) -> list[tuple[str, str]]:
+    """The incident's links other than to its major incident (shown as such), both ways:
+    (what the link says, the other incident's number)."""
+    links = (
+        IncidentLink.objects.filter(Q(source=incident) | Q(target=incident))
+        .exclude(kind=LinkKind.CHILD_OF)
+        .select_related("source", "target")
+        .order_by("created_at", "pk")
+    )
+    return [
+        (link.get_kind_display(), link.target.number)
+        if link.source_id == incident.pk
+        else (
+            _("Linked from (%(kind)s)") % {"kind": link.get_kind_display().lower()},
+            link.source.number,
+        )
+        for link in links
+    ]
+
+
 def _workspace(
     request: HttpRequest,
     incident: Incident,
@@ -331,6 +351,7 @@ def _workspace(
         # Sorted here: asked to sort, SQLite walks the whole table in number order, since its
         # statistics see a parent column that is almost always empty.
         "children": sorted(incident.children.order_by().values_list("number", flat=True)),
+        "links": _links(incident),
     }
     return render(request, "console/incident_workspace.html", context, status=status)
 

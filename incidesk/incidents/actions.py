@@ -95,10 +95,27 @@ def _final(incident: Incident) -> InvalidTransition:
     )
 
 
+# The queue columns the SLA clocks derive (`sla.clocks.Changes.due`).
+DUE_COLUMNS = ("response_due_at", "resolution_due_at")
+
+
 def _save(incident: Incident, fields: list[str]) -> None:
+    """Write the change with `version` and `updated_at`. The due-time columns always go too: the
+    clocks may have moved them in this action, and the row is locked, so what we hold is current."""
     incident.version += 1
     incident.updated_at = timezone.now()
-    incident.save(update_fields=[*fields, "version", "updated_at"])
+    incident.save(
+        update_fields=list(dict.fromkeys([*fields, *DUE_COLUMNS, "version", "updated_at"]))
+    )
+
+
+def _take_due(incident: Incident, changes: clocks.Changes) -> bool:
+    """Take the clocks' due times onto the locked incident, for the action's `_save` to write;
+    whether any moved."""
+    moved = [name for name, value in changes.due.items() if getattr(incident, name) != value]
+    for name in moved:
+        setattr(incident, name, changes.due[name])
+    return bool(moved)
 
 
 def _set_status(
@@ -107,8 +124,11 @@ def _set_status(
     """Move the incident and its SLA clocks (paused on hold, stopped at resolution...)."""
     old = incident.status
     incident.status = new
-    clocks.status_changed(
-        incident, old=old, new=new, at=timezone.now(), hold_reason=details.get("hold_reason")
+    _take_due(
+        incident,
+        clocks.status_changed(
+            incident, old=old, new=new, at=timezone.now(), hold_reason=details.get("hold_reason")
+        ),
     )
     return timeline.record_status_changed(
         incident=incident, actor=actor, old=old, new=new, **details
@@ -119,7 +139,7 @@ def _mark_first_response(incident: Incident, actor: User | None) -> list[str]:
     if incident.first_response_at or actor is None or not actor.is_desk_staff:
         return []
     incident.first_response_at = timezone.now()
-    clocks.responded(incident, incident.first_response_at)
+    _take_due(incident, clocks.responded(incident, incident.first_response_at))
     return ["first_response_at"]
 
 
@@ -148,11 +168,14 @@ def do_create_incident(
     contact_phone: str = "",
     organisation: Organisation | None = None,
     team: Team | None = None,
+    follows: Incident | None = None,
 ) -> Incident:
     """Register an incident: number, matrix priority, `created` event; the reporter is told.
 
     A customer always reports for themself, in their own organisation; staff register on behalf
     of a customer account or of a contact without one (an e-mail or phone is then required).
+    `follows`: a closed or cancelled incident this complaint continues (the caller checked the
+    actor may see it); the new one is linked to it as `follow_up_of`.
     """
     contact_name, contact_phone = clean_line(contact_name), clean_line(contact_phone)
     contact_email = clean_line(contact_email).lower()
@@ -193,8 +216,12 @@ def do_create_incident(
     )
     incident.save()
     index_incident(incident)
-    clocks.start(incident)
-    _commit([timeline.record_created(incident=incident, actor=actor)])
+    if _take_due(incident, clocks.start(incident)):
+        incident.save(update_fields=DUE_COLUMNS)
+    events = [timeline.record_created(incident=incident, actor=actor)]
+    if follows is not None:
+        events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
+    _commit(events)
     return incident
 
 
@@ -267,9 +294,11 @@ def do_update_incident(
                     new=incident.priority,
                 )
             )
-            events += clocks.priority_changed(
+            changes = clocks.priority_changed(
                 incident, at=timezone.now(), actor=actor, old=old_priority
             )
+            _take_due(incident, changes)
+            events += changes.events
     if fields:
         _save(incident, fields)
         if {"title", "description"} & set(fields):
@@ -297,11 +326,13 @@ def do_override_priority(
         raise _final(incident)
     old = incident.priority
     incident.priority, incident.priority_overridden = priority, True
-    _save(incident, ["priority", "priority_overridden"])
     event = timeline.record_priority_overridden(
         incident=incident, actor=actor, old=old, new=priority, reason=reason
     )
-    events = [event, *clocks.priority_changed(incident, at=timezone.now(), actor=actor, old=old)]
+    changes = clocks.priority_changed(incident, at=timezone.now(), actor=actor, old=old)
+    _take_due(incident, changes)
+    events = [event, *changes.events]
+    _save(incident, ["priority", "priority_overridden"])
     _commit(events + _escalation(incident, events))
     return incident
 
@@ -925,8 +956,7 @@ def do_check_sla(clock_id: int, scheduled_for: str) -> None:
     """A scheduled SLA check: record the warnings or the breach now due."""
     incident = _clock_incident(clock_id)
     if incident is not None:
-        events = clocks.check(clock_id, scheduled_for, timezone.now())
-        _commit(events + _escalation(incident, events))
+        _finish_clock_change(incident, clocks.check(clock_id, scheduled_for, timezone.now()))
 
 
 @transaction.atomic
@@ -934,8 +964,17 @@ def do_recompute_sla(clock_id: int) -> None:
     """A business calendar changed: recompute the clock's due time (it may breach at once)."""
     incident = _clock_incident(clock_id)
     if incident is not None:
-        events = clocks.recompute(clock_id, timezone.now())
-        _commit(events + _escalation(incident, events))
+        _finish_clock_change(incident, clocks.recompute(clock_id, timezone.now()))
+
+
+def _finish_clock_change(incident: Incident, changes: clocks.Changes) -> None:
+    """Write what a clock change outside a user action did to the incident: a new due time, an
+    escalation at a breach (which saves the due time with it)."""
+    moved = _take_due(incident, changes)
+    added = _escalation(incident, changes.events)
+    if moved and not added:
+        _save(incident, [])
+    _commit(changes.events + added)
 
 
 def _clock_incident(clock_id: int) -> Incident | None:
@@ -955,7 +994,6 @@ def _escalation(incident: Incident, events: list[TimelineEvent]) -> list[Timelin
     if policy is not None and policy.raise_priority_on_breach and incident.priority > 1:
         incident.priority -= 1
     incident.escalated = True
-    _save(incident, ["escalated", "priority"])
     added = [
         timeline.record_escalated(
             incident=incident,
@@ -965,5 +1003,8 @@ def _escalation(incident: Incident, events: list[TimelineEvent]) -> list[Timelin
         )
     ]
     if incident.priority != old_priority:
-        added += clocks.priority_changed(incident, at=timezone.now(), actor=None, old=old_priority)
+        changes = clocks.priority_changed(incident, at=timezone.now(), actor=None, old=old_priority)
+        _take_due(incident, changes)
+        added += changes.events
+    _save(incident, ["escalated", "priority"])
     return added

@@ -327,6 +327,11 @@ def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -
     title = clean_line(clean_subject(parsed.subject)) or clean_line(
         parsed.text.strip().partition("\n")[0]
     )
+    # The old incident is named and linked only when the reply proves the sender got our mail
+    # about it: a subject tag or a forged reference must neither tie a stranger's complaint to
+    # someone's incident nor tell the stranger that incident's status.
+    if follows is not None and not is_verified(parsed, follows, user):
+        follows = None
     description = parsed.text
     if follows is not None:
         note = _("Continues %(number)s, which is already %(status)s.") % {
@@ -342,6 +347,7 @@ def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -
         channel=Channel.EMAIL,
         contact_name=parsed.sender_name if staff else "",
         contact_email=parsed.sender if staff else "",
+        follows=follows,
     )
     notes = _attach(incident, user, parsed, None)
     return Result(Outcome.INCIDENT, notes, incident=incident)

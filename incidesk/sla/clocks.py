@@ -5,14 +5,17 @@ Each finished pause is kept as an interval (`SlaClock.pauses`) and its business 
 `paused_seconds`; whenever the clock's calendar changes (a priority change, an edit of the hours)
 the total is measured again from the intervals on the calendar now in force.
 
-Called only from `incidents.actions`, inside the action's transaction. Every function returns the
-timeline events it recorded, for the action to hand to notifications. Threshold checks are
+Called only from `incidents.actions`, inside the action's transaction. Every hook returns its
+`Changes`: the timeline events for the action to hand to notifications and the incident's
+due-time columns for the action to write with the rest of its change (the clocks never write the
+incident: its `version` and `updated_at` move with every change). Threshold checks are
 scheduled background tasks (`sla.tasks`), re-scheduled whenever a clock changes; a task whose clock
 has changed since it was scheduled does nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db.models import Q
@@ -43,6 +46,22 @@ from incidesk.sla.tasks import check_clock
 DEFAULT_THRESHOLDS = (50, 75, 90)
 BREACH = 100
 OPEN = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+@dataclass
+class Changes:
+    """What a clock hook did, for the action to finish: `events` to notify about, and `due`, the
+    incident's queue columns (`response_due_at`, `resolution_due_at`) the changed clocks now give
+    (null once a clock stops)."""
+
+    events: list[TimelineEvent] = field(default_factory=list)
+    due: dict[str, datetime | None] = field(default_factory=dict)
+
+    def saved(self, clock: SlaClock, at: datetime) -> None:
+        """Store `clock` and note its open due time for the incident's queue column."""
+        _save(clock, at)
+        running = clock.stopped_at is None and clock.state != ClockState.CANCELLED
+        self.due[f"{clock.metric}_due_at"] = clock.due_at if running else None
 
 
 def policy_for(incident: Incident) -> SlaPolicy | None:
@@ -123,14 +142,10 @@ def progress(clock: SlaClock, at: datetime) -> tuple[timedelta, float]:
 
 
 def _save(clock: SlaClock, at: datetime) -> None:
-    """Store the clock, copy its open due time to the incident's queue column, and schedule the
-    next threshold check (which makes any earlier one stale)."""
+    """Store the clock and schedule the next threshold check (which makes any earlier one
+    stale)."""
     clock.updated_at = at
     clock.save()
-    running = clock.stopped_at is None and clock.state != ClockState.CANCELLED
-    Incident.objects.filter(pk=clock.incident_id).update(
-        **{f"{clock.metric}_due_at": clock.due_at if running else None}
-    )
     _schedule_check(clock)
 
 
@@ -162,8 +177,9 @@ def _thresholds(clock: SlaClock) -> list[int]:
 # --- lifecycle hooks ---------------------------------------------------------------------
 
 
-def start(incident: Incident) -> None:
+def start(incident: Incident) -> Changes:
     """Start a response and a resolution clock at registration, if a policy covers it."""
+    changes = Changes()
     for metric in Metric:
         target = _target(incident, metric)
         if target is None:
@@ -177,7 +193,8 @@ def start(incident: Incident) -> None:
             started_at=incident.created_at,
         )
         _refresh_due(clock)
-        _save(clock, incident.created_at)
+        changes.saved(clock, incident.created_at)
+    return changes
 
 
 def _clocks(incident: Incident, *metrics: Metric) -> list[SlaClock]:
@@ -188,19 +205,21 @@ def _clocks(incident: Incident, *metrics: Metric) -> list[SlaClock]:
     )
 
 
-def responded(incident: Incident, at: datetime) -> None:
+def responded(incident: Incident, at: datetime) -> Changes:
     """The first public reply or information request from staff meets the response target."""
+    changes = Changes()
     for clock in _clocks(incident, Metric.RESPONSE):
         if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
-            _stop(clock, at)
+            _stop(clock, at, changes)
+    return changes
 
 
-def _stop(clock: SlaClock, at: datetime) -> None:
+def _stop(clock: SlaClock, at: datetime, changes: Changes) -> None:
     _resume_accounting(clock, at)
     clock.stopped_at = at
     if clock.state != ClockState.BREACHED:
         clock.state = ClockState.MET
-    _save(clock, at)
+    changes.saved(clock, at)
 
 
 def _resume_accounting(clock: SlaClock, at: datetime) -> None:
@@ -214,18 +233,19 @@ def _resume_accounting(clock: SlaClock, at: datetime) -> None:
 
 def status_changed(
     incident: Incident, *, old: str, new: str, at: datetime, hold_reason: str | None
-) -> None:
+) -> Changes:
     """Pause, resume, stop or cancel the clocks as the incident moves."""
+    changes = Changes()
     if new == Status.ON_HOLD:
         policy = policy_for(incident)
         if policy is None or not policy.pausing_hold_reasons.filter(code=hold_reason).exists():
-            return
+            return changes
         for clock in _clocks(incident, Metric.RESOLUTION):
             if clock.stopped_at is None and clock.paused_since is None:
                 clock.paused_since = at
                 if clock.state == ClockState.RUNNING:
                     clock.state = ClockState.PAUSED
-                _save(clock, at)
+                changes.saved(clock, at)
                 timeline.record_sla_paused(
                     incident=incident, metric=clock.metric, reason=hold_reason
                 )
@@ -242,7 +262,7 @@ def status_changed(
             _resume_accounting(clock, at)
             if clock.state in (ClockState.PAUSED, ClockState.MET):
                 clock.state = ClockState.RUNNING
-            _save(clock, at)
+            changes.saved(clock, at)
             timeline.record_sla_resumed(
                 incident=incident,
                 metric=clock.metric,
@@ -252,23 +272,23 @@ def status_changed(
     elif new == Status.RESOLVED:
         for clock in _clocks(incident, *Metric):
             if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
-                _stop(clock, at)
+                _stop(clock, at, changes)
     elif new == Status.CANCELLED:
         # Every clock still counting stops, a breached one too (its breach stays on record).
         for clock in _clocks(incident):
             if clock.stopped_at is None and clock.state != ClockState.CANCELLED:
                 _resume_accounting(clock, at)
                 clock.state, clock.stopped_at = ClockState.CANCELLED, at
-                _save(clock, at)
+                changes.saved(clock, at)
+    return changes
 
 
-def priority_changed(
-    incident: Incident, *, at: datetime, actor: User | None, old: int
-) -> list[TimelineEvent]:
+def priority_changed(incident: Incident, *, at: datetime, actor: User | None, old: int) -> Changes:
     """Re-target the clocks for the new priority from the original start, keeping past pauses
     (measured again on the new target's calendar). A clock already past its new target is
     breached at once, with one event, paused or not."""
-    events = []
+    changes = Changes()
+    events = changes.events
     for clock in _clocks(incident):
         target = _target(incident, Metric(clock.metric))
         if target is None or clock.state == ClockState.CANCELLED:
@@ -290,8 +310,8 @@ def priority_changed(
         )
         if clock.stopped_at is None:
             events += _fire(clock, at)
-        _save(clock, at)
-    return events
+        changes.saved(clock, at)
+    return changes
 
 
 def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
@@ -331,31 +351,31 @@ def _locked(clock_id: int) -> SlaClock | None:
     )
 
 
-def recompute(clock_id: int, at: datetime) -> list[TimelineEvent]:
+def recompute(clock_id: int, at: datetime) -> Changes:
     """Recompute an open clock's pauses and due time after its calendar changed; past it,
     breach now."""
     clock = _locked(clock_id)
     if clock is None or clock.stopped_at is not None or clock.state == ClockState.CANCELLED:
-        return []
+        return Changes()
     old = clock.due_at, clock.paused_seconds
     _remeasure(clock)
     _refresh_due(clock)
     if (clock.due_at, clock.paused_seconds) == old:
-        return []
-    events = _fire(clock, at)
-    _save(clock, at)
-    return events
+        return Changes()
+    changes = Changes(events=_fire(clock, at))
+    changes.saved(clock, at)
+    return changes
 
 
-def check(clock_id: int, scheduled_for: str, at: datetime) -> list[TimelineEvent]:
+def check(clock_id: int, scheduled_for: str, at: datetime) -> Changes:
     """Run a scheduled check: fire what is due, schedule the next one. Stale checks (the clock
     changed since) do nothing; the change scheduled its own."""
     clock = _locked(clock_id)
     if clock is None or clock.updated_at.isoformat() != scheduled_for:
-        return []
-    events = _fire(clock, at)
-    _save(clock, at)
-    return events
+        return Changes()
+    changes = Changes(events=_fire(clock, at))
+    changes.saved(clock, at)
+    return changes
 
 
 # --- information requests ----------------------------------------------------------------

@@ -367,3 +367,14 @@ def test_link_to_a_problem_and_unlink(agent_client, agent):
     assert _post(agent_client, incident, "problem", problem="").status_code == 302
     incident.refresh_from_db()
     assert incident.problem is None
+
+
+def test_a_follow_up_shows_on_both_incidents(agent_client, customer):
+    closed = make_incident(Status.CLOSED, reporter=customer)
+    later = actions.do_create_incident(actor=customer, title="Снова не печатает", follows=closed)
+    response = agent_client.get(_url(later))
+    assert response.context["links"] == [("Продолжение", closed.number)]
+    assert _url(closed) in response.content.decode()
+    response = agent_client.get(_url(closed))
+    assert response.context["links"] == [("На него ссылается (продолжение)", later.number)]
+    assert _url(later) in response.content.decode()

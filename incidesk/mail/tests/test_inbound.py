@@ -182,7 +182,8 @@ def test_the_reopen_keyword_reopens_a_resolved_incident(ivan):
 
 def test_a_reply_to_a_closed_incident_opens_a_new_one(ivan):
     closed = make_incident(Status.CLOSED, reporter=ivan)
-    message = receive(corpus("reply_not_fixed.eml", closed.number), source="imap")
+    raw = _to_reply_address(corpus("reply_not_fixed.eml", closed.number), closed, ivan)
+    message = receive(raw, source="imap")
     assert message.outcome == Outcome.INCIDENT
     assert message.incident != closed
     assert message.incident.title == "Решено"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from incidesk.accounts.models import User
 from incidesk.accounts.tests.factories import AgentFactory
 from incidesk.incidents.access import visible_comments, visible_events
-from incidesk.incidents.models import EventKind, Incident, Visibility
+from incidesk.incidents.models import EventKind, Incident, IncidentLink, LinkKind, Visibility
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.inbound import receive
@@ -324,3 +324,32 @@ def test_other_verdicts_and_other_hosts_headers_are_ignored(settings, ivan, auth
     settings.INCIDESK_MAIL_AUTHSERV_ID = authserv_id
     raw = _mail(subject="Не печатает принтер", headers=(f"Authentication-Results: {header}",))
     assert receive(raw, source="imap").outcome == Outcome.INCIDENT
+
+
+# --- a reply to a closed incident -------------------------------------------------------------
+
+
+def test_a_verified_reply_to_a_closed_incident_opens_a_follow_up_linked_to_it(ivan):
+    closed = make_incident(Status.CLOSED, reporter=ivan)
+    ours = queue_mail(closed.events.order_by("-pk").first(), ivan)[0]  # "closed" (and a survey)
+    raw = _mail(body="Снова не печатает.", headers=(f"In-Reply-To: {ours.message_id}",))
+    message = receive(raw, source="imap")
+    new = message.incident
+    assert (message.outcome, new.reporter) == (Outcome.INCIDENT, ivan)
+    assert new != closed
+    (link,) = IncidentLink.objects.filter(source=new)
+    assert (link.target, link.kind, link.created_by) == (closed, LinkKind.FOLLOW_UP_OF, ivan)
+    linked = new.events.get(kind=EventKind.LINKED)
+    assert linked.data == {"target": closed.number, "link_kind": LinkKind.FOLLOW_UP_OF}
+    assert linked not in visible_events(ivan, new)  # the desk's bookkeeping
+    assert new.description.startswith(f"Продолжение {closed.number}")
+
+
+def test_an_unverified_reply_to_a_closed_incident_is_not_linked_to_it(ivan):
+    closed = make_incident(Status.CLOSED, reporter=ivan)
+    raw = _mail(subject=f"Re: [{closed.number}] printer", to=DESK)
+    message = receive(raw, source="imap")
+    assert message.outcome == Outcome.INCIDENT
+    assert not IncidentLink.objects.filter(source=message.incident).exists()
+    # Nor is the sender told that incident's status.
+    assert closed.number not in message.incident.description
