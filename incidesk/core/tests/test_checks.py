@@ -20,7 +20,9 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "desk.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://desk.example.com",
 }
-UNSET = {"DATABASE_URL", "DEBUG", "SECRET_KEY", *PRODUCTION}
+# DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests for their own process (async.E001 in a
+# deployment); a worker that ran one before must not hand it to the checked process.
+UNSET = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", *PRODUCTION}
 
 
 def check_deploy(data_dir, **env) -> set[str]:
