@@ -131,7 +131,7 @@ def test_comments_keep_their_lines_and_lose_other_controls_whichever_verb_writes
 
 @pytest.mark.django_db
 def test_a_title_of_control_characters_alone_is_refused_by_the_action():
-    with pytest.raises(actions.InvalidInput) as refused:
+    with pytest.raises(InvalidInput) as refused:
         actions.do_create_incident(actor=CustomerFactory(), title="\r\n\x00\u202e")
     assert list(refused.value.fields) == ["title"]
     assert not Incident.objects.exists()
@@ -296,7 +296,7 @@ def test_problem_titles_and_texts_are_cleaned():
     problem = Problem.objects.get(pk=problem.pk)
     assert (problem.title, problem.root_cause) == ("Сбой печати", "Драйвер\r\nверсии 2")
     assert problem.actions.get().title == "Обновить драйвер"
-    with pytest.raises(actions.InvalidInput) as refused:
+    with pytest.raises(InvalidInput) as refused:
         problem_actions.do_update_problem(problem, actor=lead, title="\r\n")
     assert list(refused.value.fields) == ["title"]
 

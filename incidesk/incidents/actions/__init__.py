@@ -1,0 +1,78 @@
+"""Every change to an incident, one function per verb.
+
+Each action locks the incident row, checks the state machine and the actor's rights, writes the
+change and its timeline events in one transaction, and promises its background work
+(notifications, reminders, auto-close) in that same transaction (`core.promises`). The web UI,
+the API, e-mail, tasks and commands all call these; nothing else writes incident fields.
+
+The verbs live in submodules by theme: `registration` (create, triage, priority, team),
+`lifecycle` (accept to reopen and rate), `conversation` (comments, attachments), `links`
+(incident and problem links), `system` (SLA checks, information-request expiry, auto-close, the
+problem cascade); `_common` holds what they share (lock, rights check, save, commit).
+"""
+
+from incidesk.core.text import MAX_TITLE_LENGTH
+from incidesk.incidents.actions._common import DUE_COLUMNS, MAX_DESCRIPTION_BYTES
+from incidesk.incidents.actions.conversation import do_add_attachment, do_add_comment
+from incidesk.incidents.actions.lifecycle import (
+    do_accept,
+    do_assign,
+    do_cancel,
+    do_close,
+    do_confirm,
+    do_hold,
+    do_rate,
+    do_reopen,
+    do_request_info,
+    do_resolve,
+    do_resume,
+)
+from incidesk.incidents.actions.links import do_link, do_link_problem, do_unlink_problem
+from incidesk.incidents.actions.registration import (
+    EDITABLE_FIELDS,
+    do_create_incident,
+    do_override_priority,
+    do_update_incident,
+)
+from incidesk.incidents.actions.system import (
+    NO_ANSWER_NOTES,
+    do_auto_close,
+    do_check_sla,
+    do_expire_info_request,
+    do_recompute_sla,
+    do_remind_info_request,
+    do_resolve_for_problem,
+)
+
+__all__ = [
+    "DUE_COLUMNS",
+    "EDITABLE_FIELDS",
+    "MAX_DESCRIPTION_BYTES",
+    "MAX_TITLE_LENGTH",
+    "NO_ANSWER_NOTES",
+    "do_accept",
+    "do_add_attachment",
+    "do_add_comment",
+    "do_assign",
+    "do_auto_close",
+    "do_cancel",
+    "do_check_sla",
+    "do_close",
+    "do_confirm",
+    "do_create_incident",
+    "do_expire_info_request",
+    "do_hold",
+    "do_link",
+    "do_link_problem",
+    "do_override_priority",
+    "do_rate",
+    "do_recompute_sla",
+    "do_remind_info_request",
+    "do_reopen",
+    "do_request_info",
+    "do_resolve",
+    "do_resolve_for_problem",
+    "do_resume",
+    "do_unlink_problem",
+    "do_update_incident",
+]

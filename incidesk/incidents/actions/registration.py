@@ -1,0 +1,215 @@
+"""Registering an incident and triaging it: fields, priority, team."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import Organisation, Team, User
+from incidesk.catalog.models import Category, Level, Service, priority_for
+from incidesk.core.errors import InvalidInput
+from incidesk.core.text import MAX_TITLE_LENGTH, checked_line, checked_text, clean_line
+from incidesk.incidents import timeline
+from incidesk.incidents.access import require
+from incidesk.incidents.actions._common import (
+    DUE_COLUMNS,
+    _commit,
+    _escalation,
+    _final,
+    _lock,
+    _save,
+    _take_due,
+)
+from incidesk.incidents.actions.links import _link
+from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
+from incidesk.incidents.numbering import next_number
+from incidesk.incidents.search import index_incident
+from incidesk.sla import clocks
+
+
+@transaction.atomic
+def do_create_incident(
+    *,
+    actor: User,
+    title: str,
+    description: str = "",
+    kind: str = Kind.INCIDENT,
+    impact: str = Level.MEDIUM,
+    urgency: str = Level.MEDIUM,
+    category: Category | None = None,
+    service: Service | None = None,
+    channel: str = Channel.PORTAL,
+    reporter: User | None = None,
+    contact_name: str = "",
+    contact_email: str = "",
+    contact_phone: str = "",
+    organisation: Organisation | None = None,
+    team: Team | None = None,
+    follows: Incident | None = None,
+) -> Incident:
+    """Register an incident: number, matrix priority, `created` event; the reporter is told.
+
+    A customer always reports for themself, in their own organisation; staff register on behalf
+    of a customer account or of a contact without one (an e-mail or phone is then required).
+    `follows`: a closed or cancelled incident this complaint continues (the caller checked the
+    actor may see it); the new one is linked to it as `follow_up_of`.
+    """
+    contact_name, contact_phone = clean_line(contact_name), clean_line(contact_phone)
+    contact_email = clean_line(contact_email).lower()
+    if actor.is_customer:
+        reporter, organisation, team = actor, actor.organisation, None
+    elif reporter is not None and not reporter.is_customer:
+        raise InvalidInput.field("reporter", _("The reporter must be a customer."))
+    if reporter is None and not (contact_email or contact_phone):
+        raise InvalidInput.field(
+            "contact_email", _("Give a reporter account, or a contact e-mail or phone.")
+        )
+    if reporter is not None and organisation is None:
+        organisation = reporter.organisation
+    if category is not None and not category.is_active:
+        raise InvalidInput.field("category", _("This category is no longer in use."))
+    if service is not None and not service.is_active:
+        raise InvalidInput.field("service", _("This service is no longer in use."))
+    now = timezone.now()
+    incident = Incident(
+        number=next_number(),
+        kind=Kind(kind),
+        title=checked_line("title", title, max_length=MAX_TITLE_LENGTH),
+        description=checked_text("description", description, bounded=True),
+        impact=Level(impact),
+        urgency=Level(urgency),
+        priority=priority_for(impact, urgency),
+        category=category,
+        service=service,
+        channel=Channel(channel),
+        reporter=reporter,
+        contact_name=contact_name,
+        contact_email=contact_email,
+        contact_phone=contact_phone,
+        organisation=organisation,
+        team=team,
+        created_at=now,
+        updated_at=now,
+    )
+    incident.save()
+    index_incident(incident)
+    if _take_due(incident, clocks.start(incident)):
+        incident.save(update_fields=DUE_COLUMNS)
+    events = [timeline.record_created(incident=incident, actor=actor)]
+    if follows is not None:
+        events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
+    _commit(events)
+    return incident
+
+
+EDITABLE_FIELDS = (
+    "title",
+    "description",
+    "kind",
+    "impact",
+    "urgency",
+    "category",
+    "service",
+    "cause",
+    "is_major",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+)
+
+
+def _plain(value: Any) -> Any:
+    """A timeline-safe form of a field value: reference data by code."""
+    return getattr(value, "code", value)
+
+
+@transaction.atomic
+def do_update_incident(
+    incident: Incident, *, actor: User, expected_version: int | None = None, **changes: Any
+) -> Incident:
+    """Change classification fields (verification/triage). Impact or urgency recompute the
+    priority from the matrix unless a manager has overridden it. One event per changed field."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput.field(sorted(unknown)[0], _("This field cannot be changed."))
+    require(actor, "edit", incident)
+    incident = _lock(incident, expected_version)
+    if incident.is_final:
+        raise _final(incident)
+    if "title" in changes:
+        changes["title"] = checked_line("title", changes["title"], max_length=MAX_TITLE_LENGTH)
+    if "description" in changes:
+        changes["description"] = checked_text("description", changes["description"], bounded=True)
+    for field in ("contact_name", "contact_email", "contact_phone"):
+        if field in changes:
+            changes[field] = clean_line(changes[field])
+    events, fields = [], []
+    for field, new in changes.items():
+        old = getattr(incident, field)
+        if old == new:
+            continue
+        setattr(incident, field, new)
+        fields.append(field)
+        events.append(
+            timeline.record_field_changed(
+                incident=incident, actor=actor, field=field, old=_plain(old), new=_plain(new)
+            )
+        )
+    if {"impact", "urgency"} & set(fields) and not incident.priority_overridden:
+        old_priority = incident.priority
+        incident.priority = priority_for(incident.impact, incident.urgency)
+        if incident.priority != old_priority:
+            fields.append("priority")
+            events.append(
+                timeline.record_field_changed(
+                    incident=incident,
+                    actor=actor,
+                    field="priority",
+                    old=old_priority,
+                    new=incident.priority,
+                )
+            )
+            changes = clocks.priority_changed(
+                incident, at=timezone.now(), actor=actor, old=old_priority
+            )
+            _take_due(incident, changes)
+            events += changes.events
+    if fields:
+        _save(incident, fields)
+        if {"title", "description"} & set(fields):
+            index_incident(incident)
+        _commit(events + _escalation(incident, events))
+    return incident
+
+
+@transaction.atomic
+def do_override_priority(
+    incident: Incident,
+    *,
+    actor: User,
+    priority: int,
+    reason: str,
+    expected_version: int | None = None,
+) -> Incident:
+    """Set the priority against the matrix. Leads and admins only, always with a reason."""
+    require(actor, "override_priority", incident)
+    reason = checked_text("priority_reason", reason, required=True)
+    if priority not in range(1, 6):
+        raise InvalidInput.field("priority", _("Priority is a number from 1 to 5."))
+    incident = _lock(incident, expected_version)
+    if incident.is_final:
+        raise _final(incident)
+    old = incident.priority
+    incident.priority, incident.priority_overridden = priority, True
+    event = timeline.record_priority_overridden(
+        incident=incident, actor=actor, old=old, new=priority, reason=reason
+    )
+    changes = clocks.priority_changed(incident, at=timezone.now(), actor=actor, old=old)
+    _take_due(incident, changes)
+    events = [event, *changes.events]
+    _save(incident, ["priority", "priority_overridden"])
+    _commit(events + _escalation(incident, events))
+    return incident

@@ -1,0 +1,159 @@
+"""What the system does by itself: SLA checks, request expiry, auto-close, problem cascade."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import User
+from incidesk.catalog.models import Cause, ResolutionCode
+from incidesk.core.errors import InvalidInput
+from incidesk.incidents import timeline
+from incidesk.incidents.actions._common import (
+    _authorise,
+    _commit,
+    _escalation,
+    _lock,
+    _save,
+    _set_status,
+    _take_due,
+)
+from incidesk.incidents.actions.lifecycle import _assignment_event, _close, _resume, do_resolve
+from incidesk.incidents.models import EventKind, Incident
+from incidesk.incidents.status import Status
+from incidesk.sla import clocks
+from incidesk.sla.models import SlaClock
+
+
+def _open_request(incident_id: int, answer_by: str) -> Incident | None:
+    """The incident still waiting for the answer requested by `answer_by`, locked; None if the
+    request was answered, withdrawn or replaced since the task was scheduled."""
+    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    if incident is None or incident.answer_by is None:
+        return None
+    return incident if incident.answer_by == datetime.fromisoformat(answer_by) else None
+
+
+@transaction.atomic
+def do_remind_info_request(incident_id: int, answer_by: str) -> None:
+    """Remind the customer that an answer is awaited (a public timeline event: they are told)."""
+    incident = _open_request(incident_id, answer_by)
+    if incident is None:
+        return
+    reminders = incident.events.filter(kind=EventKind.INFO_REMINDER, data__answer_by=answer_by)
+    if not reminders.exists():  # a task run again after its worker died reminds once
+        _commit([timeline.record_info_reminder(incident=incident, answer_by=answer_by)])
+
+
+@transaction.atomic
+def do_expire_info_request(incident_id: int, answer_by: str) -> None:
+    """No answer by the deadline: back to the agent's queue flagged "no answer", or, if the
+    policy says so, resolved with the code "no answer from customer"."""
+    incident = _open_request(incident_id, answer_by)
+    if incident is None:
+        return
+    policy = clocks.policy_for(incident)
+    resolves = policy is not None and policy.no_answer_resolves
+    events = [
+        timeline.record_info_expired(incident=incident, answer_by=answer_by, resolved=resolves),
+        _resume(incident, None, no_answer=True),
+    ]
+    _commit(events)
+    if resolves:
+        do_resolve(
+            incident,
+            actor=None,
+            cause=Cause.objects.get(code="unknown"),
+            resolution_code=ResolutionCode.objects.get(code="no_answer"),
+            notes=str(NO_ANSWER_NOTES),
+        )
+
+
+NO_ANSWER_NOTES = _(
+    "We did not receive the information we asked for, so we closed our work on this request. "
+    "If the problem remains, reply or reopen it and we will continue."
+)
+
+
+@transaction.atomic
+def do_auto_close(incident_id: int, resolved_at: str) -> Incident | None:
+    """Close after the confirmation window, unless the incident moved on since it was scheduled
+    (reopened, re-resolved, closed by hand) or became a major incident."""
+    incident = Incident.objects.select_for_update().filter(pk=incident_id).first()
+    if (
+        incident is None
+        or incident.status != Status.RESOLVED
+        or incident.is_major
+        or incident.resolved_at is None
+        or incident.resolved_at != datetime.fromisoformat(resolved_at)
+    ):
+        return None
+    return _close(incident, "close", None, None, confirmed=False)
+
+
+@transaction.atomic
+def do_resolve_for_problem(
+    incident: Incident,
+    *,
+    actor: User,
+    cause: Cause | None,
+    resolution_code: ResolutionCode | None,
+    notes: str,
+) -> Incident:
+    """Resolve an open incident because its problem was fixed, whatever open status it is in:
+    a new one is first taken into work (by the actor, if nobody has it), one on hold resumed,
+    each step on the timeline and the SLA clocks as usual. The customer is told once, of the
+    resolution: the steps before it are moments apart and would only be noise."""
+    incident = _lock(incident)
+    if incident.problem_id is None:
+        raise InvalidInput.field("problem", _("The incident is not linked to a problem."))
+    if incident.status == Status.NEW:
+        _authorise("accept", incident, actor)
+        _set_status(incident, Status.IN_PROGRESS, actor)
+        fields = ["status"]
+        if incident.assignee_id is None:
+            team = incident.team or actor.teams.order_by("name").first()
+            _assignment_event(incident, actor, team, actor)
+            incident.team, incident.assignee = team, actor
+            fields += ["team", "assignee"]
+        _save(incident, fields)
+    elif incident.status == Status.ON_HOLD:
+        _authorise("resume", incident, actor)
+        _resume(incident, actor)
+    return do_resolve(
+        incident, actor=actor, cause=cause, resolution_code=resolution_code, notes=notes
+    )
+
+
+@transaction.atomic
+def do_check_sla(clock_id: int, scheduled_for: str) -> None:
+    """A scheduled SLA check: record the warnings or the breach now due."""
+    incident = _clock_incident(clock_id)
+    if incident is not None:
+        _finish_clock_change(incident, clocks.check(clock_id, scheduled_for, timezone.now()))
+
+
+@transaction.atomic
+def do_recompute_sla(clock_id: int) -> None:
+    """A business calendar changed: recompute the clock's due time (it may breach at once)."""
+    incident = _clock_incident(clock_id)
+    if incident is not None:
+        _finish_clock_change(incident, clocks.recompute(clock_id, timezone.now()))
+
+
+def _finish_clock_change(incident: Incident, changes: clocks.Changes) -> None:
+    """Write what a clock change outside a user action did to the incident: a new due time, an
+    escalation at a breach (which saves the due time with it)."""
+    moved = _take_due(incident, changes)
+    added = _escalation(incident, changes.events)
+    if moved and not added:
+        _save(incident, [])
+    _commit(changes.events + added)
+
+
+def _clock_incident(clock_id: int) -> Incident | None:
+    clock = SlaClock.objects.filter(pk=clock_id).select_related("incident").first()
+    return None if clock is None else _lock(clock.incident)
