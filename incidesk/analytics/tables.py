@@ -91,17 +91,17 @@ def tables(report: Report) -> dict[str, Table]:
                 share(data["percent_met"]),
             ]
         )
-        for row in data["by_priority"]:
-            sla_rows.append(
-                [
-                    target,
-                    f"P{row['priority']}",
-                    row["completed"],
-                    row["met"],
-                    row["breached"],
-                    share(row["percent_met"]),
-                ]
-            )
+        sla_rows.extend(
+            [
+                target,
+                f"P{row['priority']}",
+                row["completed"],
+                row["met"],
+                row["breached"],
+                share(row["percent_met"]),
+            ]
+            for row in data["by_priority"]
+        )
         for key, n in data["breaches_by_waiting"]:
             breach_rows.append([target, str(_("waiting for")), waiting_label(key), n])
         for team, n in data["breaches_by_team"]:

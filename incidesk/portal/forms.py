@@ -35,10 +35,8 @@ class MultipleFileField(forms.FileField):
 
     def clean(self, data, initial=None) -> list:
         files = data if isinstance(data, list | tuple) else [data] if data else []
-        cleaned = []
-        for item in files:
-            cleaned.append(super().clean(item, initial))
-        return cleaned
+        clean_one = super().clean  # zero-argument super() fails inside a comprehension (< 3.12)
+        return [clean_one(item, initial) for item in files]
 
 
 def _category_choices() -> list:

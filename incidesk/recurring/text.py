@@ -246,8 +246,9 @@ def terms(text: str) -> list[Term]:
             stems.append(_stem(transliterate(word)))
         if any(stem in _STOP_STEMS for stem in stems):
             continue
-        for stem in dict.fromkeys(_CANONICAL.get(stem, stem) for stem in stems):
-            found.append(Term(stem, written))
+        found.extend(
+            Term(stem, written) for stem in dict.fromkeys(_CANONICAL.get(s, s) for s in stems)
+        )
     return found
 
 

@@ -177,9 +177,11 @@ class _Narrator:
             EventKind.SLA_BREACHED: self._breached,
             EventKind.ESCALATED: self._escalated,
         }
-        for event in self.events:
-            if event.kind in handlers:
-                moments.append((event.at, 2, partial(handlers[event.kind], event)))
+        moments.extend(
+            (event.at, 2, partial(handlers[event.kind], event))
+            for event in self.events
+            if event.kind in handlers
+        )
         steps = [tell() for _at, _rank, tell in sorted(moments, key=itemgetter(0, 1))]
         return [
             step for step in steps if step is not None and (self.staff or step.kind not in INTERNAL)

@@ -53,14 +53,16 @@ def _writes(tree: ast.AST) -> list[tuple[int, str]]:
             targets = node.targets
         elif isinstance(node, ast.AugAssign | ast.AnnAssign):
             targets = [node.target]
-        for target in targets:
-            for part in target.elts if isinstance(target, ast.Tuple) else [target]:
-                if (
-                    isinstance(part, ast.Attribute)
-                    and part.attr in FIELDS
-                    and _is_incident(part.value)
-                ):
-                    found.append((node.lineno, f"assigns incident.{part.attr}"))
+        parts = [
+            part
+            for target in targets
+            for part in (target.elts if isinstance(target, ast.Tuple) else [target])
+        ]
+        found.extend(
+            (node.lineno, f"assigns incident.{part.attr}")
+            for part in parts
+            if isinstance(part, ast.Attribute) and part.attr in FIELDS and _is_incident(part.value)
+        )
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             attr, receiver = node.func.attr, node.func.value
             if attr in {"update", "bulk_update", "update_or_create"} and _on_incident_queryset(

@@ -102,7 +102,7 @@ class Command(BaseCommand):
     def _start(self, child: Child) -> None:
         # A process group of its own: a terminal's Ctrl+C reaches the children only through us,
         # so each gets exactly one signal (a second one makes the task worker abort its task).
-        child.process = subprocess.Popen(child.command, process_group=0)
+        child.process = subprocess.Popen(child.command, process_group=0)  # noqa: S603 (our own commands)
         child.started_at, child.restart_at = time.monotonic(), None
         self.stdout.write(f"{child.name} pid {child.process.pid}")
         self.stdout.flush()
@@ -125,7 +125,7 @@ class Command(BaseCommand):
                     if now >= child.restart_at and not self.stop_requested:
                         self._start(child)
                 elif child.process is not None and child.process.poll() is not None:
-                    self._schedule_restart(child, now)
+                    self._schedule_restart(child, child.process.returncode, now)
             time.sleep(0.2)
         deadline = time.monotonic() + STOP_TIMEOUT
         for child in self.children:
@@ -138,8 +138,7 @@ class Command(BaseCommand):
                 child.process.wait()
         return 0
 
-    def _schedule_restart(self, child: Child, now: float) -> None:
-        assert child.process is not None
+    def _schedule_restart(self, child: Child, code: int, now: float) -> None:
         if now - child.started_at >= STABLE_AFTER:
             child.quick_failures = 0
         delay = min(2**child.quick_failures, RESTART_DELAY_MAX)
@@ -147,7 +146,7 @@ class Command(BaseCommand):
         child.restart_at = now + delay
         self.stderr.write(
             _("%(name)s exited with status %(code)d; restarting in %(delay)d s.")
-            % {"name": child.name, "code": child.process.returncode, "delay": delay}
+            % {"name": child.name, "code": code, "delay": delay}
         )
         self.stderr.flush()
 
