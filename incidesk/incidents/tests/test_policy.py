@@ -2,6 +2,8 @@
 surface shows (API schema, list filters, export columns, timeline) declared in the access table,
 so a new field cannot ship without a decision about customers."""
 
+from typing import get_args
+
 import pytest
 from django.utils import translation
 
@@ -21,6 +23,7 @@ from incidesk.incidents.access import (
     PUBLIC_FIELD_CHANGES,
     STAFF_FIELDS,
     STAFF_PEOPLE_FIELDS,
+    Capability,
     can,
     event_is_public,
     require,
@@ -33,15 +36,7 @@ from incidesk.incidents.tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
 
-NEEDS = (
-    "edit",
-    "override_priority",
-    "move_team",
-    "comment_by_mail",
-    "link_known_error",
-    "write_internal",
-    "attach_internal",
-)
+NEEDS = get_args(Capability)
 # principal -> the needs it has on a customer's incident (everything else is refused).
 EXPECTED = {
     "reporter": {"comment_by_mail", "link_known_error"},
