@@ -81,6 +81,11 @@ def browser_type_launch_args(browser_type_launch_args):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
+    from playwright.sync_api import expect
+
+    # Playwright's 5 s default is short for a form that writes several incidents while the
+    # other test worker loads the same two cores in CI.
+    expect.set_options(timeout=15_000)
     return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow"}
 
 

@@ -59,6 +59,7 @@ def test_a_recurring_group_becomes_a_problem_and_its_fix_resolves_every_incident
     page.wait_for_url(re.compile(rf"/problems/{problem.number}/$"))
 
     page.get_by_role("button", name=re.compile("^Решить")).click()
+    expect(page.locator("#verb-resolve")).to_have_class(re.compile(r"\bshow\b"))
     form = page.locator("#verb-resolve form")
     form.locator("input[name=resolve-resolve_incidents]").check()
     form.locator("textarea[name=resolve-notes]").fill(
@@ -66,7 +67,8 @@ def test_a_recurring_group_becomes_a_problem_and_its_fix_resolves_every_incident
     )
     form.locator("select[name=resolve-cause]").select_option(index=1)
     form.locator("select[name=resolve-resolution_code]").select_option(index=1)
-    form.locator("button[type=submit]").click()
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
     expect(page.locator("main")).to_contain_text("Решена")
 
     run_tasks()
