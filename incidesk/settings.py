@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "incidesk.console",
     "incidesk.analytics",
     "incidesk.recurring",
+    "incidesk.directory",
     "axes",
     "django_ratelimit",
 ]
@@ -161,8 +162,72 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+
+
+def ldap_settings(environ: Mapping[str, str]) -> dict | None:
+    """Sign-in against LDAP / Active Directory (`incidesk/directory`), on when INCIDESK_LDAP_URI
+    is set. Passwords never cross the network in clear: ldaps://, or ldap:// with StartTLS; the
+    server's certificate is always checked (INCIDESK_LDAP_CA_FILE, else the system's CAs)."""
+    uri = environ.get("INCIDESK_LDAP_URI", "").strip()
+    if not uri:
+        return None
+    start_tls = env_bool_in(environ, "INCIDESK_LDAP_START_TLS")
+    if uri.lower().startswith("ldaps://") == start_tls:
+        raise ImproperlyConfigured(
+            "INCIDESK_LDAP_URI: use ldaps://, or ldap:// with INCIDESK_LDAP_START_TLS=1."
+        )
+    user_base = environ.get("INCIDESK_LDAP_USER_BASE", "").strip()
+    if not user_base:
+        raise ImproperlyConfigured("INCIDESK_LDAP_USER_BASE: the DN under which people are.")
+    login_attr = environ.get("INCIDESK_LDAP_LOGIN_ATTR", "sAMAccountName").strip()
+    if login_attr.lower() not in {"samaccountname", "userprincipalname", "mail", "uid"}:
+        raise ImproperlyConfigured(
+            f'INCIDESK_LDAP_LOGIN_ATTR="{login_attr}": one of sAMAccountName, '
+            "userPrincipalName, mail, uid."
+        )
+    attributes = {"full_name": "displayName", "email": "mail", "phone": "telephoneNumber"}
+    attributes["department"] = "department"
+    for pair in env_list_in(environ, "INCIDESK_LDAP_ATTRIBUTES"):
+        field, _sep, attribute = pair.partition("=")
+        if field.strip() not in attributes or not attribute.strip():
+            raise ImproperlyConfigured(
+                f'INCIDESK_LDAP_ATTRIBUTES: "{pair}" is not field=attribute with a field of '
+                + ", ".join(attributes)
+            )
+        attributes[field.strip()] = attribute.strip()
+    return {
+        "uri": uri,
+        "start_tls": start_tls,
+        "ca_file": environ.get("INCIDESK_LDAP_CA_FILE", "").strip(),
+        "bind_dn": environ.get("INCIDESK_LDAP_BIND_DN", "").strip(),
+        "bind_password": environ.get("INCIDESK_LDAP_BIND_PASSWORD", ""),
+        "user_base": user_base,
+        "user_filter": environ.get("INCIDESK_LDAP_USER_FILTER", "(objectClass=person)").strip(),
+        "login_attr": login_attr,
+        "group_base": environ.get("INCIDESK_LDAP_GROUP_BASE", "").strip() or user_base,
+        "group_filter": environ.get(
+            "INCIDESK_LDAP_GROUP_FILTER", "(|(objectClass=group)(objectClass=groupOfNames))"
+        ).strip(),
+        "attributes": attributes,
+        "timeout": int(environ.get("INCIDESK_LDAP_TIMEOUT", "10")),
+        "sync_max_deactivate": int(environ.get("INCIDESK_LDAP_SYNC_MAX_DEACTIVATE", "10")),
+    }
+
+
+def env_bool_in(environ: Mapping[str, str], name: str) -> bool:
+    return environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list_in(environ: Mapping[str, str], name: str) -> list[str]:
+    return [item.strip() for item in environ.get(name, "").split(",") if item.strip()]
+
+
+INCIDESK_LDAP = ldap_settings(os.environ)
+# The directory comes after axes (its lockout counts LDAP passwords too) and before the local
+# accounts, which keep signing in with their e-mail and password.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    *(["incidesk.directory.backend.DirectoryBackend"] if INCIDESK_LDAP else []),
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -86,6 +86,18 @@ class SignInForm(BootstrapForm, AuthenticationForm):
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # With a directory whose people sign in by their network login (sAMAccountName,
+        # userPrincipalName, uid), the field takes that too; local accounts keep their e-mail.
+        ldap = settings.INCIDESK_LDAP
+        if ldap and ldap["login_attr"].lower() != "mail":
+            self.fields["username"] = forms.CharField(
+                label=_("E-mail or network login"),
+                max_length=254,
+                widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+            )
+
 
 def _time_zones() -> list[tuple[str, str]]:
     russian = [
