@@ -196,7 +196,7 @@ def write(update: Update, now: datetime) -> User:
         managed = update.access.managed_teams
         user.teams.remove(*(managed - update.access.teams))
         user.teams.add(*update.access.teams)
-    DirectoryAccount.objects.update_or_create(
+    user.directory_account, _created = DirectoryAccount.objects.update_or_create(
         user=user,
         defaults={
             "dn": person.dn,

@@ -25,6 +25,7 @@ from cryptography.x509.oid import NameOID
 
 from incidesk.accounts.models import Role, Team
 from incidesk.directory.models import GroupMapping
+from incidesk.directory.tests.people import ADMINS, AGENTS, LEADS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SLAPD = Path("/usr/sbin/slapd")
@@ -195,3 +196,14 @@ def mappings(db) -> dict[str, Team]:
     )
     GroupMapping.objects.create(position=30, group_dn=f"CN=Desk-Admins,{GROUPS}", role=Role.ADMIN)
     return {"first-line": first_line, "network": network}
+
+
+@pytest.fixture
+def teams(db) -> dict[str, Team]:
+    """Agents (team Desk), leads (team Network), admins; for the tests without a directory."""
+    desk = Team.objects.create(name="Desk", code="desk")
+    network = Team.objects.create(name="Network", code="network")
+    GroupMapping.objects.create(position=1, group_dn=AGENTS, role=Role.AGENT, team=desk)
+    GroupMapping.objects.create(position=2, group_dn=LEADS, role=Role.LEAD, team=network)
+    GroupMapping.objects.create(position=3, group_dn=ADMINS.upper(), role=Role.ADMIN)
+    return {"desk": desk, "network": network}

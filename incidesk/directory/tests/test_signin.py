@@ -10,7 +10,7 @@ from django.urls import reverse
 from incidesk.accounts.models import ApiToken, Role, User
 from incidesk.directory.models import DirectoryAccount
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def check(login: str, password: str) -> User | None:
