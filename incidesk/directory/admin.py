@@ -52,7 +52,7 @@ class DirectoryAccountInline(admin.StackedInline):
     def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
 
-    @admin.display(description=_("groups"))
+    @admin.display(description=_("directory groups"))
     def group_list(self, account: DirectoryAccount) -> str:
         return format_html_join("", "<div>{}</div>", ((group,) for group in account.groups))
 

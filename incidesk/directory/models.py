@@ -74,7 +74,7 @@ class DirectoryAccount(models.Model):
     uid = models.CharField(_("directory ID"), max_length=64, blank=True, db_index=True)
     login = models.CharField(_("login"), max_length=256, blank=True)
     department = models.CharField(_("department"), max_length=200, blank=True)
-    groups = models.JSONField(_("groups"), default=list, blank=True)
+    groups = models.JSONField(_("directory groups"), default=list, blank=True)
     local_override = models.BooleanField(
         _("keep the local role and teams"),
         default=False,

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
+from django.utils import translation
 
 from incidesk.accounts.models import ApiToken, Role, User
 from incidesk.directory.connection import read_people
@@ -26,9 +27,10 @@ PEOPLE = {
 }
 
 
-def sync(*args: str) -> str:
+def sync(*args: str, language: str = "en") -> str:
     out = StringIO()
-    call_command("ldap", "sync", *args, stdout=out, stderr=out)
+    with translation.override(language):
+        call_command("ldap", "sync", *args, stdout=out, stderr=out)
     return out.getvalue()
 
 
@@ -147,6 +149,8 @@ def test_a_mass_deactivation_is_refused_without_force(directory, mappings, setti
     assert "more than the 10% allowed" in preview
     with pytest.raises(CommandError, match="--force"):
         sync("--apply")
+    with pytest.raises(CommandError, match="Деактивация затронет 100% активных людей"):
+        sync("--apply", language="ru")
     assert User.objects.filter(is_active=True).count() == 5
 
     sync("--apply", "--force")
