@@ -17,12 +17,12 @@ from django.utils.translation import gettext_lazy as _
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+def env_bool(name: str, default: bool = False, environ: Mapping[str, str] = os.environ) -> bool:
+    return environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
 
 
-def env_list(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+def env_list(name: str, default: str, environ: Mapping[str, str] = os.environ) -> list[str]:
+    return [item.strip() for item in environ.get(name, default).split(",") if item.strip()]
 
 
 def env_rate(name: str, default: str) -> str:
@@ -171,7 +171,7 @@ def ldap_settings(environ: Mapping[str, str]) -> dict | None:
     uri = environ.get("INCIDESK_LDAP_URI", "").strip()
     if not uri:
         return None
-    start_tls = env_bool_in(environ, "INCIDESK_LDAP_START_TLS")
+    start_tls = env_bool("INCIDESK_LDAP_START_TLS", environ=environ)
     if uri.lower().startswith("ldaps://") == start_tls:
         raise ImproperlyConfigured(
             "INCIDESK_LDAP_URI: use ldaps://, or ldap:// with INCIDESK_LDAP_START_TLS=1."
@@ -187,7 +187,7 @@ def ldap_settings(environ: Mapping[str, str]) -> dict | None:
         )
     attributes = {"full_name": "displayName", "email": "mail", "phone": "telephoneNumber"}
     attributes["department"] = "department"
-    for pair in env_list_in(environ, "INCIDESK_LDAP_ATTRIBUTES"):
+    for pair in env_list("INCIDESK_LDAP_ATTRIBUTES", "", environ):
         field, _sep, attribute = pair.partition("=")
         if field.strip() not in attributes or not attribute.strip():
             raise ImproperlyConfigured(
@@ -212,14 +212,6 @@ def ldap_settings(environ: Mapping[str, str]) -> dict | None:
         "timeout": int(environ.get("INCIDESK_LDAP_TIMEOUT", "10")),
         "sync_max_deactivate": int(environ.get("INCIDESK_LDAP_SYNC_MAX_DEACTIVATE", "10")),
     }
-
-
-def env_bool_in(environ: Mapping[str, str], name: str) -> bool:
-    return environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def env_list_in(environ: Mapping[str, str], name: str) -> list[str]:
-    return [item.strip() for item in environ.get(name, "").split(",") if item.strip()]
 
 
 INCIDESK_LDAP = ldap_settings(os.environ)

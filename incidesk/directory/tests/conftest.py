@@ -40,6 +40,7 @@ class Directory:
     """The running test directory: where it listens and the CA its certificate comes from."""
 
     port: int
+    ldaps_port: int
     ca_file: Path
     folder: Path
 
@@ -139,10 +140,11 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
         check=True,
         capture_output=True,
     )
-    port = free_port()
+    port, ldaps_port = free_port(), free_port()
+    listen = f"ldap://127.0.0.1:{port}/ ldaps://127.0.0.1:{ldaps_port}/"
     log = (folder / "slapd.log").open("wb")
     process = subprocess.Popen(
-        [SLAPD, "-f", folder / "slapd.conf", "-h", f"ldap://127.0.0.1:{port}/", "-d", "0"],
+        [SLAPD, "-f", folder / "slapd.conf", "-h", listen, "-d", "0"],
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -157,7 +159,7 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
                 raise RuntimeError((folder / "slapd.log").read_text()) from None
             time.sleep(0.1)
     try:
-        yield Directory(port=port, ca_file=folder / "ca.pem", folder=folder)
+        yield Directory(port=port, ldaps_port=ldaps_port, ca_file=folder / "ca.pem", folder=folder)
     finally:
         process.send_signal(signal.SIGTERM)
         try:

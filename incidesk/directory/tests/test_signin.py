@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from incidesk.accounts.models import ApiToken, Role, User
 from incidesk.directory.models import DirectoryAccount
+from incidesk.directory.tests.conftest import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
@@ -161,3 +162,19 @@ def test_a_certificate_from_another_ca_is_refused(directory, mappings, settings)
     )
 
     assert check("ivanova", "Пароль-1") is None
+
+
+def test_ldaps_works_as_well_as_starttls(directory, mappings, settings):
+    settings.INCIDESK_LDAP = directory.settings(
+        INCIDESK_LDAP_URI=f"ldaps://127.0.0.1:{directory.ldaps_port}", INCIDESK_LDAP_START_TLS=""
+    )
+
+    assert check("ivanova", "Пароль-1").role == Role.AGENT
+
+
+def test_local_accounts_still_sign_in_while_the_directory_is_down(directory, mappings, settings):
+    settings.INCIDESK_LDAP = directory.settings(INCIDESK_LDAP_URI=f"ldap://127.0.0.1:{free_port()}")
+    local = User.objects.create_user("local@example.com", "local-pass-123")
+
+    assert check("ivanova", "Пароль-1") is None
+    assert check("local@example.com", "local-pass-123") == local
