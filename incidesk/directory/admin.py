@@ -84,6 +84,10 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class DirectoryUserAdmin(UserAdmin):
-    """The accounts' admin, with the directory's part on the person's page."""
+    """The accounts' admin, with the directory's part on the page of a person the directory
+    knows (only there: a local account's form stays exactly as the accounts app made it)."""
 
-    inlines = [DirectoryAccountInline]
+    def get_inlines(self, request: HttpRequest, obj: User | None) -> list[type]:
+        if obj is not None and DirectoryAccount.objects.filter(user=obj).exists():
+            return [DirectoryAccountInline]
+        return []

@@ -82,8 +82,9 @@ def person_from_entry(
         uid=_uid(attrs),
         login=_text(attrs, conf["login_attr"]),
         email=_text(attrs, names["email"]).strip().lower(),
-        full_name=clean_line(_text(attrs, names["full_name"])),
-        phone=clean_line(_text(attrs, names["phone"])),
+        # Cut to the columns' lengths: a directory allows longer values than the desk stores.
+        full_name=clean_line(_text(attrs, names["full_name"]))[:200],
+        phone=clean_line(_text(attrs, names["phone"]))[:50],
         department=clean_line(_text(attrs, names["department"]))[:200],
         disabled=disabled,
         groups=frozenset(normalise_dn(group) for group in groups),
@@ -103,6 +104,11 @@ class Index:
         self.by_dn = {a.dn: a for a in accounts}
         emails = [p.email for p in people if p.email]
         self.by_email = {u.email: u for u in User.objects.filter(email__in=emails)}
+        self.linked = set(
+            DirectoryAccount.objects.filter(user__in=self.by_email.values()).values_list(
+                "user_id", flat=True
+            )
+        )
         users = [a.user_id for a in accounts] + [u.pk for u in self.by_email.values()]
         self.teams: dict[int, set[int]] = {}
         for user_id, team_id in Team.members.through.objects.filter(user_id__in=users).values_list(
@@ -118,7 +124,7 @@ class Index:
         if account is not None:
             return account.user, account
         user = self.by_email.get(person.email)
-        if user is not None and hasattr(user, "directory_account"):
+        if user is not None and user.pk in self.linked:
             # Linked to another directory entry already: not this person's to take.
             return None, None
         return user, None

@@ -170,3 +170,14 @@ def test_a_pinned_local_role_survives_sync_and_the_preview_says_so(directory, ma
     petrov.refresh_from_db()
     assert petrov.role == Role.ADMIN
     assert petrov.full_name == "Петров Пётр Ильич"
+
+
+def test_a_directory_that_cannot_be_read_stops_the_sync_before_any_write(
+    directory, mappings, settings
+):
+    sync("--apply")
+    settings.INCIDESK_LDAP = directory.settings(INCIDESK_LDAP_BIND_PASSWORD="expired")
+
+    with pytest.raises(CommandError, match="could not be read: Invalid credentials"):
+        sync("--apply", "--force")
+    assert User.objects.filter(is_active=True).count() == 5

@@ -42,9 +42,19 @@ class Command(BaseCommand):
         conf = settings.INCIDESK_LDAP
         if not conf:
             raise CommandError(_("LDAP is not configured: set INCIDESK_LDAP_URI."))
+        import ldap
+
         from incidesk.directory.connection import read_people
 
-        result = make_plan(read_people(conf))
+        try:
+            people = read_people(conf)
+        except ldap.LDAPError as error:
+            # Nothing is written after a failed read: it would look as if everybody left.
+            detail = error.args[0] if error.args and isinstance(error.args[0], dict) else {}
+            reason = " ".join(str(detail.get(k, "")) for k in ("desc", "info")).strip()
+            message = _("The directory could not be read: %(error)s") % {"error": reason or error}
+            raise CommandError(message) from error
+        result = make_plan(people)
         self._show(result)
         limit = options["max_deactivate"]
         limit = conf["sync_max_deactivate"] if limit is None else limit
