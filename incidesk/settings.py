@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "incidesk.directory.middleware.DirectoryRecheckMiddleware",
     "incidesk.core.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -210,6 +211,7 @@ def ldap_settings(environ: Mapping[str, str]) -> dict | None:
         ).strip(),
         "attributes": attributes,
         "timeout": int(environ.get("INCIDESK_LDAP_TIMEOUT", "10")),
+        "recheck_minutes": int(environ.get("INCIDESK_LDAP_RECHECK_MINUTES", "15")),
         "sync_max_deactivate": int(environ.get("INCIDESK_LDAP_SYNC_MAX_DEACTIVATE", "10")),
     }
 

@@ -112,3 +112,16 @@ def read_people(conf: dict) -> list[Person]:
         ]
     finally:
         connection.unbind_s()
+
+
+def is_disabled(conf: dict, dn: str) -> bool:
+    """Whether the entry at `dn` exists and is disabled (False when it is not found)."""
+    connection = connect(conf)
+    try:
+        found = connection.search_s(dn, ldap.SCOPE_BASE, conf["user_filter"], user_attributes(conf))
+    except ldap.NO_SUCH_OBJECT:
+        return False
+    finally:
+        connection.unbind_s()
+    entries = [(entry_dn, attrs) for entry_dn, attrs in found if entry_dn is not None]
+    return bool(entries) and person_from_entry(*entries[0], (), conf).disabled

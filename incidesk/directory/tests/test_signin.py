@@ -178,3 +178,45 @@ def test_local_accounts_still_sign_in_while_the_directory_is_down(directory, map
 
     assert check("ivanova", "Пароль-1") is None
     assert check("local@example.com", "local-pass-123") == local
+
+
+def test_a_session_ends_at_the_next_check_after_the_person_is_disabled(
+    directory, mappings, settings
+):
+    client = sign_in("petrov", "petrov-pass")
+    assert client.get(reverse("console:queues")).status_code == 200
+    user = User.objects.get(email="petrov@corp.example")
+    ApiToken.issue(user)
+    disable = "replace: userAccountControl\nuserAccountControl: {}\n"
+    entry = "dn: cn=petrov,ou=people,dc=corp,dc=example\nchangetype: modify\n"
+    directory.modify(entry + disable.format(514))
+    try:
+        # Within the interval the session is not checked again.
+        assert client.get(reverse("console:queues")).status_code == 200
+        settings.INCIDESK_LDAP = directory.settings(INCIDESK_LDAP_RECHECK_MINUTES=0)
+
+        response = client.get(reverse("console:queues"))
+    finally:
+        directory.modify(entry + disable.format(512))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("web:login"))
+    user.refresh_from_db()
+    assert not user.is_active
+    assert not user.api_tokens.exists()
+
+
+def test_a_session_survives_a_directory_outage_and_a_check_that_finds_it_enabled(
+    directory, mappings, settings
+):
+    client = sign_in("petrov", "petrov-pass")
+    client.get(reverse("console:queues"))
+    settings.INCIDESK_LDAP = directory.settings(INCIDESK_LDAP_RECHECK_MINUTES=0)
+    assert client.get(reverse("console:queues")).status_code == 200
+
+    settings.INCIDESK_LDAP = directory.settings(
+        INCIDESK_LDAP_RECHECK_MINUTES=0, INCIDESK_LDAP_URI=f"ldap://127.0.0.1:{free_port()}"
+    )
+
+    assert client.get(reverse("console:queues")).status_code == 200
+    assert User.objects.get(email="petrov@corp.example").is_active
