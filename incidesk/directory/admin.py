@@ -69,10 +69,12 @@ class DirectoryAccountInline(admin.StackedInline):
             ),
         )
         teams = ", ".join(sorted(m.team.name for m in result.matched if m.team_id)) or "—"
+        reason = result.role_reason
         return format_html(
-            "<div>{}: {}; {}: {}</div><ul>{}</ul>",
+            "<div>{}: {}{}; {}: {}</div><ul>{}</ul>",
             _("role"),
             Role(result.role).label,
+            f" ({reason.group_dn})" if reason else "",
             _("teams"),
             teams,
             rows,

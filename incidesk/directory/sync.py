@@ -34,10 +34,6 @@ class Plan:
         """Per cent of the active directory people this would deactivate."""
         return 100.0 * len(self.deactivate) / self.active if self.active else 0.0
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.new or self.changed or self.deactivate)
-
 
 def make_plan(people: Sequence[Person]) -> Plan:
     """Compare the directory's people with the local accounts; writes nothing. People without

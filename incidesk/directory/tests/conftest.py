@@ -42,7 +42,6 @@ class Directory:
     port: int
     ldaps_port: int
     ca_file: Path
-    folder: Path
 
     @property
     def uri(self) -> str:
@@ -159,7 +158,7 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
                 raise RuntimeError((folder / "slapd.log").read_text()) from None
             time.sleep(0.1)
     try:
-        yield Directory(port=port, ldaps_port=ldaps_port, ca_file=folder / "ca.pem", folder=folder)
+        yield Directory(port=port, ldaps_port=ldaps_port, ca_file=folder / "ca.pem")
     finally:
         process.send_signal(signal.SIGTERM)
         try:

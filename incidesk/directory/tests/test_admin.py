@@ -42,6 +42,7 @@ def test_the_persons_page_shows_the_groups_and_the_mapping_that_gave_the_role(ad
     assert "Первая линия" in page
     assert AGENTS in page
     assert f"{LEADS} → Руководитель группы + Network" in page
+    assert f"Руководитель группы ({LEADS})" in page
 
 
 def test_a_pin_set_on_the_persons_page_holds_through_sign_in(admin_client, teams):
