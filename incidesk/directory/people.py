@@ -232,11 +232,13 @@ def sign_in(person: Person) -> User | None:
     to date; None when they may not (disabled in the directory, no usable e-mail, deactivated
     here by an admin)."""
     index = Index([person])
-    user, _account = index.find(person)
+    user, account = index.find(person)
     now = timezone.now()
     if person.disabled:
-        if user is not None:
-            mark_left(user, now)
+        # Only an account linked to this entry: a local one merely sharing the address is not
+        # the directory's to switch off.
+        if account is not None:
+            mark_left(account.user, now)
         return None
     mappings = load_mappings()
     names = {m.team_id: m.team.name for m in mappings if m.team_id}

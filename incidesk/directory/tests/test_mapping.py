@@ -188,3 +188,15 @@ def test_ldap_is_off_without_a_uri_and_attributes_can_be_renamed():
     assert conf["attributes"]["full_name"] == "cn"
     assert conf["attributes"]["email"] == "mail"
     assert conf["group_base"] == "dc=x"
+
+
+def test_a_disabled_entry_deactivates_only_the_account_linked_to_it(teams):
+    local = User.objects.create_user("volkov@corp.example", "local-pass-123")
+    assert sign_in(person("volkov", disabled=True)) is None
+    local.refresh_from_db()
+    assert local.is_active
+
+    linked = sign_in(person("petrov"))
+    assert sign_in(person("petrov", disabled=True)) is None
+    linked.refresh_from_db()
+    assert not linked.is_active
