@@ -27,7 +27,7 @@ def readable_duration(seconds: int) -> str:
 
 
 def percent_text(percent: float) -> str:
-    """ "42 %", or ">999 %" past the cap."""
+    """ "42 %", or ">999 %" past the cap (spaced as the language writes it)."""
     if percent > PERCENT_CAP:
-        return _(">%(percent)d %%") % {"percent": PERCENT_CAP}
-    return _("%(percent)d %%") % {"percent": round(percent)}
+        return _(">%(percent)d%%") % {"percent": PERCENT_CAP}
+    return _("%(percent)d%%") % {"percent": round(percent)}
