@@ -97,7 +97,10 @@ class QueueFilterForm(BootstrapForm, forms.Form):
     created_to = forms.DateField(label=_("Created to"), widget=DateInput, required=False)
     ordering = forms.ChoiceField(
         label=_("Order"),
-        choices=[(code, label) for code, (_o, label) in ORDERINGS.items()],
+        choices=[
+            ("", _("Usual order")),
+            *((code, label) for code, (_o, label) in ORDERINGS.items()),
+        ],
         required=False,
     )
 
