@@ -229,6 +229,7 @@ def test_the_cause_picker_is_a_tree_in_the_resolve_form_filters_and_reports(
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_the_forms_small_things_at_1280(page: Page, desk, people, language):
     team, agent, _colleague, _customer = people
+    second = TeamFactory(code="second-line", name="Вторая линия")
     incident = make_incident(Status.IN_PROGRESS, agent=agent)
     page.set_viewport_size(DESKTOP)
     _sign_in(page, desk, agent, language)
@@ -248,6 +249,8 @@ def test_the_forms_small_things_at_1280(page: Page, desk, people, language):
     assign = page.locator("details[data-action=assign]")
     expect(assign.locator("select[name=assign-team]")).to_have_value(team.code)
     expect(assign.locator("select[name=assign-assignee]")).to_have_value(agent.email)
+    assign.locator("select[name=assign-team]").select_option(second.code)
+    expect(assign.locator("select[name=assign-assignee]")).to_have_value("")
     for row in page.locator(".details dd").all():
         assert row.inner_text().strip() not in ("", "—")
     assert "---------" not in page.content()
