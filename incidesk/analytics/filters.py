@@ -18,7 +18,7 @@ from incidesk.accounts.models import STAFF_ROLES, Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, Service
 from incidesk.core.errors import InvalidInput
 from incidesk.incidents.models import Channel, Kind
-from incidesk.web.forms import BootstrapForm
+from incidesk.web.forms import BootstrapForm, TreeChoiceField
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
@@ -144,14 +144,22 @@ class FilterForm(BootstrapForm, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), required=False, queryset=Organisation.objects.all()
     )
-    category = forms.ModelChoiceField(
-        label=_("Category"), required=False, queryset=Category.objects.all(), to_field_name="code"
+    category = TreeChoiceField(
+        label=_("Category"),
+        required=False,
+        queryset=Category.objects.select_related("parent"),
+        to_field_name="code",
+        empty_label=_("All categories"),
     )
     service = forms.ModelChoiceField(
         label=_("Service"), required=False, queryset=Service.objects.all(), to_field_name="code"
     )
-    cause = forms.ModelChoiceField(
-        label=_("Cause"), required=False, queryset=Cause.objects.all(), to_field_name="code"
+    cause = TreeChoiceField(
+        label=_("Cause"),
+        required=False,
+        queryset=Cause.objects.select_related("parent"),
+        to_field_name="code",
+        empty_label=_("All causes"),
     )
     priority = forms.TypedMultipleChoiceField(
         label=_("Priority"),

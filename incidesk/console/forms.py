@@ -51,33 +51,56 @@ class QueueFilterForm(BootstrapForm, forms.Form):
 
     queue = forms.ChoiceField(choices=[(c, q.label) for c, q in QUEUES.items()], required=False)
     q = forms.CharField(label=_("Search"), max_length=200, required=False)
+    only_queue = forms.BooleanField(label=_("Only in this queue"), required=False)
     status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
     priority = forms.TypedMultipleChoiceField(
         label=_("Priority"), choices=PRIORITIES, coerce=int, required=False
     )
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.all(), to_field_name="code", required=False
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All teams"),
     )
     assignee = StaffChoiceField(
-        label=_("Assignee"), queryset=staff_users(), to_field_name="email", required=False
+        label=_("Assignee"),
+        queryset=staff_users(),
+        to_field_name="email",
+        required=False,
+        empty_label=_("Anyone"),
     )
     category = TreeChoiceField(
-        label=_("Category"), queryset=active_tree(Category), to_field_name="code", required=False
+        label=_("Category"),
+        queryset=active_tree(Category),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All categories"),
     )
     cause = TreeChoiceField(
-        label=_("Cause"), queryset=active_tree(Cause), to_field_name="code", required=False
+        label=_("Cause"),
+        queryset=active_tree(Cause),
+        to_field_name="code",
+        required=False,
+        empty_label=_("All causes"),
     )
     organisation = forms.ModelChoiceField(
-        label=_("Organisation"), queryset=Organisation.objects.all(), required=False
+        label=_("Organisation"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        empty_label=_("All organisations"),
     )
     channel = forms.ChoiceField(
-        label=_("Channel"), choices=[("", "---------"), *Channel.choices], required=False
+        label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
     )
     created_from = forms.DateField(label=_("Created from"), widget=DateInput, required=False)
     created_to = forms.DateField(label=_("Created to"), widget=DateInput, required=False)
     ordering = forms.ChoiceField(
         label=_("Order"),
-        choices=[(code, label) for code, (_o, label) in ORDERINGS.items()],
+        choices=[
+            ("", _("Usual order")),
+            *((code, label) for code, (_o, label) in ORDERINGS.items()),
+        ],
         required=False,
     )
 
@@ -107,7 +130,7 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         }
 
     def is_filtered(self) -> bool:
-        return any(k not in ("queue", "ordering") for k in self.values())
+        return any(k not in ("queue", "ordering", "only_queue") for k in self.values())
 
 
 def _day_start(day: Any, days: int = 0) -> datetime | None:
@@ -119,7 +142,11 @@ def _day_start(day: Any, days: int = 0) -> datetime | None:
 
 
 class SavedViewForm(BootstrapForm, forms.Form):
-    name = LineField(label=_("Name of the view"), max_length=80)
+    name = LineField(
+        label=_("Name of the view"),
+        max_length=80,
+        widget=forms.TextInput(attrs={"class": "form-control-sm", "placeholder": _("View name")}),
+    )
     query = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
 
 
@@ -135,10 +162,18 @@ class BulkForm(BootstrapForm, forms.Form):
     incident = forms.MultipleChoiceField(label=_("Incidents"), choices=[])
     action = forms.ChoiceField(label=_("Action"), choices=ACTIONS)
     assignee = StaffChoiceField(
-        label=_("Agent"), queryset=staff_users(), to_field_name="email", required=False
+        label=_("Agent"),
+        queryset=staff_users(),
+        to_field_name="email",
+        required=False,
+        empty_label=_("— choose an agent —"),
     )
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.all(), to_field_name="code", required=False
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("— choose a team —"),
     )
     original = forms.CharField(label=_("Original incident number"), max_length=20, required=False)
 
@@ -194,12 +229,29 @@ class ConfirmForm(VersionedForm):
 
 
 class AssignForm(VersionedForm):
+    """Starts from the current team and assignee, so changing one keeps the other."""
+
     team = forms.ModelChoiceField(
-        label=_("Team"), queryset=Team.objects.all(), to_field_name="code", required=False
+        label=_("Team"),
+        queryset=Team.objects.all(),
+        to_field_name="code",
+        required=False,
+        empty_label=_("— no team —"),
     )
     assignee = StaffChoiceField(
-        label=_("Agent"), queryset=staff_users(), to_field_name="email", required=False
+        label=_("Agent"),
+        queryset=staff_users(),
+        to_field_name="email",
+        required=False,
+        empty_label=_("— nobody —"),
     )
+
+    @classmethod
+    def initial_for(cls, incident: Incident) -> dict[str, Any]:
+        return {
+            "team": incident.team.code if incident.team_id else None,
+            "assignee": incident.assignee.email if incident.assignee_id else None,
+        }
 
     def perform(self, incident: Incident, actor: User) -> Incident:
         return actions.do_assign(

@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext as _
 
 from incidesk.accounts.models import User
@@ -23,6 +24,7 @@ from incidesk.incidents.models import (
     LinkKind,
     TimelineEvent,
 )
+from incidesk.incidents.narration import REFERENCE_FIELDS, Names, lower_first
 from incidesk.incidents.status import Status
 from incidesk.sla.models import Metric
 
@@ -44,46 +46,137 @@ def _label(choices: Any, value: Any) -> str:
         return str(value)
 
 
-def describe(event: TimelineEvent) -> str:
-    """One line for an event that is not a comment."""
-    data, kind = event.data, event.kind
+def _status(event: TimelineEvent, names: Names) -> str:
+    """The move and why, in words: "Статус: В работе → Отложен: ожидание ответа заявителя"."""
+    data = event.data
+    text = _("Status: %(old)s → %(new)s") % {
+        "old": _label(Status, data.get("old")),
+        "new": _label(Status, data.get("new")),
+    }
+    new = data.get("new")
+    if new == Status.ON_HOLD and data.get("hold_reason"):
+        return f"{text}: {lower_first(names.hold_reason(data['hold_reason']))}"
+    if new == Status.RESOLVED and data.get("resolution_code"):
+        return f"{text}: {lower_first(names.resolution_code(data['resolution_code']))}"
+    if data.get("reopen"):
+        return _("%(status)s (reopened: the customer says it is not fixed)") % {"status": text}
+    if new == Status.CLOSED and data.get("automatic"):
+        return _("%(status)s (automatically, after the testing time)") % {"status": text}
+    if new == Status.CLOSED and data.get("confirmed"):
+        return _("%(status)s (the customer confirmed the fix)") % {"status": text}
+    if data.get("reason"):
+        return f"{text} ({data['reason']})"
+    return text
+
+
+def _value(field_name: str, value: Any, names: Names) -> str:
+    """A changed field's old or new value as a person reads it."""
+    if value in (None, ""):
+        return "—"
+    if field_name in REFERENCE_FIELDS:
+        return names.name(REFERENCE_FIELDS[field_name], value)
+    if field_name == "priority":
+        return f"P{value}"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    choices = getattr(_field(field_name), "choices", None)
+    if choices:
+        return str(dict(choices).get(value, value))
+    return str(value)
+
+
+def _field(name: str) -> Any:
+    try:
+        return Incident._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+
+
+def _field_changed(data: dict[str, Any], names: Names) -> str:
+    name = data.get("field", "")
+    model_field = _field(name)
+    label = str(model_field.verbose_name) if model_field is not None else name
+    return _("%(field)s: %(old)s → %(new)s") % {
+        "field": label[:1].upper() + label[1:],
+        "old": _value(name, data.get("old"), names),
+        "new": _value(name, data.get("new"), names),
+    }
+
+
+def _created(data: dict[str, Any], names: Names) -> str:
+    return _("Registered (channel: %(channel)s), priority P%(priority)s") % {
+        "channel": str(Channel(data["channel"]).label).lower() if data.get("channel") else "—",
+        "priority": data.get("priority"),
+    }
+
+
+def _linked(data: dict[str, Any], names: Names) -> str:
+    return _("%(kind)s %(target)s") % {
+        "kind": _label(LinkKind, data.get("link_kind")),
+        "target": data.get("target"),
+    }
+
+
+def _problem(data: dict[str, Any], names: Names) -> str:
+    return str(data.get("problem") or "")
+
+
+def _clock(data: dict[str, Any], names: Names) -> str:
+    text = _label(Metric, data.get("metric"))
+    if data.get("reason") and data["reason"] != "testing":
+        return f"{text} ({lower_first(names.hold_reason(data['reason']))})"
+    return text
+
+
+_TELLERS: dict[str, Any] = {
+    EventKind.FIELD_CHANGED: _field_changed,
+    EventKind.ASSIGNED: lambda data, names: names.assignment(data),
+    EventKind.PRIORITY_OVERRIDDEN: lambda data, names: (
+        _("Priority P%(old)s → P%(new)s: %(reason)s") % data
+    ),
+    EventKind.LINKED: _linked,
+    EventKind.ATTACHMENT_ADDED: lambda data, names: _("File %(name)s") % {"name": data.get("name")},
+    EventKind.CREATED: _created,
+    EventKind.RATED: lambda data, names: _("Rated %(rating)s of 5") % data,
+}
+# Events told as their kind followed by one detail: "SLA clock paused: Resolution (…)".
+_DETAILED: dict[str, Any] = {
+    EventKind.PROBLEM_LINKED: _problem,
+    EventKind.PROBLEM_UNLINKED: _problem,
+    EventKind.SLA_PAUSED: _clock,
+    EventKind.SLA_RESUMED: _clock,
+    EventKind.SLA_WARNING: _clock,
+    EventKind.SLA_BREACHED: _clock,
+    EventKind.SLA_RETARGETED: _clock,
+    EventKind.ESCALATED: _clock,
+}
+
+
+def describe(event: TimelineEvent, names: Names) -> str:
+    """One line for an event that is not a comment, with names where the event keeps codes."""
+    kind = event.kind
     if kind == EventKind.STATUS_CHANGED:
-        text = _("Status: %(old)s → %(new)s") % {
-            "old": _label(Status, data.get("old")),
-            "new": _label(Status, data.get("new")),
-        }
-        extra = data.get("reason") or data.get("hold_reason") or data.get("resolution_code")
-        return f"{text} ({extra})" if extra else text
-    if kind == EventKind.FIELD_CHANGED:
-        return _("%(field)s: %(old)s → %(new)s") % {
-            "field": data.get("field"),
-            "old": data.get("old") if data.get("old") not in (None, "") else "—",
-            "new": data.get("new") if data.get("new") not in (None, "") else "—",
-        }
-    if kind == EventKind.ASSIGNED:
-        return _("Assigned to %(assignee)s, team %(team)s") % {
-            "assignee": data.get("assignee") or "—",
-            "team": data.get("team") or "—",
-        }
-    if kind == EventKind.PRIORITY_OVERRIDDEN:
-        return _("Priority P%(old)s → P%(new)s: %(reason)s") % data
-    if kind == EventKind.LINKED:
-        return _("%(kind)s %(target)s") % {
-            "kind": _label(LinkKind, data.get("link_kind")),
-            "target": data.get("target"),
-        }
-    if kind == EventKind.ATTACHMENT_ADDED:
-        return _("File %(name)s") % {"name": data.get("name")}
-    if kind == EventKind.CREATED:
-        return _("Registered (channel: %(channel)s), priority P%(priority)s") % {
-            "channel": str(Channel(data["channel"]).label).lower() if data.get("channel") else "—",
-            "priority": data.get("priority"),
-        }
-    if "metric" in data:
-        return f"{EventKind(kind).label}: {_label(Metric, data['metric'])}"
-    if kind == EventKind.RATED:
-        return _("Rated %(rating)s of 5") % data
-    return str(_label(EventKind, kind))
+        return _status(event, names)
+    if kind in _TELLERS:
+        return _TELLERS[kind](event.data, names)
+    if kind in _DETAILED:
+        return f"{_label(EventKind, kind)}: {_DETAILED[kind](event.data, names)}"
+    return _label(EventKind, kind)
+
+
+def _comment_entry(entry: Entry, comments: dict[int, Comment], files: dict[Any, list]) -> None:
+    """A reply, a note or a customer's message: labelled by who wrote it and who sees it."""
+    event = entry.event
+    entry.comment = comments.get(event.data.get("comment_id"))
+    if entry.comment is not None:
+        entry.files = files.get(entry.comment.pk, [])
+    public = event.kind == EventKind.PUBLIC_REPLY
+    entry.css = "is-public-reply" if public else "is-internal"
+    entry.badge = _("Reply to customer") if public else _("Internal note")
+    if public and event.actor_id is not None and not event.actor.is_desk_staff:
+        entry.css, entry.badge = "is-customer-message", _("From the customer")
+    if entry.comment is not None and not entry.comment.verified:
+        entry.css, entry.badge = "is-internal is-unverified", _("Unverified")
 
 
 def entries(user: User, incident: Incident, after: int | None = None) -> list[Entry]:
@@ -93,6 +186,7 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
     if after is not None:
         events = events.filter(pk__gt=after)
     events = list(events)
+    names = Names.of(events)
     comments = {c.pk: c for c in queries.comments(user, incident)}
     files: dict[int | None, list[Attachment]] = defaultdict(list)
     by_id: dict[int, Attachment] = {}
@@ -103,22 +197,15 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
     for event in events:
         entry = Entry(event=event)
         if event.kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE):
-            entry.comment = comments.get(event.data.get("comment_id"))
-            if entry.comment is not None:
-                entry.files = files.get(entry.comment.pk, [])
-            public = event.kind == EventKind.PUBLIC_REPLY
-            entry.css = "is-public-reply" if public else "is-internal"
-            entry.badge = _("Reply to customer") if public else _("Internal note")
-            if entry.comment is not None and not entry.comment.verified:
-                entry.css, entry.badge = "is-internal is-unverified", _("Unverified")
+            _comment_entry(entry, comments, files)
         elif event.kind == EventKind.ATTACHMENT_ADDED:
             attachment = by_id.get(event.data.get("attachment_id"))
             if attachment is not None and attachment.comment_id is not None:
                 continue  # shown with its comment
             entry.files = [attachment] if attachment else []
-            entry.text = describe(event)
+            entry.text = describe(event, names)
         else:
-            entry.text = describe(event)
+            entry.text = describe(event, names)
             if not event.is_public:
                 entry.css = "is-system-internal"
         result.append(entry)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidesk.console import views
+from incidesk.console import intake, views
 
 app_name = "console"
 
@@ -11,6 +11,8 @@ urlpatterns = [
     path("views/<int:pk>/delete/", views.delete_view, name="delete_view"),
     path("bulk/", views.bulk, name="bulk"),
     path("lead/", views.lead, name="lead"),
+    path("new/", intake.register, name="register"),
+    path("customers/", intake.customers, name="customers"),
     path("incidents/<str:number>/", views.incident_detail, name="incident"),
     path("incidents/<str:number>/comment/", views.incident_comment, name="comment"),
     path("incidents/<str:number>/<str:verb>/", views.incident_action, name="act"),

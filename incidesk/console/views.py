@@ -23,9 +23,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from incidesk.accounts.models import STAFF_ROLES, User
-from incidesk.console import forms, queues
+from incidesk.console import forms, queues, search
 from incidesk.console.models import SavedView
 from incidesk.console.timeline import entries
+from incidesk.console.wording import percent_text, readable_duration
 from incidesk.core.errors import DomainError, InvalidInput, NotFound, VersionConflict
 from incidesk.core.pagination import Page, paginate
 from incidesk.incidents import actions, queries
@@ -33,7 +34,7 @@ from incidesk.incidents.access import access_incident, can
 from incidesk.incidents.models import Incident, IncidentLink, LinkKind
 from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
 from incidesk.sla import clocks as sla_clocks
-from incidesk.sla.explain import duration, explain
+from incidesk.sla.explain import explain
 from incidesk.sla.models import ClockState, Metric
 from incidesk.web.access import manager_required, staff_required
 from incidesk.web.forms import add_domain_error
@@ -76,9 +77,13 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
     form.is_valid()
     values = form.values()
     code = values.get("queue") or queues.DEFAULT_QUEUE
-    default_order = "due" if queues.QUEUES[code].open_only else "newest"
+    # A search looks through everything the agent may see; the open queue is a filter they
+    # may keep ("only in this queue") or drop.
+    searching = bool(values.get("q"))
+    scope = code if not searching or values.get("only_queue") else "all"
+    default_order = "due" if queues.QUEUES[scope].open_only else "newest"
     order = values.get("ordering") or default_order
-    queryset = queries.filter_incidents(queues.queue_incidents(user, code), **form.filters())
+    queryset = queries.filter_incidents(queues.queue_incidents(user, scope), **form.filters())
     if values.get("channel"):
         queryset = queryset.filter(channel=values["channel"])
     if order == "due":
@@ -101,10 +106,19 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
     for queue_code, queue in queues.QUEUES.items():
         tabs["queue"] = queue_code
         tab_links.append((queue_code, queue.label, counts[queue_code], tabs.urlencode()))
+    scope_links = request.GET.copy()
+    scope_links.pop("cursor", None)
+    if values.get("only_queue"):
+        scope_links.pop("only_queue", None)
+    else:
+        scope_links["only_queue"] = "1"
     return {
         "form": form,
         "queue": code,
         "queue_label": queues.QUEUES[code].label,
+        "searching": searching,
+        "only_queue": bool(values.get("only_queue")),
+        "scope_toggle": scope_links.urlencode(),
         "order": order,
         "rows": [Row(incident, _row_sla(incident, now)) for incident in page.items],
         "next_cursor": page.next_cursor,
@@ -123,6 +137,14 @@ def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident
 
 @staff_required
 def queue_list(request: HttpRequest) -> HttpResponse:
+    number, found = search.jump(request.user, request.GET.get("q", ""))
+    if found is not None:
+        return redirect("console:incident", number=found.number)
+    if number is not None:
+        messages.info(
+            request,
+            _("There is no incident %(number)s, or you may not see it.") % {"number": number},
+        )
     context = _queue_page(request)
     context["saved_views"] = list(request.user.saved_views.all())
     context["save_form"] = forms.SavedViewForm(initial={"query": context["query"]})
@@ -257,7 +279,7 @@ def _sections(
         if bound and bound[0] == name:
             form, is_open = bound[1], True
         else:
-            extra = forms.EditForm.initial_for(incident) if name == "edit" else {}
+            extra = cls.initial_for(incident) if name in ("edit", "assign") else {}
             if name == "problem" and incident.problem_id:
                 extra = {"problem": incident.problem.number}
             form, is_open = cls(initial={**initial, **extra}, prefix=name), False
@@ -272,7 +294,7 @@ class Clock:
     due_at: datetime | None
     remaining: int
     remaining_text: str
-    percent: float
+    percent: str
     css: str
     running: bool
 
@@ -295,8 +317,8 @@ def _clocks(incident: Incident) -> list[Clock]:
                 state=str(ClockState(clock.state).label),
                 due_at=clock.due_at,
                 remaining=int(remaining.total_seconds()),
-                remaining_text=duration(abs(int(remaining.total_seconds()))),
-                percent=round(percent),
+                remaining_text=readable_duration(int(remaining.total_seconds())),
+                percent=percent_text(percent),
                 css=css,
                 running=clock.stopped_at is None and clock.state != ClockState.CANCELLED,
             )

@@ -8,8 +8,10 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from incidesk.accounts.models import User
+from incidesk.catalog.models import HoldReason
 from incidesk.incidents.access import visible_attachments, visible_comments, visible_events
 from incidesk.incidents.models import Attachment, EventKind, Incident, TimelineEvent
+from incidesk.incidents.narration import Names, lower_first
 from incidesk.incidents.status import Status
 from incidesk.incidents.wording import CUSTOMER_STATUS
 
@@ -34,16 +36,18 @@ def _who(event: TimelineEvent, viewer: User) -> str:
     return event.actor.display_name
 
 
-def _status_text(event: TimelineEvent) -> str:
+def _status_text(event: TimelineEvent, names: Names) -> str:
+    """The new status in the customer's words, with the hold reason by its name."""
     if event.data.get("reopen"):
         return _("Reopened: the problem is not fixed yet")
     new = Status(event.data["new"])
     if new == Status.ON_HOLD:
-        return (
-            _("On hold: waiting for your answer")
-            if event.data.get("hold_reason") == "awaiting_customer"
-            else _("On hold")
-        )
+        reason = event.data.get("hold_reason")
+        if reason == HoldReason.AWAITING_CUSTOMER:
+            return _("On hold: waiting for your answer")
+        if reason:
+            return _("On hold: %(reason)s") % {"reason": lower_first(names.hold_reason(reason))}
+        return _("On hold")
     return _("Status: %(status)s") % {"status": CUSTOMER_STATUS[new]}
 
 
@@ -52,8 +56,10 @@ def customer_timeline(incident: Incident, viewer: User) -> list[Entry]:
     (three queries whatever the length)."""
     comments = {c.pk: c for c in visible_comments(viewer, incident)}
     files = {a.pk: a for a in visible_attachments(viewer, incident)}
+    events = list(visible_events(viewer, incident).select_related("actor"))
+    names = Names.of(events)
     entries = []
-    for event in visible_events(viewer, incident).select_related("actor"):
+    for event in events:
         text, attachment = "", None
         if event.kind == EventKind.PUBLIC_REPLY:
             comment = comments.get(event.data.get("comment_id"))
@@ -66,7 +72,7 @@ def customer_timeline(incident: Incident, viewer: User) -> list[Entry]:
                 continue
             text = _("Attached a file")
         elif event.kind == EventKind.STATUS_CHANGED:
-            text = _status_text(event)
+            text = _status_text(event, names)
         elif event.kind == EventKind.CREATED:
             text = _("Incident registered")
         elif event.kind == EventKind.RATED:

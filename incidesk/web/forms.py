@@ -10,10 +10,27 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db.models import Model, QuerySet
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.core.errors import DomainError
+
+DJANGO_BLANK = "---------"
+NOT_CHOSEN = _("— not selected —")
+
+
+def _word_empty_choice(field: forms.Field) -> None:
+    """Django's "---------" blank choice, in words (a form may name it better itself)."""
+    if isinstance(field, forms.ModelChoiceField):
+        if field.empty_label == DJANGO_BLANK:
+            field.empty_label = NOT_CHOSEN
+    elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list):
+        choices = field.choices
+        if any(label == DJANGO_BLANK for _value, label in choices):
+            field.choices = [
+                (value, NOT_CHOSEN if label == DJANGO_BLANK else label) for value, label in choices
+            ]
 
 
 class BootstrapForm:
@@ -23,6 +40,7 @@ class BootstrapForm:
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
+            _word_empty_choice(field)
             widget = field.widget
             if isinstance(widget, forms.CheckboxInput):
                 continue
@@ -63,10 +81,60 @@ class StaffChoiceField(forms.ModelChoiceField):
 
 
 class TreeChoiceField(forms.ModelChoiceField):
-    """A two-level reference list, children named after their parent."""
+    """A two-level reference list as a tree: the top-level entries in their fixed order, each
+    one with sub-entries an option group holding itself first ("… in general") and then its
+    children in their order; an entry without children is a plain option."""
 
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
+
+    def tree(self) -> list[tuple[Any, Any]]:
+        """The choices, read from the database when the widget is rendered."""
+        entries = list(self.queryset)
+        children: dict[int, list[Any]] = {}
+        for entry in entries:
+            if entry.parent_id is not None:
+                children.setdefault(entry.parent_id, []).append(entry)
+        choices: list[tuple[Any, Any]] = []
+        if self.empty_label is not None:
+            choices.append(("", self.empty_label))
+        tops = sorted((e for e in entries if e.parent_id is None), key=_in_order)
+        for top in tops:
+            kids = sorted(children.pop(top.pk, []), key=_in_order)
+            if not kids:
+                choices.append((self.prepare_value(top), top.name))
+                continue
+            general = _("%(name)s (in general)") % {"name": top.name}
+            options = [(self.prepare_value(top), general)]
+            options += [(self.prepare_value(kid), kid.name) for kid in kids]
+            choices.append((top.name, options))
+        # Sub-entries whose parent is no longer in use stay choosable, named with it.
+        orphans = sorted((kid for kids in children.values() for kid in kids), key=_in_order)
+        choices += [(self.prepare_value(kid), self.label_from_instance(kid)) for kid in orphans]
+        return choices
+
+    def _get_choices(self) -> _Tree:
+        return _Tree(self)
+
+    choices = property(_get_choices, forms.ChoiceField.choices.fset)
+
+
+class _Tree(BaseChoiceIterator):
+    """The tree's choices as a lazy iterable (like Django's `ModelChoiceIterator`): a form is
+    built at import time, long before the database may be read."""
+
+    def __init__(self, field: TreeChoiceField) -> None:
+        self.field = field
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        yield from self.field.tree()
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _in_order(entry: Any) -> tuple[int, str]:
+    return (entry.position, entry.code)
 
 
 def active_tree(model: type[Model]) -> QuerySet:

@@ -13,6 +13,12 @@
     var editor = event.target.closest("[data-editor]");
     if (editor && event.target.type === "radio") syncEditor(editor);
     if (event.target.matches("#bulk-form select[name=action]")) syncBulk(event.target);
+    // The assign form starts from the current team and assignee; moving to another team
+    // leaves the choice of agent open (the current one may not be in it).
+    if (event.target.matches("select[name=assign-team]")) {
+      var assignee = event.target.form.querySelector("select[name=assign-assignee]");
+      if (assignee) assignee.value = "";
+    }
   });
 
   document.addEventListener("click", function (event) {
