@@ -37,6 +37,8 @@ def _who(event: TimelineEvent, viewer: User) -> str:
 def _status_text(event: TimelineEvent) -> str:
     if event.data.get("reopen"):
         return _("Reopened: the problem is not fixed yet")
+    if event.data.get("answered"):
+        return _("Back in work after your answer")
     new = Status(event.data["new"])
     if new == Status.ON_HOLD:
         return (
