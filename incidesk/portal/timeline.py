@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from incidesk.accounts.models import User
 from incidesk.incidents.access import visible_attachments, visible_comments, visible_events
@@ -44,7 +45,7 @@ def _status_text(event: TimelineEvent) -> str:
         return (
             _("On hold: waiting for your answer")
             if event.data.get("hold_reason") == "awaiting_customer"
-            else _("On hold")
+            else pgettext("customer", "On hold")
         )
     return _("Status: %(status)s") % {"status": CUSTOMER_STATUS[new]}
 
