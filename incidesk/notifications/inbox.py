@@ -9,8 +9,10 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from incidesk.accounts.models import User
+from incidesk.catalog.models import HoldReason
 from incidesk.incidents.access import visible_timeline
 from incidesk.incidents.models import EventKind, TimelineEvent
 from incidesk.incidents.status import Status
@@ -63,8 +65,10 @@ def _what(event: TimelineEvent, viewer: User) -> str:
         new = Status(event.data["new"])
         if viewer.is_desk_staff:
             return _("Status: %(status)s") % {"status": new.label}
-        if new == Status.ON_HOLD and event.data.get("hold_reason") == "awaiting_customer":
-            return _("We need more details from you")
+        if new == Status.ON_HOLD:
+            if event.data.get("hold_reason") == HoldReason.AWAITING_CUSTOMER:
+                return _("We need more details from you")
+            return pgettext("customer", "On hold")
         return _("Status: %(status)s") % {"status": CUSTOMER_STATUS[new]}
     if event.kind == EventKind.PUBLIC_REPLY:
         return _("New message from support") if not viewer.is_desk_staff else _("New message")
