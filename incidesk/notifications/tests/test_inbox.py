@@ -102,3 +102,13 @@ def test_api_lists_and_marks_read(client, asked):
     assert marked == {"marked": 1, "unread": 2}
     rest = client.post("/api/v1/notifications/read", {}, content_type="application/json").json()
     assert rest == {"marked": 2, "unread": 0}
+
+
+def test_a_deactivated_person_has_an_empty_bell(asked, run_tasks):
+    actions.do_add_comment(asked, actor=asked.reporter, body="Модель HP 1020")
+    run_tasks()
+    for person in (asked.reporter, asked.assignee):
+        assert unread_count(person) > 0
+        person.is_active = False
+        person.save()
+        assert unread_count(person) == 0
