@@ -19,6 +19,7 @@ urlpatterns = [
     path("reports/", include("incidesk.analytics.urls")),
     path("problems/", include("incidesk.problems.urls")),
     path("recurring/", include("incidesk.recurring.urls")),
+    path("notifications/", include("incidesk.notifications.urls")),
     path("", include("incidesk.portal.urls")),
     path("", include("incidesk.web.urls")),
 ]

@@ -208,3 +208,11 @@ def visible_events(user: User, incident: Incident) -> QuerySet[TimelineEvent]:
 def visible_attachments(user: User, incident: Incident) -> QuerySet[Attachment]:
     qs = incident.attachments.all()
     return qs if user.is_desk_staff else qs.filter(visibility=Visibility.PUBLIC)
+
+
+def visible_timeline(user: User) -> QuerySet[TimelineEvent]:
+    """Timeline events of every incident `user` sees, for lists that span incidents (the
+    notification inbox): the desk sees them all, a customer only the public ones."""
+    if user.is_active and user.is_desk_staff:
+        return TimelineEvent.objects.all()  # no subquery over every incident for the desk
+    return TimelineEvent.objects.filter(incident__in=visible_to(user), is_public=True)

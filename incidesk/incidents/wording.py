@@ -74,8 +74,8 @@ CUSTOMER_STATUS: dict[Status, Promise] = {
     Status.NEW: _("registered, awaiting verification"),
     Status.IN_PROGRESS: _("verified, being resolved"),
     Status.RESOLVED: _("testing: please confirm the fix"),
-    Status.CLOSED: _("closed"),
-    Status.CANCELLED: _("cancelled"),
+    Status.CLOSED: pgettext_lazy("customer", "closed"),
+    Status.CANCELLED: pgettext_lazy("customer", "cancelled"),
 }
 
 

@@ -44,9 +44,11 @@ def recipients(event: TimelineEvent) -> list[User]:
     incident = event.incident
     people: list[User] = []
     actor_is_customer = event.actor is not None and event.actor.is_customer
-    if event.is_public and not actor_is_customer:
+    # The system's move after the customer's answer is the customer's doing, not news to them.
+    customers_doing = actor_is_customer or event.data.get("answered", False)
+    if event.is_public and not customers_doing:
         people += _reporter(incident)
-    if actor_is_customer and event.kind != EventKind.CREATED:
+    if customers_doing and event.kind != EventKind.CREATED:
         people += _desk_owner(incident)
     if event.kind == EventKind.CREATED:
         people += _desk_owner(incident)

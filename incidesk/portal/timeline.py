@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from incidesk.accounts.models import User
 from incidesk.catalog.models import HoldReason
@@ -40,6 +41,8 @@ def _status_text(event: TimelineEvent, names: Names) -> str:
     """The new status in the customer's words, with the hold reason by its name."""
     if event.data.get("reopen"):
         return _("Reopened: the problem is not fixed yet")
+    if event.data.get("answered"):
+        return _("Back in work after your answer")
     new = Status(event.data["new"])
     if new == Status.ON_HOLD:
         reason = event.data.get("hold_reason")
@@ -47,7 +50,7 @@ def _status_text(event: TimelineEvent, names: Names) -> str:
             return _("On hold: waiting for your answer")
         if reason:
             return _("On hold: %(reason)s") % {"reason": lower_first(names.hold_reason(reason))}
-        return _("On hold")
+        return pgettext("customer", "On hold")
     return _("Status: %(status)s") % {"status": CUSTOMER_STATUS[new]}
 
 

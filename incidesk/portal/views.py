@@ -20,14 +20,19 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import paginate
 from incidesk.core.ratelimits import REPORT_EMAIL, REPORT_IP, TRACK_IP, limit_requests
 from incidesk.incidents import actions, files
-from incidesk.incidents.access import access_incident, visible_attachments, visible_to
-from incidesk.incidents.models import Channel, Incident
+from incidesk.incidents.access import (
+    access_incident,
+    visible_attachments,
+    visible_comments,
+    visible_to,
+)
+from incidesk.incidents.models import Channel, Comment, Incident
 from incidesk.incidents.search import search
 from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.incidents.wording import customer_status, priority_words, progress
@@ -254,6 +259,7 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         None,
     )
     refused = refused or {}
+    question = _question(incident, actor) if awaiting_answer else None
     context = {
         "incident": incident,
         "view": view,
@@ -263,6 +269,7 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "promise": promise(clock, actor) if clock else "",
         "entries": customer_timeline(incident, actor),
         "awaiting_answer": awaiting_answer,
+        "question": question,
         "can_reply": not incident.is_final,
         "can_confirm": "confirm" in verbs,
         "can_reopen": "reopen" in verbs,
@@ -273,6 +280,18 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "urls": {verb: view.action_url(verb) for verb in CUSTOMER_VERBS},
     }
     return render(request, "portal/incident.html", context, status=422 if refused else 200)
+
+
+def _question(incident: Incident, viewer: User) -> Comment | None:
+    """What the desk asked: its latest public message (the information request writes the
+    question as one), so the "we need more details" box can quote it."""
+    return (
+        visible_comments(viewer, incident)
+        .filter(author__role__in=STAFF_ROLES)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 @login_required

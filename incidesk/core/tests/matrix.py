@@ -183,6 +183,15 @@ MATRIX: dict[str, str] = {
     "POST recurring:duplicate": DESK,
     "GET recurring:link_major": DESK_405,
     "POST recurring:link_major": DESK,
+    # the bell: each signed-in person's own notifications
+    "GET notifications:list": SIGNED_IN,
+    "POST notifications:list": LOGIN_THEN_405,
+    "GET notifications:bell": SIGNED_IN,
+    "POST notifications:bell": LOGIN_THEN_405,
+    "GET notifications:read": LOGIN_THEN_405,
+    "POST notifications:read": SIGNED_IN,
+    "GET /api/v1/notifications": API_SIGNED_IN,
+    "POST /api/v1/notifications/read": API_SIGNED_IN,
     # API: incidents
     "GET /api/v1/incidents": API_SIGNED_IN,
     "POST /api/v1/incidents": "401 401 ok ok ok 422 422 422 422",
@@ -356,6 +365,7 @@ BODIES: dict[str, object] = {
     "POST /api/v1/problems/{number}/preventive-actions": {"title": "Аудит", "owner": "$agent"},
     "POST /api/v1/problems/{number}/preventive-actions/{action_id}/done": {"done": True},
     "GET /api/v1/recurring/similar": {"text": "принтер не печатает"},
+    "POST /api/v1/notifications/read": {"ids": [1]},
 }
 
 

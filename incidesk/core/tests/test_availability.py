@@ -42,7 +42,7 @@ def test_health_is_503_when_the_database_refuses(client, monkeypatch):
 
 @pytest.mark.parametrize(
     ("language", "detail"),
-    [("ru", "Сервис ненадолго недоступен"), ("en", "The service is briefly unavailable")],
+    [("ru", "Система ненадолго недоступна"), ("en", "The service is briefly unavailable")],
 )
 def test_api_answers_503_problem_in_the_callers_language(client, monkeypatch, language, detail):
     monkeypatch.setattr(BearerToken, "authenticate", _refuse)
@@ -71,7 +71,7 @@ def test_a_page_answers_503_when_the_session_store_is_down(client, monkeypatch):
 
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
-    assert "Сервис ненадолго недоступен" in response.content.decode()
+    assert "Система ненадолго недоступна" in response.content.decode()
 
 
 def test_other_server_errors_stay_500(client, monkeypatch):

@@ -49,6 +49,7 @@ from incidesk.incidents import actions
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.apiclient import Api
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.notifications.models import Notification
 from incidesk.problems import actions as problem_actions
 
 BASELINE = Path(__file__).with_name("query_counts.json")
@@ -290,6 +291,8 @@ class Shop:
                 actor=self.agent, title=f"Проблема {i}", owner=assignee
             )
             problem_actions.do_link_incidents(problem, actor=self.agent, incidents=[incident])
+            # What the delivery task writes: the bell's rows, one per incident here.
+            Notification.objects.create(recipient=self.agent, event=incident.events.last())
 
 
 # name: (who, path, query string, what the tenth row shows)
@@ -299,6 +302,8 @@ LISTS = {
     "portal my incidents": ("customer", "/incidents/", {}, "Сбой 10"),
     "problems list": ("agent", "/problems/", {}, "Проблема 10"),
     "API problems": ("agent", "/api/v1/problems", {"limit": 200}, "Проблема 10"),
+    "notifications": ("agent", "/notifications/", {}, "Сбой 10"),
+    "API notifications": ("agent", "/api/v1/notifications", {"limit": 200}, "Сбой 10"),
 }
 
 

@@ -63,7 +63,7 @@ def do_add_comment(
         and incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
         and actor.pk == incident.reporter_id
     ):
-        events.append(_resume(incident, actor))
+        events.append(_resume(incident, None, answered=True))
     else:
         _save(incident, fields)
     _commit(events)

@@ -190,14 +190,19 @@ def do_resume(incident: Incident, *, actor: User | None, expected_version: int |
     return incident
 
 
-def _resume(incident: Incident, actor: User | None, *, no_answer: bool = False) -> TimelineEvent:
+def _resume(
+    incident: Incident, actor: User | None, *, no_answer: bool = False, answered: bool = False
+) -> TimelineEvent:
     """Back in progress; an information request still open is withdrawn (or, `no_answer`,
-    expired unanswered: the agent's queue shows the flag)."""
+    expired unanswered: the agent's queue shows the flag). `answered`: the system's move after
+    the customer's answer, recorded without an actor (the customer changed no status) and
+    flagged so the rules tell the desk, not the customer who just wrote."""
     event = _set_status(
         incident,
         Status.IN_PROGRESS,
         actor,
         hold_reason=incident.hold_reason.code if incident.hold_reason_id else None,
+        **({"answered": True} if answered else {}),
     )
     incident.hold_reason, incident.answer_by, incident.no_answer = None, None, no_answer
     _save(incident, ["status", "hold_reason", "answer_by", "no_answer"])

@@ -102,10 +102,12 @@ def test_customer_reply_to_information_request_resumes_work():
     assert incident.status == Status.IN_PROGRESS
     assert incident.hold_reason is None
     last = incident.events.order_by("-id").first()
-    assert (last.kind, last.data["new"], last.actor) == (
+    # The system moves it, after the customer's answer: the customer changed no status.
+    assert (last.kind, last.data["new"], last.actor, last.data["answered"]) == (
         EventKind.STATUS_CHANGED,
         Status.IN_PROGRESS,
-        incident.reporter,
+        None,
+        True,
     )
 
 

@@ -90,7 +90,7 @@ def test_mail_in_incident_acknowledged_replies_threaded_status_changes_mailed(
     received = smtp.to("ivan@example.ru")
     subjects = [mail["Subject"].strip().split("] ", 1)[1].split(":")[0] for mail in received]
     assert subjects == [
-        "Заявка зарегистрирована",
+        "Обращение зарегистрировано",
         "Взято в работу",
         "Нужна информация",
         "Решено",

@@ -61,7 +61,7 @@ def test_the_acknowledgement_carries_number_priority_and_response_time(smtp, act
     incident = act(actions.do_create_incident, actor=customer, title="Не печатает принтер")
     (mail,) = smtp.to(customer.email)
     clock = incident.sla_clocks.get(metric=Metric.RESPONSE)
-    assert _subject(mail) == f"[{incident.number}] Заявка зарегистрирована: Не печатает принтер"
+    assert _subject(mail) == f"[{incident.number}] Обращение зарегистрировано: Не печатает принтер"
     assert mail["Auto-Submitted"] == "auto-replied"
     assert mail["X-Auto-Response-Suppress"] == "All"
     assert mail["Reply-To"] == reply_address(incident, customer)
@@ -188,9 +188,9 @@ def test_internal_notes_and_fields_never_reach_the_customer(smtp, act):
     act(actions.do_override_priority, incident, actor=lead, priority=1, reason=SECRET)
     received = smtp.to(customer.email)
     assert [_subject(m).split("]")[1].split(":")[0].strip() for m in received] == [
-        "Заявка зарегистрирована",  # make_incident's own changes are promised in its transaction
+        "Обращение зарегистрировано",  # make_incident's own changes are promised in its transaction
         "Взято в работу",
-        "Работа приостановлена",
+        "Отложено",
         "Снова в работе",
         "Новый ответ",
     ]
@@ -359,4 +359,4 @@ def test_a_mail_whose_template_breaks_is_failed_and_the_others_still_go(
     assert failed.last_error.startswith("Письмо не удалось сформировать по шаблону")
     assert smtp.to(lead.email) == []
     (acknowledgement,) = smtp.to(customer.email)
-    assert "Заявка зарегистрирована" in _subject(acknowledgement)
+    assert "Обращение зарегистрировано" in _subject(acknowledgement)

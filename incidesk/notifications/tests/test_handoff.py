@@ -20,7 +20,7 @@ from incidesk.mail.models import MailState, OutgoingMail
 from incidesk.mail.tasks import send_outgoing_mail
 from incidesk.notifications.tasks import deliver_notifications
 
-ACK = "Заявка зарегистрирована"
+ACK = "Обращение зарегистрировано"
 
 
 def _subjects(smtp, person) -> list[str]:

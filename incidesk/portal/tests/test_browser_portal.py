@@ -53,7 +53,7 @@ def test_visitor_reports_with_a_file_confirms_by_mail_and_follows_the_private_li
     expect(page.get_by_test_id("number")).to_have_text(incident.number)
     expect(page.get_by_test_id("promise")).to_contain_text("Ответим в течение")
     page.get_by_test_id("tracking-link").click()
-    expect(page.get_by_test_id("status")).to_have_text("зарегистрирован, ожидает проверки")
+    expect(page.get_by_test_id("status")).to_have_text("зарегистрировано, ожидает проверки")
     expect(page.get_by_role("link", name="scan.png")).to_be_visible()
 
 

@@ -22,7 +22,7 @@ def _page(client, incident):
 def test_new_incident_reads_registered_awaiting_verification(client):
     incident = make_incident(Status.NEW)
     page = _page(client, incident)
-    assert page.context["status_words"] == "зарегистрирован, ожидает проверки"
+    assert page.context["status_words"] == "зарегистрировано, ожидает проверки"
     assert [step.state for step in page.context["steps"]] == [
         "done",
         "current",
@@ -56,7 +56,7 @@ def test_answering_an_information_request_puts_it_back_to_work(client):
     incident = make_incident(Status.ON_HOLD)
     page = _page(client, incident)
     assert page.context["awaiting_answer"]
-    assert page.context["status_words"] == "проверен, ждём вашего ответа"
+    assert page.context["status_words"] == "проверено, ждём вашего ответа"
     response = client.post(
         reverse("portal:act", args=[incident.number, "reply"]),
         {"body": "Модель HP LaserJet 1020", "files": [SimpleUploadedFile("фото.jpg", b"jpg")]},

@@ -21,7 +21,7 @@ def test_list_shows_only_own_incidents_with_plain_status(client):
     client.force_login(customer)
     response = client.get(reverse("portal:list"))
     assert _numbers(response) == [mine.number]
-    assert response.context["rows"][0][1] == "проверен, решаем"
+    assert response.context["rows"][0][1] == "проверено, решаем"
 
 
 def test_filter_by_status_and_search_in_any_word_form(client):
