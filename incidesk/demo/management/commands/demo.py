@@ -11,7 +11,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.demo import builder
+from incidesk.accounts.models import Role
+from incidesk.demo import builder, people
 
 
 class Command(BaseCommand):
@@ -31,7 +32,7 @@ class Command(BaseCommand):
     def handle(self, *args, incidents: int, seed: int | None, if_empty: bool, **options) -> None:
         if incidents < 0:
             raise CommandError("--incidents: " + _("must not be negative."))
-        seed = random.randrange(2**31) if seed is None else seed
+        seed = random.randrange(2**31) if seed is None else seed  # noqa: S311  a demo seed, not a secret
         started = time.monotonic()
         try:
             summary = builder.build(incidents=incidents, seed=seed, progress=self._progress)
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 return
             raise CommandError(
                 _("Demo data is already loaded (%(email)s exists); use a fresh database.")
-                % {"email": builder.ADMIN_EMAIL}
+                % {"email": people.ADMIN_EMAIL}
             ) from None
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -65,7 +66,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             _("Logins (every customer's password is %(password)s):")
-            % {"password": builder.PASSWORDS[builder.Role.CUSTOMER]}
+            % {"password": people.PASSWORDS[Role.CUSTOMER]}
         )
         for role, email, password in summary.logins:
             self.stdout.write(f"  {role:<16} {email:<36} {password}")
