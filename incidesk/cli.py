@@ -8,7 +8,11 @@ import sys
 import textwrap
 from collections import defaultdict
 
+import django
 from django.core.management import ManagementUtility, get_commands, load_command_class
+from django.utils.translation import gettext as _
+
+from incidesk.core.management.base import version_line
 
 
 class Utility(ManagementUtility):
@@ -17,10 +21,6 @@ class Utility(ManagementUtility):
     def main_help_text(self, commands_only: bool = False) -> str:
         if commands_only or self.settings_exception is not None:
             return super().main_help_text(commands_only)
-        from django.utils.translation import gettext as _
-
-        from incidesk.core.management.base import version_line
-
         ours, theirs = {}, defaultdict(list)
         for name, app in sorted(get_commands().items()):
             if app.startswith("incidesk."):
@@ -46,12 +46,8 @@ class Utility(ManagementUtility):
         return "\n".join(lines)
 
     def execute(self) -> None:
-        if self.argv[1:] in (["--version"], ["version"]):
-            import django
-
+        if self.argv[1:] in (["--version"], ["version"]):  # Django would print its own version
             django.setup()
-            from incidesk.core.management.base import version_line
-
             sys.stdout.write(version_line() + "\n")
             return
         super().execute()
