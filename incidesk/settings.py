@@ -54,7 +54,6 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -81,6 +80,9 @@ INSTALLED_APPS = [
     "incidesk.analytics",
     "incidesk.recurring",
     "incidesk.directory",
+    # After the project's apps, so that their templates (admin/base_site.html: the favicon)
+    # override the admin's.
+    "django.contrib.admin",
     "axes",
     "django_ratelimit",
 ]

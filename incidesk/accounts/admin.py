@@ -14,11 +14,16 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import STAFF_ROLES, ApiToken, Organisation, Team, User
+
+# Rights follow the role and users' groups are hidden, so a page of Django's permission groups
+# would edit what nobody has; its «Группы» would also be mistaken for the support teams.
+admin.site.unregister(Group)
 
 
 @cache

@@ -158,8 +158,8 @@ class Team(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
+        verbose_name = _("support team")
+        verbose_name_plural = _("support teams")
 
     def __str__(self) -> str:
         return self.name

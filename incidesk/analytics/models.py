@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from incidesk.incidents.status import Status
 
@@ -73,6 +74,8 @@ class IncidentFact(models.Model):
     cause_id = models.BigIntegerField(null=True)
 
     class Meta:
+        verbose_name = _("incident fact")
+        verbose_name_plural = _("incident facts")
         # One per moment a KPI set is defined by (the period is always a range of one of them),
         # followed by what the unfiltered report reads of that set, so that the database answers
         # from the index alone (key columns, not INCLUDE: SQLite has no INCLUDE);
@@ -109,6 +112,10 @@ class FactsWatermark(models.Model):
 
     updated_at = models.DateTimeField(null=True)
     incident_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("facts watermark")
+        verbose_name_plural = _("facts watermarks")
 
     def __str__(self) -> str:
         return f"{self.updated_at} #{self.incident_id}"

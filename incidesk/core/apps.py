@@ -2,6 +2,7 @@ from django.apps import AppConfig, apps
 from django.contrib.auth.signals import user_login_failed
 from django.db import connections
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def refresh_sqlite_statistics(using: str, **_kwargs) -> None:
@@ -18,6 +19,7 @@ def refresh_sqlite_statistics(using: str, **_kwargs) -> None:
 class CoreConfig(AppConfig):
     name = "incidesk.core"
     label = "core"
+    verbose_name = _("System")
 
     def ready(self) -> None:
         from incidesk.core import checks  # noqa: F401 (registers core.W001)

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class CacheEntry(models.Model):
@@ -14,6 +15,8 @@ class CacheEntry(models.Model):
     expires = models.DateTimeField(db_index=True)
 
     class Meta:
+        verbose_name = _("cache entry")
+        verbose_name_plural = _("cache entries")
         db_table = "incidesk_cache"
 
     def __str__(self) -> str:
@@ -29,6 +32,10 @@ class Promise(models.Model):
     args = models.JSONField(default=list)
     run_after = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("promised task")
+        verbose_name_plural = _("promised tasks")
 
     def __str__(self) -> str:
         return f"{self.task_path}{tuple(self.args)}"

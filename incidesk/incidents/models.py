@@ -40,6 +40,10 @@ class NumberCounter(models.Model):
     prefix = models.CharField(max_length=8, primary_key=True)
     last = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+
     def __str__(self) -> str:
         return f"{self.prefix}-{self.last:06d}"
 
@@ -260,6 +264,8 @@ class Comment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident")]
 
@@ -291,6 +297,8 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -316,6 +324,8 @@ class IncidentLink(models.Model):
     )
 
     class Meta:
+        verbose_name = _("incident link")
+        verbose_name_plural = _("incident links")
         constraints = [
             models.UniqueConstraint(fields=["source", "target", "kind"], name="unique_link"),
             models.CheckConstraint(
@@ -371,6 +381,8 @@ class TimelineEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("timeline event")
+        verbose_name_plural = _("timeline events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["incident", "at", "id"], name="event_incident")]
 
@@ -396,6 +408,8 @@ class IdempotencyKey(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="unique_idempotency_key")
         ]
@@ -415,6 +429,10 @@ class SearchDocument(models.Model):
         Incident, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
     )
     body = models.TextField()
+
+    class Meta:
+        verbose_name = _("search document")
+        verbose_name_plural = _("search documents")
 
     def __str__(self) -> str:
         return str(self.incident_id)

@@ -15,7 +15,7 @@ def next_number(prefix: str = PREFIX) -> str:
     NumberCounter.objects.get_or_create(prefix=prefix)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {NumberCounter._meta.db_table} SET last = last + 1 "
+            f"UPDATE {NumberCounter._meta.db_table} SET last = last + 1 "  # noqa: S608  the model's own table; the prefix is a parameter
             "WHERE prefix = %s RETURNING last",
             [prefix],
         )

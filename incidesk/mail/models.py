@@ -128,5 +128,9 @@ class MailboxLease(models.Model):
     holder = models.CharField(max_length=255, blank=True)
     expires_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("mailbox lease")
+        verbose_name_plural = _("mailbox leases")
+
     def __str__(self) -> str:
         return f"{self.name}: {self.holder} until {self.expires_at:%H:%M:%S}"

@@ -115,7 +115,7 @@ def _asks_for_info(event: TimelineEvent) -> bool:
     )
 
 
-def kinds_for(event: TimelineEvent, person: User) -> list[str]:
+def kinds_for(event: TimelineEvent, person: User) -> list[str]:  # noqa: C901  one branch per event kind, read as a table
     """The e-mails `event` makes for `person` (often none: not every event is worth a mail)."""
     incident = event.incident
     if person.is_desk_staff:

@@ -101,5 +101,9 @@ class PendingFile(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
 
+    class Meta:
+        verbose_name = _("file awaiting confirmation")
+        verbose_name_plural = _("files awaiting confirmation")
+
     def __str__(self) -> str:
         return self.original_name

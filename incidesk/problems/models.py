@@ -140,6 +140,8 @@ class ProblemEvent(models.Model):
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("problem history event")
+        verbose_name_plural = _("problem history events")
         ordering = ["at", "id"]
         indexes = [models.Index(fields=["problem", "at", "id"], name="problem_event")]
 

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class SlaConfig(AppConfig):
     name = "incidesk.sla"
     label = "sla"
+    verbose_name = _("Service levels (SLA)")
 
     def ready(self) -> None:
         # calendar: the signal handlers that keep cached schedules fresh; checks: sla.W001.

@@ -231,7 +231,7 @@ def _resume_accounting(clock: SlaClock, at: datetime) -> None:
         _refresh_due(clock)
 
 
-def status_changed(
+def status_changed(  # noqa: C901  one branch per status move, read as a table
     incident: Incident, *, old: str, new: str, at: datetime, hold_reason: str | None
 ) -> Changes:
     """Pause, resume, stop or cancel the clocks as the incident moves."""

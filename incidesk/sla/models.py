@@ -255,6 +255,8 @@ class SlaClock(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("SLA clock")
+        verbose_name_plural = _("SLA clocks")
         ordering = ["id"]  # response before resolution: the order they are started in
         constraints = [models.UniqueConstraint(fields=["incident", "metric"], name="unique_clock")]
         indexes = [models.Index(fields=["state", "due_at"], name="clock_due")]

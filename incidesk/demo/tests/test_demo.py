@@ -8,7 +8,8 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.utils import timezone
+from django.db.models import Count
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.models import Organisation, Role, Team, User
@@ -149,6 +150,22 @@ def test_search_finds_russian_word_forms_and_numbers(demo):
 
     incident = Incident.objects.order_by("?").first()
     assert list(search(Incident.objects.all(), incident.number)) == [incident]
+
+
+@pytest.mark.parametrize(
+    ("language", "by_status"), [("ru", "По статусам: "), ("en", "By status: ")]
+)
+def test_the_summary_names_statuses_and_roles_in_words(language, by_status):
+    with translation.override(language):
+        out = _load()
+        labels = {status: str(status.label) for status in Status}
+        roles = {str(role.label) for role in Role}
+    counts = dict(Incident.objects.values_list("status").annotate(n=Count("pk")))
+    line = next(line.strip() for line in out.splitlines() if by_status in line)
+    expected = ", ".join(f"{labels[status]}: {counts.get(status, 0)}" for status in Status)
+    assert line == f"{by_status}{expected}."
+    assert not any(f"{status.value}: " in out for status in Status)  # codes such as "on_hold: 3"
+    assert all(role in out for role in roles)
 
 
 def test_a_second_run_refuses(demo):

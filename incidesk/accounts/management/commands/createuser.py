@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import Organisation, Role, Team, User
+from incidesk.core.management.base import IncideskCommand
 
 # Team codes are ASCII slugs (the API and scripts use them), team names are usually Russian.
 _CYRILLIC_TO_LATIN = str.maketrans(
@@ -44,7 +45,7 @@ def field_error(option: str, reason: object) -> CommandError:
     return CommandError(f"--{option}: {reason}")
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = _("Create a user (customer, agent, lead or admin).")
 
     def add_arguments(self, parser: CommandParser) -> None:

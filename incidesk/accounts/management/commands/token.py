@@ -6,13 +6,14 @@ works; only its hash is stored, so it cannot be shown again.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import ApiToken, User
+from incidesk.core.management.base import IncideskCommand
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = _("Create or revoke API tokens of a user.")
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -6,13 +6,15 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext_lazy as _
 
 from incidesk.analytics import facts
+from incidesk.core.management.base import IncideskCommand
 
 
-class Command(BaseCommand):
-    help = "Reports: `rebuild` recreates the KPI facts of every incident; `sync` the changed ones."
+class Command(IncideskCommand):
+    help = _("Recount the report facts: `rebuild` of every incident, `sync` of the changed ones.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["rebuild", "sync"])

@@ -11,9 +11,11 @@ outage must not take the web server down with it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -24,10 +26,12 @@ from types import FrameType
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from incidesk.core.management.base import IncideskCommand
 
 STOP_TIMEOUT = 30  # seconds a child gets to finish its current request or task
 # A request may wait 30 s for SQLite's write lock (busy timeout); gunicorn must not kill it first.
@@ -49,7 +53,7 @@ class Child:
     restart_at: float | None = field(default=None)
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = gettext_lazy("Run the web server and the background task worker (production).")
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -74,10 +78,12 @@ class Command(BaseCommand):
         self, *args, host: str, port: int, migrate: bool, web: bool, worker: bool, **options
     ) -> None:
         require_shared_secret()
+        both = web == worker
+        if web or both:
+            require_free_port(host, port)
         if migrate:
             with migration_lock():
                 call_command("migrate", interactive=False, verbosity=1)
-        both = web == worker
         self.children: list[Child] = []
         if web or both:
             call_command("collectstatic", interactive=False, verbosity=0)
@@ -162,6 +168,35 @@ def require_shared_secret() -> None:
             )
             % {"vendor": connection.vendor}
         )
+
+
+def require_free_port(host: str, port: int) -> None:
+    """Say plainly that the address is taken, before anything starts: otherwise the supervisor
+    announces the server, then gunicorn fails and is restarted again and again. Bound the way
+    gunicorn binds (SO_REUSEADDR), so a port left in TIME_WAIT counts as free, as it is for it."""
+    try:
+        family, kind, proto, _name, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            message = _(
+                "Port %(port)d on %(host)s is already in use: another program (perhaps another "
+                "Incidesk) listens there. Stop it, or choose another port with --port."
+            )
+        elif error.errno == errno.EACCES:
+            message = _(
+                "You may not open port %(port)d on %(host)s: ports below 1024 need administrator "
+                "rights. Choose another port with --port."
+            )
+        else:
+            message = _("Cannot listen on %(host)s, port %(port)d: %(error)s.")
+        raise CommandError(
+            message % {"host": host, "port": port, "error": error.strerror or error}
+        ) from None
 
 
 @contextmanager

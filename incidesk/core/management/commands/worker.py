@@ -13,17 +13,18 @@ import time
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import connection
 from django.utils.translation import gettext_lazy
 
+from incidesk.core.management.base import IncideskCommand
 from incidesk.core.promises import sweep
 
 logger = logging.getLogger(__name__)
 SWEEPING = threading.Lock()
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = gettext_lazy("Run the background task worker and the recovery sweep.")
 
     def add_arguments(self, parser: CommandParser) -> None:

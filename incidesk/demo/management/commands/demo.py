@@ -8,13 +8,16 @@ from __future__ import annotations
 import random
 import time
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.demo import builder
+from incidesk.accounts.models import Role
+from incidesk.core.management.base import IncideskCommand
+from incidesk.demo import builder, people
+from incidesk.incidents.status import Status
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = _("Load demo teams, customers and incidents.")
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -31,7 +34,7 @@ class Command(BaseCommand):
     def handle(self, *args, incidents: int, seed: int | None, if_empty: bool, **options) -> None:
         if incidents < 0:
             raise CommandError("--incidents: " + _("must not be negative."))
-        seed = random.randrange(2**31) if seed is None else seed
+        seed = random.randrange(2**31) if seed is None else seed  # noqa: S311  a demo seed, not a secret
         started = time.monotonic()
         try:
             summary = builder.build(incidents=incidents, seed=seed, progress=self._progress)
@@ -41,7 +44,7 @@ class Command(BaseCommand):
                 return
             raise CommandError(
                 _("Demo data is already loaded (%(email)s exists); use a fresh database.")
-                % {"email": builder.ADMIN_EMAIL}
+                % {"email": people.ADMIN_EMAIL}
             ) from None
         elapsed = time.monotonic() - started
         self.stdout.write(
@@ -60,15 +63,17 @@ class Command(BaseCommand):
                 "seed": seed,
             }
         )
-        self.stdout.write(
-            "  " + ", ".join(f"{status}: {n}" for status, n in sorted(summary.statuses.items()))
-        )
+        counts = [f"{status.label}: {summary.statuses[status]}" for status in Status]
+        self.stdout.write("  " + _("By status: %(counts)s.") % {"counts": ", ".join(counts)})
         self.stdout.write(
             _("Logins (every customer's password is %(password)s):")
-            % {"password": builder.PASSWORDS[builder.Role.CUSTOMER]}
+            % {"password": people.PASSWORDS[Role.CUSTOMER]}
         )
+        # Columns as wide as their longest entry: role names differ in length by language.
+        width = max((len(str(role)) for role, _email, _password in summary.logins), default=0)
+        emails = max((len(email) for _role, email, _password in summary.logins), default=0)
         for role, email, password in summary.logins:
-            self.stdout.write(f"  {role:<16} {email:<36} {password}")
+            self.stdout.write(f"  {role!s:<{width}}  {email:<{emails}}  {password}")
 
     def _progress(self, done: int, total: int) -> None:
         if total > builder.CHUNK:

@@ -9,9 +9,10 @@ from __future__ import annotations
 import sys
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
+from incidesk.core.management.base import IncideskCommand
 from incidesk.mail import imap, inbound
 from incidesk.mail.models import Outcome
 
@@ -19,14 +20,14 @@ from incidesk.mail.models import Outcome
 EX_TEMPFAIL = 75
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = _("Receive e-mail: read one message from stdin, or poll the IMAP mailbox.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="subcommand", required=True)
-        commands.add_parser("ingest", help=str(_("Read one RFC 5322 message from stdin.")))
-        poll = commands.add_parser("poll", help=str(_("Fetch unseen messages from IMAP.")))
-        poll.add_argument("--loop", action="store_true", help=str(_("Keep polling.")))
+        commands.add_parser("ingest", help=_("Read one RFC 5322 message from stdin."))
+        poll = commands.add_parser("poll", help=_("Fetch unseen messages from IMAP."))
+        poll.add_argument("--loop", action="store_true", help=_("Keep polling."))
         poll.add_argument("--interval", type=float, default=60.0)
 
     def handle(self, *args, subcommand: str, **options) -> None:
