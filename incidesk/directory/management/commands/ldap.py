@@ -9,14 +9,15 @@ per cent (default 10) of the active directory people: then it refuses, and `--fo
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from incidesk.core.management.base import IncideskCommand
 from incidesk.directory.sync import Plan, apply_plan, make_plan
 
 
-class Command(BaseCommand):
+class Command(IncideskCommand):
     help = gettext_lazy("Synchronise people with the LDAP directory.")
 
     def add_arguments(self, parser: CommandParser) -> None:
