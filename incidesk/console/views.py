@@ -57,12 +57,12 @@ class Row:
 
 
 def _row_sla(incident: Incident, now: datetime) -> str:
-    """The row's SLA colour from the due-time columns and the prefetched clocks."""
+    """The row's SLA colour from the due-time columns and the `paused` flag of `queues.rows`."""
     if incident.status not in OPEN_STATUSES:
         return ""
     if queues.is_overdue(incident, now):
         return "breached"
-    if any(c.paused_since for c in incident.sla_clocks.all()):
+    if incident.paused:
         return "paused"
     soon = now + queues.BREACHING_WITHIN
     dues = [d for d in (incident.response_due_at, incident.resolution_due_at) if d]
@@ -116,9 +116,7 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
 
 
 def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:
-    return paginate(
-        queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, rows=queries.with_related()
-    )
+    return paginate(queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, rows=queues.rows())
 
 
 @staff_required
@@ -126,7 +124,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     context = _queue_page(request)
     context["saved_views"] = list(request.user.saved_views.all())
     context["save_form"] = forms.SavedViewForm(initial={"query": context["query"]})
-    context["bulk_form"] = forms.BulkForm()
+    context["bulk_form"] = bulk_form = forms.BulkForm()
+    for name in ("assignee", "team"):
+        # Both forms list the same agents and teams: read each list once and share it.
+        choices = list(iter(context["form"].fields[name].choices))  # iter: no COUNT query
+        context["form"].fields[name].choices = bulk_form.fields[name].choices = choices
     return render(request, "console/queues.html", context)
 
 
