@@ -52,8 +52,13 @@ WARNING_PERCENT = 75
 
 @dataclass(frozen=True)
 class Row:
+    """A queue row with what the template would otherwise work out per row (a link, a
+    translated label): 50 rows render in a fraction of the time."""
+
     incident: Incident
     sla: str  # "breached", "warning", "paused" or ""
+    url: str = ""  # the queue's rows only
+    select_label: str = ""
 
 
 def _row_sla(incident: Incident, now: datetime) -> str:
@@ -106,13 +111,27 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
         "queue": code,
         "queue_label": queues.QUEUES[code].label,
         "order": order,
-        "rows": [Row(incident, _row_sla(incident, now)) for incident in page.items],
+        "rows": _rows(page.items, now),
         "next_cursor": page.next_cursor,
         "cursor": cursor,
         "query": params.urlencode(),
         "tabs": tab_links,
         "filtered": form.is_filtered(),
     }
+
+
+def _rows(incidents: list[Incident], now: datetime) -> list[Row]:
+    link = reverse("console:incident", args=["NUMBER"])
+    select = _("Select %(number)s")
+    return [
+        Row(
+            incident,
+            _row_sla(incident, now),
+            link.replace("NUMBER", incident.number),
+            select % {"number": incident.number},
+        )
+        for incident in incidents
+    ]
 
 
 def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:

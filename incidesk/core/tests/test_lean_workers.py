@@ -27,7 +27,7 @@ print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in HE
 def test_the_wsgi_app_and_its_urls_load_no_heavy_library(tmp_path):
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "incidesk.settings"}
     env.setdefault("INCIDESK_DATA_DIR", str(tmp_path))
-    result = subprocess.run(  # noqa: S603 (our own interpreter, fixed code)
+    result = subprocess.run(
         [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{PROBE}"],
         env=env,
         capture_output=True,
