@@ -114,7 +114,7 @@ def queue_incidents(user: User, code: str, now: datetime | None = None) -> Query
 def rows() -> QuerySet[Incident]:
     """What a queue row shows and no more: the people, team and hold reason joined in, the long
     texts left out, and whether a clock is paused as a flag (`paused`) rather than every clock
-    loaded. A page's rows are then a tenth of the objects the API's full incidents are."""
+    loaded: a page of 50 builds some 230 objects instead of 530 (`queries.with_related`)."""
     paused = SlaClock.objects.filter(incident=OuterRef("pk"), paused_since__isnull=False)
     return (
         Incident.objects.select_related("hold_reason", "reporter", "team", "assignee")
