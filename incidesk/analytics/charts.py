@@ -8,18 +8,15 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
-import pygal
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
-from pygal.style import DefaultStyle
 
 from incidesk.analytics import kpi
 from incidesk.analytics.filters import ReportFilter
 
 SCRIPT = re.compile(rb"<script[^>]*>.*?</script>|<script[^>]*/>", re.DOTALL)
-STYLE = DefaultStyle(font_family="system-ui, sans-serif", background="white")
 
 
 def queue_link(f: ReportFilter, **narrower: Any) -> dict[str, str] | None:
@@ -32,9 +29,13 @@ def queue_link(f: ReportFilter, **narrower: Any) -> dict[str, str] | None:
 
 
 def _bar(title: str, labels: list[str], series: dict[str, list[dict[str, Any]]]) -> bytes:
+    # Imported here: only the chart views need pygal, not every web worker.
+    import pygal
+    from pygal.style import DefaultStyle
+
     chart = pygal.Bar(
         js=[],
-        style=STYLE,
+        style=DefaultStyle(font_family="system-ui, sans-serif", background="white"),
         title=title,
         height=320,
         legend_at_bottom=True,

@@ -19,7 +19,6 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import xlsxwriter
 from django.db.models import QuerySet
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
@@ -77,6 +76,8 @@ Sheet = tuple[str, Row, Iterable[Row]]
 
 def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:
     """An XLSX with one worksheet per (title, header, rows), written in constant memory."""
+    import xlsxwriter  # here: only an XLSX export needs it, not every web worker
+
     handle = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it when sent)
     book = xlsxwriter.Workbook(
         handle,

@@ -34,11 +34,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from incidesk.accounts.models import Team, User
 from incidesk.analytics import facts
+from incidesk.analytics.buckets import as_date, local_bucket
 from incidesk.analytics.filters import ReportFilter
 from incidesk.analytics.models import OPEN, IncidentFact
 from incidesk.catalog.models import Cause
@@ -308,9 +308,6 @@ def csat(rows: QuerySet[IncidentFact], f: ReportFilter) -> dict[str, Any]:
     }
 
 
-TRUNC = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
-
-
 def buckets(f: ReportFilter) -> list[date]:
     """Every bucket start of the period, empty ones included."""
     first = f.start
@@ -338,9 +335,9 @@ def _per_bucket(
     rows: QuerySet, moment: str, f: ReportFilter, *by: str, **aggregates: Any
 ) -> list[dict[str, Any]]:
     """Aggregates per bucket of `moment` (and the `by` fields), each row with its `start`."""
-    trunc = TRUNC[f.bucket](moment, tzinfo=f.zone)
-    found = rows.annotate(bucket=trunc).order_by().values("bucket", *by).annotate(**aggregates)
-    return [{"start": timezone.localtime(row.pop("bucket"), f.zone).date(), **row} for row in found]
+    bucket = local_bucket(moment, f.bucket, f.zone, f.since, f.until)
+    found = rows.annotate(bucket=bucket).order_by().values("bucket", *by).annotate(**aggregates)
+    return [{"start": as_date(row.pop("bucket")), **row} for row in found]
 
 
 COUNTS = ("total", "incidents", "service_requests", "cancelled")

@@ -11,7 +11,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
@@ -20,12 +22,14 @@ from incidesk.accounts.models import Team, User
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
 from incidesk.incidents.status import OPEN_STATUSES, Status
+from incidesk.sla.models import SlaClock
 
 # A queue's count stops at this many: "999+" says "a lot" as well as the exact number would,
 # and counting at most a thousand index entries keeps seven counts cheap on any desk size.
 COUNT_CAP = 999
 BREACHING_WITHIN = timedelta(hours=1)
 OPEN = sorted(OPEN_STATUSES)
+LONG_TEXTS = ("description", "resolution_notes", "cancel_reason", "satisfaction_comment")
 
 
 def overdue(now: datetime) -> Q:
@@ -107,6 +111,18 @@ def queue_incidents(user: User, code: str, now: datetime | None = None) -> Query
     return queryset.filter(status__in=OPEN) if queue.open_only else queryset
 
 
+def rows() -> QuerySet[Incident]:
+    """What a queue row shows and no more: the people, team and hold reason joined in, the long
+    texts left out, and whether a clock is paused as a flag (`paused`) rather than every clock
+    loaded: a page of 50 builds some 230 objects instead of 530 (`queries.with_related`)."""
+    paused = SlaClock.objects.filter(incident=OuterRef("pk"), paused_since__isnull=False)
+    return (
+        Incident.objects.select_related("hold_reason", "reporter", "team", "assignee")
+        .defer(*LONG_TEXTS)
+        .annotate(paused=Exists(paused))
+    )
+
+
 @dataclass(frozen=True)
 class Count:
     value: int
@@ -120,8 +136,24 @@ class Count:
 
 
 def counts(user: User) -> dict[str, Count]:
-    """Each queue's size, counted up to `COUNT_CAP + 1` rows: one bounded query per queue."""
+    """Each queue's size, counted up to `COUNT_CAP + 1` rows, all in one query.
+
+    Each count reads at most a thousand entries of the index its filter names, in no order
+    (the model's default ordering would make the database walk `created_at` instead and read
+    every row of a small queue), as a scalar subquery of one SELECT: one round trip instead
+    of eight."""
     now = timezone.now()
-    return {
-        code: Count(queue_incidents(user, code, now)[: COUNT_CAP + 1].count()) for code in QUEUES
-    }
+    parts, params = [], []
+    for code in QUEUES:
+        capped = queue_incidents(user, code, now).order_by().values("pk")[: COUNT_CAP + 1]
+        try:
+            sql, part_params = capped.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing
+            parts.append("0")
+            continue
+        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {code}_rows)")  # noqa: S608 (ORM SQL, params apart)
+        params.extend(part_params)
+    with connections[Incident.objects.db].cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        found = cursor.fetchone()
+    return {code: Count(value) for code, value in zip(QUEUES, found, strict=True)}

@@ -53,17 +53,22 @@ WARNING_PERCENT = 75
 
 @dataclass(frozen=True)
 class Row:
+    """A queue row with what the template would otherwise work out per row (a link, a
+    translated label): 50 rows render in a fraction of the time."""
+
     incident: Incident
     sla: str  # "breached", "warning", "paused" or ""
+    url: str = ""  # the queue's rows only
+    select_label: str = ""
 
 
 def _row_sla(incident: Incident, now: datetime) -> str:
-    """The row's SLA colour from the due-time columns and the prefetched clocks."""
+    """The row's SLA colour from the due-time columns and the `paused` flag of `queues.rows`."""
     if incident.status not in OPEN_STATUSES:
         return ""
     if queues.is_overdue(incident, now):
         return "breached"
-    if any(c.paused_since for c in incident.sla_clocks.all()):
+    if incident.paused:
         return "paused"
     soon = now + queues.BREACHING_WITHIN
     dues = [d for d in (incident.response_due_at, incident.resolution_due_at) if d]
@@ -120,7 +125,7 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
         "only_queue": bool(values.get("only_queue")),
         "scope_toggle": scope_links.urlencode(),
         "order": order,
-        "rows": [Row(incident, _row_sla(incident, now)) for incident in page.items],
+        "rows": _rows(page.items, now),
         "next_cursor": page.next_cursor,
         "cursor": cursor,
         "query": params.urlencode(),
@@ -129,10 +134,22 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _rows(incidents: list[Incident], now: datetime) -> list[Row]:
+    link = reverse("console:incident", args=["NUMBER"])
+    select = _("Select %(number)s")
+    return [
+        Row(
+            incident,
+            _row_sla(incident, now),
+            link.replace("NUMBER", incident.number),
+            select % {"number": incident.number},
+        )
+        for incident in incidents
+    ]
+
+
 def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:
-    return paginate(
-        queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, rows=queries.with_related()
-    )
+    return paginate(queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, rows=queues.rows())
 
 
 @staff_required
@@ -148,7 +165,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     context = _queue_page(request)
     context["saved_views"] = list(request.user.saved_views.all())
     context["save_form"] = forms.SavedViewForm(initial={"query": context["query"]})
-    context["bulk_form"] = forms.BulkForm()
+    context["bulk_form"] = bulk_form = forms.BulkForm()
+    for name in ("assignee", "team"):
+        # Both forms list the same agents and teams: read each list once and share it.
+        choices = list(iter(context["form"].fields[name].choices))  # iter: no COUNT query
+        context["form"].fields[name].choices = bulk_form.fields[name].choices = choices
     return render(request, "console/queues.html", context)
 
 

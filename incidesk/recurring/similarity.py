@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -26,7 +26,10 @@ from incidesk.incidents.search import FTS_TABLE, stem_words
 from incidesk.incidents.status import OPEN_STATUSES, Status
 from incidesk.problems.models import Problem
 from incidesk.problems.status import ProblemStatus
-from incidesk.recurring import engine, text
+from incidesk.recurring import text
+
+if TYPE_CHECKING:  # numpy, scipy and scikit-learn load on the first comparison, not with the app
+    from incidesk.recurring import engine
 
 # Incidents vectorised for one similarity query, and the window they are drawn from.
 CANDIDATES = 2000
@@ -194,6 +197,8 @@ def similar_incidents(
     if not found:
         return []
     texts = [query, *(incident_text(other) for other in found)]
+    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
+
     space = engine.vectorise(texts, [fields, *(_fields(other) for other in found)])
     scores = space.scores(0)[1:]
     surface = text.surface_words(texts)
@@ -223,6 +228,8 @@ def similar_known_errors(query: str, user: User, limit: int = 3) -> list[KnownEr
     if not known:
         return []
     texts = [query, *(f"{problem.title}\n{problem.description}" for problem in known)]
+    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
+
     space = engine.vectorise(texts)
     scores = space.text_scores(0)[1:]
     surface = text.surface_words(texts)
@@ -266,6 +273,8 @@ def find_groups(
         return []
     texts = [incident_text(incident) for incident in incidents]
     fields = [_fields(incident) for incident in incidents]
+    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
+
     space = engine.vectorise(texts, fields)
     middle = since + (until - since) / 2
     groups = []

@@ -25,10 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
-
-import holidays
-from holidays.countries.russia import RussiaStaticHolidays
+from typing import TYPE_CHECKING, Any
 
 from incidesk.sla.models import DayKind
 
@@ -60,10 +57,18 @@ def is_statutory(day: date) -> bool:
     return (day.month, day.day) in STATUTORY
 
 
+def _decrees() -> dict[int, Any]:
+    """The decree table of `holidays`, imported on first use: some 300 modules that only the
+    seeding and the calendar commands need, not every web worker (the system check imports us)."""
+    from holidays.countries.russia import RussiaStaticHolidays
+
+    return RussiaStaticHolidays.special_public_holidays
+
+
 def decree_known(year: int) -> bool:
     """Whether the installed `holidays` has the transfer decree for `year`. Without it a year
     would be seeded with bare holidays and no transfers: wrong, yet looking complete."""
-    return year in RussiaStaticHolidays.special_public_holidays
+    return year in _decrees()
 
 
 def _transfers(year: int) -> dict[date, date]:
@@ -72,7 +77,7 @@ def _transfers(year: int) -> dict[date, date]:
     went, which order 588n needs)."""
     pairs: dict[date, date] = {}
     for decree_year in (year - 1, year, year + 1):
-        entries = RussiaStaticHolidays.special_public_holidays.get(decree_year, ())
+        entries = _decrees().get(decree_year, ())
         if entries and isinstance(entries[0], int):  # a single transfer is not nested
             entries = (entries,)
         for to_month, to_day, from_month, from_day, *from_year in entries:
@@ -84,6 +89,8 @@ def _transfers(year: int) -> dict[date, date]:
 
 def production_year(year: int) -> list[ProductionDay]:
     """Every date of `year` that is not an ordinary Mon–Fri working day or weekend, in order."""
+    import holidays  # see `_decrees`
+
     if year < 2013:
         raise ValueError("the holiday list of art. 112 used here is in force since 2013")
     if not decree_known(year):
