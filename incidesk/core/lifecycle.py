@@ -106,7 +106,7 @@ class Lifecycle:
         """Refuse (`Forbidden`) a verb `user` may never use on `record`, whatever its status."""
         verb = self.verbs[verb_name]
         if not self.may_use(verb, record, user):
-            raise Forbidden(self.forbidden % {"verb": verb.label.lower()})
+            raise Forbidden(self.forbidden % {"verb": str(verb.label).lower()})
         return verb
 
     def authorise(self, verb_name: str, record: Any, user: User | None) -> Verb:
@@ -122,7 +122,7 @@ class Lifecycle:
             raise InvalidTransition(
                 self.refused
                 % {
-                    "verb": verb.label.lower(),
+                    "verb": str(verb.label).lower(),
                     "number": record.number,
                     "status": record.get_status_display(),
                     "allowed": ", ".join(str(self.status(s).label) for s in allowed) or "—",

@@ -96,13 +96,14 @@ class RateLimit:
         value = self.key(request)
         if not value:
             return None
-        return get_usage(
+        usage: dict[str, Any] | None = get_usage(
             request,
             group=self.group,
             key=lambda _group, _request: value,
             rate=getattr(settings, self.setting),
             increment=increment,
         )
+        return usage
 
     def hit(self, request: HttpRequest) -> int | None:
         """Count this request; over the limit, the seconds until the window frees."""
@@ -116,7 +117,8 @@ class RateLimit:
 
 
 def _retry_after(usage: dict[str, Any]) -> int:
-    return max(1, math.ceil(usage["time_left"]))
+    time_left: float = usage["time_left"]
+    return max(1, math.ceil(time_left))
 
 
 # Failed sign-ins from one address, whichever accounts they try (password spraying); counted
@@ -152,7 +154,7 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 def limit_requests(
     *limits: RateLimit, methods: Collection[str] | None = ("POST",), count: bool = True
-) -> Callable:
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """View decorator: a request with one of `methods` (None: any) is counted against every
     limit (with `count=False` only checked: something else counts, such as failed sign-ins)
     and answered 429 when any is exceeded."""
@@ -176,7 +178,7 @@ def limit_requests(
 
 
 def count_failed_sign_in(
-    sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     """`user_login_failed` receiver: every failed password check, on any sign-in form."""
     if request is not None:

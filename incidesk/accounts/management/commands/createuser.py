@@ -6,6 +6,8 @@ in a new team. Without --password the user cannot log in with a password until o
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -16,6 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import Organisation, Role, Team, User
+from incidesk.core.text import lazy_str
 
 # Team codes are ASCII slugs (the API and scripts use them), team names are usually Russian.
 _CYRILLIC_TO_LATIN = str.maketrans(
@@ -45,22 +48,22 @@ def field_error(option: str, reason: object) -> CommandError:
 
 
 class Command(BaseCommand):
-    help = _("Create a user (customer, agent, lead or admin).")
+    help = lazy_str(_("Create a user (customer, agent, lead or admin)."))
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", required=True)
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--name", default="", help=_("Full name."))
+        parser.add_argument("--name", default="", help=lazy_str(_("Full name.")))
         parser.add_argument(
-            "--team", help=_("Staff: team code or name; a missing team is created.")
+            "--team", help=lazy_str(_("Staff: team code or name; a missing team is created."))
         )
         parser.add_argument(
-            "--organisation", help=_("Customers: organisation name; created if missing.")
+            "--organisation", help=lazy_str(_("Customers: organisation name; created if missing."))
         )
-        parser.add_argument("--password", help=_("Without it the password is unusable."))
+        parser.add_argument("--password", help=lazy_str(_("Without it the password is unusable.")))
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         email = options["email"].strip().lower()
         role = Role(options["role"])
         try:

@@ -6,23 +6,28 @@ works; only its hash is stored, so it cannot be shown again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import ApiToken, User
+from incidesk.core.text import lazy_str
 
 
 class Command(BaseCommand):
-    help = _("Create or revoke API tokens of a user.")
+    help = lazy_str(_("Create or revoke API tokens of a user."))
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        create = actions.add_parser("create", help=_("Issue a new token and print it once."))
+        create = actions.add_parser(
+            "create", help=lazy_str(_("Issue a new token and print it once."))
+        )
         create.add_argument("--email", required=True)
-        revoke = actions.add_parser("revoke", help=_("Delete all tokens of the user."))
+        revoke = actions.add_parser("revoke", help=lazy_str(_("Delete all tokens of the user.")))
         revoke.add_argument("--email", required=True)
 
-    def handle(self, *args, action: str, email: str, **options) -> None:
+    def handle(self, *args: Any, action: str, email: str, **options: Any) -> None:
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError("--email: " + _("no user with this e-mail."))
@@ -30,7 +35,7 @@ class Command(BaseCommand):
             if not user.is_active:
                 raise CommandError("--email: " + _("the user is deactivated."))
             self.stdout.write(ApiToken.issue(user))
-            self.stderr.write(_("Store it now: the token cannot be shown again."))
+            self.stderr.write(str(_("Store it now: the token cannot be shown again.")))
         else:
             count, _deleted = user.api_tokens.all().delete()
             message = _("Revoked %(count)d token(s) of %(email)s.")

@@ -10,6 +10,8 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
@@ -18,24 +20,27 @@ from django.db import connection
 from django.utils.translation import gettext_lazy
 
 from incidesk.core.promises import sweep
+from incidesk.core.text import lazy_str
 
 logger = logging.getLogger(__name__)
 SWEEPING = threading.Lock()
 
 
 class Command(BaseCommand):
-    help = gettext_lazy("Run the background task worker and the recovery sweep.")
+    help = lazy_str(gettext_lazy("Run the background task worker and the recovery sweep."))
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("queues", nargs="*", help=gettext_lazy("Queues to work on."))
+        parser.add_argument("queues", nargs="*", help=lazy_str(gettext_lazy("Queues to work on.")))
         parser.add_argument(
             "--sweep-interval",
             type=float,
             default=60.0,
-            help=gettext_lazy("Seconds between recovery sweeps."),
+            help=lazy_str(gettext_lazy("Seconds between recovery sweeps.")),
         )
 
-    def handle(self, *args, queues: list[str], sweep_interval: float, **options) -> None:
+    def handle(
+        self, *args: Any, queues: Sequence[str], sweep_interval: float, **options: Any
+    ) -> None:
         queues = queues or settings.TASKS["default"]["QUEUES"]
         # RQ forks a process per job: never while the sweep is inside SQLite, psycopg or the
         # Redis client, whose locks the child would inherit held (and hang on).
@@ -48,7 +53,7 @@ class Command(BaseCommand):
         call_command(*queue_worker(queues))
 
 
-def queue_worker(queues: list[str]) -> list[str]:
+def queue_worker(queues: Sequence[str]) -> list[str]:
     """The queue's own worker command. RQ needs django-tasks-rq's job class, and its scheduler
     for tasks that run later (auto-close)."""
     if settings.REDIS_URL:
