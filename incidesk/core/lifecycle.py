@@ -9,6 +9,7 @@ guards, so a button is never offered that the action would refuse, nor the other
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +66,7 @@ class Lifecycle:
         *,
         status: type[models.TextChoices],
         verbs: Iterable[Verb],
-        roles: Callable[[Any, User], set[str]],
+        roles: Callable[[Any, User], AbstractSet[str]],
         forbidden: str | Promise,
         refused: str | Promise,
     ) -> None:
