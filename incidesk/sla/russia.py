@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import holidays
 from holidays.countries.russia import RussiaStaticHolidays
@@ -33,6 +33,8 @@ from holidays.countries.russia import RussiaStaticHolidays
 from incidesk.sla.models import DayKind
 
 if TYPE_CHECKING:  # or the historical model of a migration
+    from django.apps.registry import Apps
+
     from incidesk.sla.models import BusinessCalendar
 
 FIRST_YEAR = 2024  # the data migration seeds from here to next year
@@ -41,6 +43,7 @@ STATUTORY = frozenset(
 )
 ONE_HOUR = timedelta(hours=1)
 SATURDAY = 5
+Date = date  # inside `ProductionDay` the field `date` hides the type
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,7 @@ class ProductionDay:
     date: date
     kind: DayKind
     name: str
-    hours_of: date | None = None
+    hours_of: Date | None = None
     shortened: bool = False
 
 
@@ -72,9 +75,11 @@ def _transfers(year: int) -> dict[date, date]:
     went, which order 588n needs)."""
     pairs: dict[date, date] = {}
     for decree_year in (year - 1, year, year + 1):
-        entries = RussiaStaticHolidays.special_public_holidays.get(decree_year, ())
+        # `holidays` types its decree table loosely (names and transfers alike).
+        table: Any = RussiaStaticHolidays.special_public_holidays.get(decree_year, ())
+        entries: tuple[tuple[int, ...], ...] = table
         if entries and isinstance(entries[0], int):  # a single transfer is not nested
-            entries = (entries,)
+            entries = (table,)
         for to_month, to_day, from_month, from_day, *from_year in entries:
             source = date(from_year[0] if from_year else decree_year, from_month, from_day)
             if source.year == year:
@@ -177,7 +182,7 @@ def missing_next_year(calendar: BusinessCalendar, today: date) -> bool:
     return _has_year(calendar, today.year) and not _has_year(calendar, today.year + 1)
 
 
-def seed_calendars(apps, today: date) -> None:
+def seed_calendars(apps: Apps, today: date) -> None:
     """Create the standard calendars unless they exist, and seed `moscow` with every year from
     FIRST_YEAR to next year that the installed `holidays` has a decree for (the system check
     sla.W001 reports a missing next year)."""
