@@ -20,7 +20,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from ninja.throttling import BaseThrottle
@@ -140,6 +140,10 @@ TRACK_IP = RateLimit("track-ip", "INCIDESK_RATE_TRACK_IP", ip_key)
 API_WRITES = RateLimit("api-writes", "INCIDESK_RATE_API_WRITES", api_caller_key)
 
 
+# A view: a function, or a class-based view's `as_view()`, which may stream.
+View = Callable[..., HttpResponseBase]
+
+
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The 429 page: how long to wait, in the user's language."""
     response = render(
@@ -154,14 +158,14 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 def limit_requests(
     *limits: RateLimit, methods: Collection[str] | None = ("POST",), count: bool = True
-) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+) -> Callable[[View], View]:
     """View decorator: a request with one of `methods` (None: any) is counted against every
     limit (with `count=False` only checked: something else counts, such as failed sign-ins)
     and answered 429 when any is exceeded."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if methods is None or request.method in methods:
                 waits = [
                     wait
