@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -59,7 +58,7 @@ def breaching(now: datetime) -> Q:
     ) & ~overdue(now)
 
 
-def _teams(user: User) -> QuerySet[Team, dict[str, Any]]:
+def _teams(user: User) -> QuerySet[Team]:
     return Team.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
 
 
