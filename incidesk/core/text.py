@@ -20,10 +20,9 @@ intake checks: cleaned, then required and size limits, refused naming the field.
 from __future__ import annotations
 
 import re
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.core.errors import InvalidInput
@@ -73,13 +72,6 @@ def checked_text(field: str, value: Any, *, required: bool = False, bounded: boo
     if bounded and len(text.encode()) > MAX_TEXT_BYTES:
         raise InvalidInput.field(field, _("At most 64 KiB of text."))
     return text
-
-
-def lazy_str(text: str | Promise) -> str:
-    """A lazily translated text where a library's types ask for `str` (a command's `help`,
-    argparse help): they only format or print it, which the lazy text does, translated into
-    the language active then."""
-    return cast(str, text)
 
 
 class LineField(forms.CharField):

@@ -18,7 +18,6 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import Organisation, Role, Team, User
-from incidesk.core.text import lazy_str
 
 # Team codes are ASCII slugs (the API and scripts use them), team names are usually Russian.
 _CYRILLIC_TO_LATIN = str.maketrans(
@@ -48,19 +47,19 @@ def field_error(option: str, reason: object) -> CommandError:
 
 
 class Command(BaseCommand):
-    help = lazy_str(_("Create a user (customer, agent, lead or admin)."))
+    help = str(_("Create a user (customer, agent, lead or admin)."))
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", required=True)
         parser.add_argument("--role", required=True, choices=Role.values)
-        parser.add_argument("--name", default="", help=lazy_str(_("Full name.")))
+        parser.add_argument("--name", default="", help=str(_("Full name.")))
         parser.add_argument(
-            "--team", help=lazy_str(_("Staff: team code or name; a missing team is created."))
+            "--team", help=str(_("Staff: team code or name; a missing team is created."))
         )
         parser.add_argument(
-            "--organisation", help=lazy_str(_("Customers: organisation name; created if missing."))
+            "--organisation", help=str(_("Customers: organisation name; created if missing."))
         )
-        parser.add_argument("--password", help=lazy_str(_("Without it the password is unusable.")))
+        parser.add_argument("--password", help=str(_("Without it the password is unusable.")))
 
     @transaction.atomic
     def handle(self, *args: Any, **options: Any) -> None:

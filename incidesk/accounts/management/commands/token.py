@@ -12,19 +12,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import ApiToken, User
-from incidesk.core.text import lazy_str
 
 
 class Command(BaseCommand):
-    help = lazy_str(_("Create or revoke API tokens of a user."))
+    help = str(_("Create or revoke API tokens of a user."))
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        create = actions.add_parser(
-            "create", help=lazy_str(_("Issue a new token and print it once."))
-        )
+        create = actions.add_parser("create", help=str(_("Issue a new token and print it once.")))
         create.add_argument("--email", required=True)
-        revoke = actions.add_parser("revoke", help=lazy_str(_("Delete all tokens of the user.")))
+        revoke = actions.add_parser("revoke", help=str(_("Delete all tokens of the user.")))
         revoke.add_argument("--email", required=True)
 
     def handle(self, *args: Any, action: str, email: str, **options: Any) -> None:

@@ -28,9 +28,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
-from incidesk.core.text import lazy_str
 
 STOP_TIMEOUT = 30  # seconds a child gets to finish its current request or task
 # A request may wait 30 s for SQLite's write lock (busy timeout); gunicorn must not kill it first.
@@ -53,7 +50,7 @@ class Child:
 
 
 class Command(BaseCommand):
-    help = lazy_str(gettext_lazy("Run the web server and the background task worker (production)."))
+    help = _("Run the web server and the background task worker (production).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -62,17 +59,13 @@ class Command(BaseCommand):
             "--no-migrate",
             action="store_false",
             dest="migrate",
-            help=lazy_str(gettext_lazy("Do not apply database migrations first.")),
+            help=_("Do not apply database migrations first."),
         )
-        parser.add_argument(
-            "--web", action="store_true", help=lazy_str(gettext_lazy("Run only the web server."))
-        )
+        parser.add_argument("--web", action="store_true", help=_("Run only the web server."))
         parser.add_argument(
             "--worker",
             action="store_true",
-            help=lazy_str(
-                gettext_lazy("Run only the task worker (and the IMAP poller if configured).")
-            ),
+            help=_("Run only the task worker (and the IMAP poller if configured)."),
         )
 
     def handle(

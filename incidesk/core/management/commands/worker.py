@@ -17,25 +17,24 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
 
 from incidesk.core.promises import sweep
-from incidesk.core.text import lazy_str
 
 logger = logging.getLogger(__name__)
 SWEEPING = threading.Lock()
 
 
 class Command(BaseCommand):
-    help = lazy_str(gettext_lazy("Run the background task worker and the recovery sweep."))
+    help = _("Run the background task worker and the recovery sweep.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("queues", nargs="*", help=lazy_str(gettext_lazy("Queues to work on.")))
+        parser.add_argument("queues", nargs="*", help=_("Queues to work on."))
         parser.add_argument(
             "--sweep-interval",
             type=float,
             default=60.0,
-            help=lazy_str(gettext_lazy("Seconds between recovery sweeps.")),
+            help=_("Seconds between recovery sweeps."),
         )
 
     def handle(

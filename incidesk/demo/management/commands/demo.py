@@ -9,7 +9,7 @@ import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from incidesk.demo import builder
 

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.core.text import lazy_str
 from incidesk.mail import imap, inbound
 from incidesk.mail.models import Outcome
 
@@ -21,7 +20,7 @@ EX_TEMPFAIL = 75
 
 
 class Command(BaseCommand):
-    help = lazy_str(_("Receive e-mail: read one message from stdin, or poll the IMAP mailbox."))
+    help = str(_("Receive e-mail: read one message from stdin, or poll the IMAP mailbox."))
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="subcommand", required=True)
