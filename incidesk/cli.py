@@ -24,7 +24,7 @@ class Utility(ManagementUtility):
         ours, theirs = {}, defaultdict(list)
         for name, app in sorted(get_commands().items()):
             if app.startswith("incidesk."):
-                ours[name] = str(load_command_class(app, name).help).splitlines()[0]
+                ours[name] = _(load_command_class(app, name).help).splitlines()[0]
             else:
                 theirs["django" if app == "django.core" else app.rpartition(".")[-1]].append(name)
         width = max(map(len, ours))

@@ -9,10 +9,15 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+# Lets the admin classes name their model (`admin.ModelAdmin[Team]`) for the type checker.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -125,7 +130,7 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict:
+def _database() -> dj_database_url.DBConfig:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'incidesk.sqlite3'}"
     # Health checks: a connection kept across requests (CONN_MAX_AGE) that broke in a database
     # outage is replaced at the next request instead of failing it.
@@ -325,6 +330,7 @@ INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
 # The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
 # there is one, else a table in the database (created by core's migration). Both increment
 # atomically; django-ratelimit's check only knows memcached and django-redis, hence W001 off.
+CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import cache
+from typing import Any, ClassVar, TypedDict
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
-from django.db.models import Count, QuerySet
+from django.db.models import Count, ForeignKey, ManyToManyField, QuerySet
+from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django_stubs_ext import WithAnnotations
 
 from incidesk.accounts.models import STAFF_ROLES, ApiToken, Organisation, Team, User
 
@@ -26,29 +29,35 @@ from incidesk.accounts.models import STAFF_ROLES, ApiToken, Organisation, Team, 
 admin.site.unregister(Group)
 
 
+class _Members(TypedDict):
+    """What `get_queryset` annotates on teams and organisations."""
+
+    member_count: int
+
+
 @cache
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
-class UserForm(UserChangeForm):
+class UserForm(UserChangeForm[User]):
     time_zone = forms.ChoiceField(label=_("time zone"), choices=_time_zone_choices)
 
     class Meta(UserChangeForm.Meta):
         model = User
         fields = "__all__"
-        field_classes: dict = {}
+        field_classes: ClassVar[dict[str, type[forms.Field]]] = {}
 
 
-class UserCreateForm(AdminUserCreationForm):
+class UserCreateForm(AdminUserCreationForm[User]):
     class Meta(AdminUserCreationForm.Meta):
         model = User
         fields = ("email", "full_name", "role", "organisation")
-        field_classes: dict = {}
+        field_classes: ClassVar[dict[str, type[forms.Field]]] = {}
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DjangoUserAdmin[User]):
     form = UserForm
     add_form = UserCreateForm
     fieldsets = (
@@ -87,7 +96,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(admin.ModelAdmin[Team]):
     list_display = ["name", "code", "lead", "member_count"]
     list_select_related = ["lead"]
     search_fields = ["name", "code"]
@@ -98,22 +107,26 @@ class TeamAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_count=Count("members"))
 
     @admin.display(description=_("members"), ordering="member_count")
-    def member_count(self, team: Team) -> int:
+    def member_count(self, team: WithAnnotations[Team, _Members]) -> int:
         return team.member_count
 
-    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_foreignkey(
+        self, db_field: ForeignKey[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelChoiceField[Any] | None:
         if db_field.name == "lead":
             kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_manytomany(
+        self, db_field: ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> ModelMultipleChoiceField[Any] | None:
         if db_field.name == "members":
             kwargs["queryset"] = User.objects.filter(role__in=STAFF_ROLES, is_active=True)
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(admin.ModelAdmin[Organisation]):
     list_display = ["name", "shared_visibility", "member_count"]
     list_filter = ["shared_visibility"]
     search_fields = ["name"]
@@ -122,12 +135,12 @@ class OrganisationAdmin(admin.ModelAdmin):
         return super().get_queryset(request).annotate(member_count=Count("members"))
 
     @admin.display(description=_("members"), ordering="member_count")
-    def member_count(self, organisation: Organisation) -> int:
+    def member_count(self, organisation: WithAnnotations[Organisation, _Members]) -> int:
         return organisation.member_count
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
     list_display = ["prefix", "user", "created_at", "last_used_at"]
     list_select_related = ["user"]
     search_fields = ["prefix", "user__email"]

@@ -27,7 +27,7 @@ class MeOut(Schema):
 
     @staticmethod
     def resolve_organisation_name(obj: User) -> str | None:
-        return obj.organisation.name if obj.organisation_id else None
+        return obj.organisation.name if obj.organisation is not None else None
 
     @staticmethod
     def resolve_teams(obj: User) -> list[str]:

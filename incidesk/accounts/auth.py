@@ -23,7 +23,9 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def api_user(request: HttpRequest) -> User:
     """The caller an API handler acts for, set by `BearerToken` or `SessionAuth`."""
-    return request.auth  # type: ignore[attr-defined]
+    # Ninja sets `auth` on the request it authenticated; HttpRequest does not declare it.
+    user: User = request.auth  # type: ignore[attr-defined]
+    return user
 
 
 class CsrfFailed(Forbidden):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
@@ -41,7 +42,7 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name = clean_line(self.name)
         super().save(*args, **kwargs)
 
@@ -51,7 +52,7 @@ class Organisation(models.Model):
 
 
 class UserManager(BaseUserManager["User"]):
-    def create_user(self, email: str, password: str | None = None, **fields) -> User:
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
         if not email:
             raise ValueError("email is required")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
@@ -59,7 +60,7 @@ class UserManager(BaseUserManager["User"]):
         user.save(using=self._db)
         return user
 
-    def create_superuser(self, email: str, password: str | None = None, **fields) -> User:
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
         fields.setdefault("role", Role.ADMIN)
         return self.create_user(email, password, **fields)
 
@@ -96,6 +97,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # Whether the stored row was active before this save (None: new, or not saving
+    # `is_active`); set by `accounts.signals` so a deactivation is seen after it is written.
+    _was_active: bool | None
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
 
@@ -111,7 +116,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.full_name, self.phone = clean_line(self.full_name), clean_line(self.phone)
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Names reach e-mail headers and spreadsheets: one line, no control characters, from
         whichever surface (admin, e-mail contact, command) the account comes."""
         self.email = self.email.lower()
@@ -164,7 +169,7 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.name = clean_line(self.name)
         super().save(*args, **kwargs)
 

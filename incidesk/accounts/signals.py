@@ -8,6 +8,9 @@ tokens, tracking links, `incidents.access`), so such a bulk change still opens n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.db.models.signals import post_save, pre_save
@@ -45,7 +48,12 @@ def revoke_access(user: User) -> None:
 
 
 @receiver(pre_save, sender=User)
-def _remember_active(sender: type[User], instance: User, update_fields=None, **kwargs) -> None:
+def _remember_active(
+    sender: type[User],
+    instance: User,
+    update_fields: Iterable[str] | None = None,
+    **kwargs: Any,
+) -> None:
     if instance._state.adding or (update_fields is not None and "is_active" not in update_fields):
         instance._was_active = None
         return
@@ -54,7 +62,7 @@ def _remember_active(sender: type[User], instance: User, update_fields=None, **k
 
 
 @receiver(post_save, sender=User)
-def _revoke_when_deactivated(sender: type[User], instance: User, **kwargs) -> None:
+def _revoke_when_deactivated(sender: type[User], instance: User, **kwargs: Any) -> None:
     if getattr(instance, "_was_active", None) and not instance.is_active:
         with transaction.atomic():
             revoke_access(instance)

@@ -52,7 +52,9 @@ def offset_changes(zone: ZoneInfo, since: datetime, until: datetime) -> list[tup
 
 
 def _offset(zone: ZoneInfo, moment: datetime) -> int:
-    return int(moment.astimezone(zone).utcoffset().total_seconds())
+    offset = moment.astimezone(zone).utcoffset()
+    assert offset is not None  # noqa: S101  an aware datetime in a ZoneInfo always has one
+    return int(offset.total_seconds())
 
 
 def local_bucket(

@@ -125,7 +125,7 @@ def compute(incident: Incident, clocks: Iterable[SlaClock], events: list[Event])
         setattr(fact, f"{clock.metric}_business_seconds", _seconds(running) - paused)
         breached = clock.breached_at is not None
         setattr(fact, f"{clock.metric}_breached", breached)
-        if breached:
+        if clock.breached_at is not None:
             setattr(fact, f"{clock.metric}_waiting", _state_at(events, clock.breached_at))
     fact.first_contact, fact.first_reply_resolved = _conversation(incident, events)
     return fact

@@ -46,10 +46,11 @@ def waiting_label(key: str) -> str:
     if key.startswith(f"{Status.ON_HOLD}:"):
         reason = HoldReason.objects.filter(code=key.split(":", 1)[1]).first()
         return str(_("on hold: %(reason)s") % {"reason": reason or key})
-    return {
+    labels: dict[str, str] = {
         Status.NEW: str(_("in the queue, not yet taken")),
         Status.IN_PROGRESS: str(_("with the agent")),
-    }.get(key, key)
+    }
+    return labels.get(key, key)
 
 
 def _stats_row(label: Any, clock: Any, stats: Stats) -> list[Any]:

@@ -30,11 +30,11 @@ class TreeEntryOut(EntryOut):
 
     @staticmethod
     def resolve_parent(obj: Category | Cause) -> str | None:
-        return obj.parent.code if obj.parent_id else None
+        return obj.parent.code if obj.parent is not None else None
 
 
 def _active(model: type[ReferenceEntry]) -> QuerySet:
-    return model.objects.filter(is_active=True)
+    return model._default_manager.filter(is_active=True)
 
 
 @router.get("/categories", response=list[TreeEntryOut], summary="Categories")

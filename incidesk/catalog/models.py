@@ -58,7 +58,7 @@ class Category(ReferenceEntry):
         verbose_name_plural = _("categories")
 
     def clean(self) -> None:
-        if self.parent_id and self.parent.parent_id:
+        if self.parent is not None and self.parent.parent_id:
             raise ValidationError({"parent": _("Categories are at most two levels deep.")})
 
 
@@ -89,7 +89,7 @@ class Cause(ReferenceEntry):
 
     @property
     def root_code(self) -> str:
-        return self.parent.code if self.parent_id else self.code
+        return self.parent.code if self.parent is not None else self.code
 
 
 class ResolutionCode(ReferenceEntry):
@@ -135,5 +135,5 @@ def priority_for(impact: str, urgency: str) -> int:
     rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).first()
     if rule:
         return rule.priority
-    rank = {Level.HIGH: 1, Level.MEDIUM: 2, Level.LOW: 3}
+    rank: dict[str, int] = {Level.HIGH: 1, Level.MEDIUM: 2, Level.LOW: 3}
     return rank[impact] + rank[urgency] - 1

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.apps import AppConfig, apps
 from django.contrib.auth.signals import user_login_failed
 from django.db import connections
@@ -5,7 +7,7 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
-def refresh_sqlite_statistics(using: str, **_kwargs) -> None:
+def refresh_sqlite_statistics(using: str, **_kwargs: Any) -> None:
     """SQLite rebuilds a table to alter it, losing the planner's statistics for it; without
     them it may scan a million incidents where an index would do. A full ANALYZE of a
     million-incident desk takes about five seconds (sampled statistics misled the planner).

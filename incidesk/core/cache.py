@@ -18,6 +18,8 @@ class DatabaseCache(DjangoDatabaseCache):
     within its window. Here `incr` locks the row (PostgreSQL `FOR UPDATE`; SQLite takes its
     write lock at BEGIN) and keeps the expiry."""
 
+    _table: str  # set by Django's `BaseDatabaseCache.__init__`; its stubs leave it out
+
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
@@ -33,7 +35,7 @@ class DatabaseCache(DjangoDatabaseCache):
             row = cursor.fetchone()
             if row is None:
                 raise ValueError(f"Key '{key}' not found")
-            value = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301  a value this cache pickled itself, as Django's database cache does
+            value: int = pickle.loads(base64.b64decode(row[0].encode())) + delta  # noqa: S301  a value this cache pickled itself, as Django's database cache does
             encoded = base64.b64encode(pickle.dumps(value, self.pickle_protocol)).decode("latin1")
             cursor.execute(f"UPDATE {table} SET value = %s WHERE cache_key = %s", [encoded, key])  # noqa: S608  our own quoted cache table; values are parameters
         return value

@@ -19,12 +19,19 @@ from __future__ import annotations
 import email.errors
 import email.utils
 import sys
+from collections.abc import Sequence
+from typing import Any
 
+from django.apps import AppConfig
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.utils.translation import gettext_lazy as _
 
 # The first release of each supported minor version with both fixes; later minors have them.
-EMAIL_FIXES = {(3, 11): (3, 11, 10), (3, 12): (3, 12, 6), (3, 13): (3, 13, 0)}
+EMAIL_FIXES: dict[tuple[int, ...], tuple[int, ...]] = {
+    (3, 11): (3, 11, 10),
+    (3, 12): (3, 12, 6),
+    (3, 13): (3, 13, 0),
+}
 
 
 def email_fixes_backported() -> bool:
@@ -42,9 +49,11 @@ def lacks_email_fixes(version: tuple[int, ...]) -> bool:
 
 
 @register(Tags.security)
-def check_email_fixes(app_configs=None, **kwargs) -> list[CheckMessage]:
+def check_email_fixes(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
     version = sys.version_info
-    if not lacks_email_fixes(version):
+    if not lacks_email_fixes(version[:3]):
         return []
     needed = EMAIL_FIXES.get(tuple(version[:2]), min(EMAIL_FIXES.values()))
     return [

@@ -7,6 +7,8 @@ RFC 9457 problem+json; the web UI into form errors.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -21,7 +23,7 @@ class DomainError(Exception):
         message: str | Promise,
         *,
         fields: dict[str, str | Promise] | None = None,
-        extra: dict | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(str(message))
         self.message = message

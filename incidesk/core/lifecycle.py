@@ -9,6 +9,7 @@ guards, so a button is never offered that the action would refuse, nor the other
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -65,7 +66,7 @@ class Lifecycle:
         *,
         status: type[models.TextChoices],
         verbs: Iterable[Verb],
-        roles: Callable[[Any, User], set[str]],
+        roles: Callable[[Any, User], AbstractSet[str]],
         forbidden: str | Promise,
         refused: str | Promise,
     ) -> None:
@@ -106,7 +107,7 @@ class Lifecycle:
         """Refuse (`Forbidden`) a verb `user` may never use on `record`, whatever its status."""
         verb = self.verbs[verb_name]
         if not self.may_use(verb, record, user):
-            raise Forbidden(self.forbidden % {"verb": verb.label.lower()})
+            raise Forbidden(self.forbidden % {"verb": str(verb.label).lower()})
         return verb
 
     def authorise(self, verb_name: str, record: Any, user: User | None) -> Verb:
@@ -122,7 +123,7 @@ class Lifecycle:
             raise InvalidTransition(
                 self.refused
                 % {
-                    "verb": verb.label.lower(),
+                    "verb": str(verb.label).lower(),
                     "number": record.number,
                     "status": record.get_status_display(),
                     "allowed": ", ".join(str(self.status(s).label) for s in allowed) or "—",

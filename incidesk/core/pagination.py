@@ -16,10 +16,10 @@ import operator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Field, Model, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.core.errors import InvalidInput
@@ -58,8 +58,9 @@ def _decode(model: type[Model], ordering: str, cursor: str) -> list[Any]:
         keys = _keys(ordering)
         if data["o"] != ordering or len(data["v"]) != len(keys):
             raise _invalid_cursor()
+        # Orderings name the model's own columns, never a reverse relation.
         return [
-            model._meta.get_field(field).to_python(value)
+            cast(Field[Any, Any], model._meta.get_field(field)).to_python(value)
             for (field, _desc), value in zip(keys, data["v"], strict=True)
         ]
     except (binascii.Error, ValueError, KeyError, TypeError, DjangoValidationError) as exc:

@@ -54,7 +54,7 @@ SWEEPS = (
 )
 
 
-def promise(task: Task, *args: Any, run_after: datetime | None = None) -> None:
+def promise(task: Task[..., Any], *args: Any, run_after: datetime | None = None) -> None:
     """Record that `task(*args)` must run (not before `run_after`), in the current transaction.
     Arguments are ids and JSON-safe values."""
     if run_after is not None:
@@ -111,7 +111,7 @@ def sweep() -> dict[str, int]:
 
 
 def _enqueue(row: Promise) -> None:
-    task: Task = import_string(row.task_path)
+    task: Task[..., Any] = import_string(row.task_path)
     if row.run_after is not None:
         task = task.using(run_after=row.run_after)
     backend = task.get_backend()
@@ -121,7 +121,7 @@ def _enqueue(row: Promise) -> None:
         task.enqueue(*row.args)
 
 
-def _enqueue_rq(task: Task, args: list) -> None:
+def _enqueue_rq(task: Task[..., Any], args: list[Any]) -> None:
     """django-tasks-rq's enqueue, plus retries (which RQ also spends on a job whose worker
     died) and the lease as the job's timeout."""
     import django_rq

@@ -20,7 +20,7 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django_ratelimit.core import get_usage
 from ninja.throttling import BaseThrottle
@@ -96,13 +96,14 @@ class RateLimit:
         value = self.key(request)
         if not value:
             return None
-        return get_usage(
+        usage: dict[str, Any] | None = get_usage(
             request,
             group=self.group,
             key=lambda _group, _request: value,
             rate=getattr(settings, self.setting),
             increment=increment,
         )
+        return usage
 
     def hit(self, request: HttpRequest) -> int | None:
         """Count this request; over the limit, the seconds until the window frees."""
@@ -116,7 +117,8 @@ class RateLimit:
 
 
 def _retry_after(usage: dict[str, Any]) -> int:
-    return max(1, math.ceil(usage["time_left"]))
+    time_left: float = usage["time_left"]
+    return max(1, math.ceil(time_left))
 
 
 # Failed sign-ins from one address, whichever accounts they try (password spraying); counted
@@ -138,6 +140,10 @@ TRACK_IP = RateLimit("track-ip", "INCIDESK_RATE_TRACK_IP", ip_key)
 API_WRITES = RateLimit("api-writes", "INCIDESK_RATE_API_WRITES", api_caller_key)
 
 
+# A view: a function, or a class-based view's `as_view()`, which may stream.
+View = Callable[..., HttpResponseBase]
+
+
 def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
     """The 429 page: how long to wait, in the user's language."""
     response = render(
@@ -152,14 +158,14 @@ def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
 
 def limit_requests(
     *limits: RateLimit, methods: Collection[str] | None = ("POST",), count: bool = True
-) -> Callable:
+) -> Callable[[View], View]:
     """View decorator: a request with one of `methods` (None: any) is counted against every
     limit (with `count=False` only checked: something else counts, such as failed sign-ins)
     and answered 429 when any is exceeded."""
 
-    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorator(view: View) -> View:
         @wraps(view)
-        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def limited(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if methods is None or request.method in methods:
                 waits = [
                     wait
@@ -176,7 +182,7 @@ def limit_requests(
 
 
 def count_failed_sign_in(
-    sender: Any, credentials: dict, request: HttpRequest | None = None, **kwargs: Any
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
     """`user_login_failed` receiver: every failed password check, on any sign-in form."""
     if request is not None:

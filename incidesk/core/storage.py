@@ -11,7 +11,7 @@ that was never written.
 from __future__ import annotations
 
 import logging
-from typing import IO
+from typing import IO, Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -29,10 +29,11 @@ ATTEMPTS = 3
 """A refused connection is retried twice, then the request fails well inside gunicorn's 60 s."""
 
 
-class PrivateS3Storage(S3Storage):
+# django-storages ships no types: its S3Storage is `Any` to the type checker.
+class PrivateS3Storage(S3Storage):  # type: ignore[misc]
     """django-storages' S3 backend with the desk's policy fixed, whatever else is configured."""
 
-    def get_default_settings(self) -> dict:
+    def get_default_settings(self) -> dict[str, Any]:
         return {
             **super().get_default_settings(),
             "default_acl": None,
@@ -41,7 +42,7 @@ class PrivateS3Storage(S3Storage):
             "max_memory_size": settings.FILE_UPLOAD_MAX_MEMORY_SIZE,  # larger files spill to disk
         }
 
-    def __init__(self, **options) -> None:
+    def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.client_config = Config(
             # MinIO, Ceph and most hosted S3 clones want the bucket in the path.
@@ -54,7 +55,8 @@ class PrivateS3Storage(S3Storage):
 
     def _save(self, name: str, content: IO[bytes]) -> str:
         try:
-            return super()._save(name, content)
+            saved: str = super()._save(name, content)
+            return saved
         except STORAGE_ERRORS as error:
             logger.warning("file storage unavailable writing %s: %s", name, error)
             raise StorageUnavailable from error
@@ -71,6 +73,12 @@ class PrivateS3Storage(S3Storage):
             raise StorageUnavailable from error
         return opened
 
-    def url(self, name: str, parameters: dict | None = None, expire=None, http_method=None) -> str:
+    def url(
+        self,
+        name: str,
+        parameters: dict[str, Any] | None = None,
+        expire: int | None = None,
+        http_method: str | None = None,
+    ) -> str:
         """Never a link into the bucket: files leave only through the access-checked downloads."""
         raise NotImplementedError("Stored files are served by incidents.files.attachment_response.")

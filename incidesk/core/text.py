@@ -55,27 +55,27 @@ def clean_text(value: Any) -> str:
 
 def checked_line(field: str, value: Any, *, max_length: int) -> str:
     """A required one-line field (a title), cleaned, at most `max_length` characters."""
-    value = clean_line(value)
-    if not value:
+    line = clean_line(value)
+    if not line:
         raise InvalidInput.field(field, _("This field is required."))
-    if len(value) > max_length:
+    if len(line) > max_length:
         raise InvalidInput.field(field, _("At most %(n)d characters.") % {"n": max_length})
-    return value
+    return line
 
 
 def checked_text(field: str, value: Any, *, required: bool = False, bounded: bool = False) -> str:
     """Multi-line text, cleaned; refused if `required` and empty, or if `bounded` and over
     `MAX_TEXT_BYTES` of UTF-8 (a description, a root cause)."""
-    value = clean_text(value)
-    if required and not value:
+    text = clean_text(value)
+    if required and not text:
         raise InvalidInput.field(field, _("This field is required."))
-    if bounded and len(value.encode()) > MAX_TEXT_BYTES:
+    if bounded and len(text.encode()) > MAX_TEXT_BYTES:
         raise InvalidInput.field(field, _("At most 64 KiB of text."))
-    return value
+    return text
 
 
 class LineField(forms.CharField):
     """A form field for one-line text, cleaned with `clean_line` before it is validated."""
 
-    def to_python(self, value: Any) -> str:
+    def to_python(self, value: Any) -> str | None:
         return super().to_python(clean_line(value) if value not in self.empty_values else value)

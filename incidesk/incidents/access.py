@@ -170,7 +170,7 @@ def visible_to(user: User, queryset: QuerySet[Incident] | None = None) -> QueryS
     if user.is_desk_staff:
         return qs
     rule = Q(reporter=user)
-    if user.organisation_id and user.organisation.shared_visibility:
+    if user.organisation is not None and user.organisation.shared_visibility:
         rule |= Q(organisation_id=user.organisation_id)
     return qs.filter(rule)
 

@@ -31,26 +31,26 @@ class ReadOnlyMixin:
         return False
 
 
-class CommentInline(ReadOnlyMixin, admin.TabularInline):
+class CommentInline(ReadOnlyMixin, admin.TabularInline[Comment, Incident]):
     model = Comment
     fields = ["created_at", "author", "visibility", "body"]
     extra = 0
 
 
-class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
+class AttachmentInline(ReadOnlyMixin, admin.TabularInline[Attachment, Incident]):
     model = Attachment
     fields = ["created_at", "original_name", "content_type", "size", "visibility", "uploaded_by"]
     extra = 0
 
 
-class TimelineEventInline(ReadOnlyMixin, admin.TabularInline):
+class TimelineEventInline(ReadOnlyMixin, admin.TabularInline[TimelineEvent, Incident]):
     model = TimelineEvent
     fields = ["at", "kind", "actor", "is_public", "data"]
     extra = 0
 
 
 @admin.register(Incident)
-class IncidentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class IncidentAdmin(ReadOnlyMixin, admin.ModelAdmin[Incident]):
     list_display = ["number", "title", "status", "priority", "team", "assignee", "created_at"]
     list_select_related = ["team", "assignee"]
     list_filter = ["status", "priority", "kind"]
@@ -68,7 +68,7 @@ class IncidentAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin[TimelineEvent]):
     """The audit trail across all incidents, e.g. every priority override of the month."""
 
     list_display = ["at", "incident", "kind", "actor", "is_public"]

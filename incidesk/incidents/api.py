@@ -10,7 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -160,7 +160,7 @@ def create_incident(
     payload: IncidentIn,
     response: HttpResponse,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> Status:
+) -> Status[Incident]:
     """201 with the new incident. With an `Idempotency-Key`, a retry of the same body returns
     the incident the first call created, as it is now, with 200; the same key with another body
     is refused (422 `idempotency_key_reused`). Keys are per user."""
@@ -285,7 +285,10 @@ def update_incident(
 # allows the verb now is the action's call (409).
 
 
-def _verb(name: str, summary: str) -> Callable[[Callable], Callable]:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _verb(name: str, summary: str) -> Callable[[F], F]:
     return router.post(
         f"/incidents/{{number}}/actions/{name}",
         response=IncidentOut,
@@ -476,7 +479,7 @@ def list_comments(request: HttpRequest, number: str) -> QuerySet[Comment]:
 
 @router.post("/incidents/{number}/comments", response={201: CommentOut}, summary="Add a comment")
 @transaction.atomic
-def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status:
+def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[Comment]:
     """A public reply, or an internal note (staff only). A customer's reply to an information
     request puts the incident back in progress."""
     user = api_user(request)
@@ -517,7 +520,7 @@ def add_attachment(
     file: File[UploadedFile],
     comment: Form[int | None] = None,
     visibility: Form[Visibility] = Visibility.PUBLIC,
-) -> Status:
+) -> Status[Attachment]:
     """Multipart upload. `comment` attaches the file to one of the incident's comments (a file
     on an internal note is internal)."""
     user = api_user(request)

@@ -6,6 +6,7 @@ Only `incidents.actions` writes these models (the timeline through `incidents.ti
 from __future__ import annotations
 
 import uuid
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.db import models
@@ -242,7 +243,7 @@ class Incident(models.Model):
 
     @property
     def contact_display(self) -> str:
-        if self.reporter_id:
+        if self.reporter is not None:
             return self.reporter.display_name
         return self.contact_name or self.contact_email or self.contact_phone
 
@@ -389,12 +390,12 @@ class TimelineEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.incident_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("timeline events are append-only")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("timeline events are append-only")
 
 

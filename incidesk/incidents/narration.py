@@ -78,7 +78,8 @@ class Names:
                 people = User.objects.filter(email__in=codes).only("email", "full_name")
                 self.found[model] = {p.email: p.display_name for p in people}
             else:
-                rows = model.objects.filter(code__in=codes)
+                # Reference entries and teams: a `code` and a `name` in the viewer's language.
+                rows: Iterable[Any] = model._default_manager.filter(code__in=codes)
                 self.found[model] = {row.code: row.name for row in rows}
         return self.found[model]
 

@@ -8,7 +8,7 @@ Every helper that returns incidents takes the viewer and starts from `access.vis
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -134,11 +134,15 @@ def events(user: User, incident: Incident) -> QuerySet[TimelineEvent]:
 # missing resource (404): the URL itself was fine.
 
 
+@overload
+def reference(model: type[R], field: str, code: str) -> R: ...
+@overload
+def reference(model: type[R], field: str, code: str | None) -> R | None: ...
 def reference(model: type[R], field: str, code: str | None) -> R | None:
     """The active entry with `code`, None for None; InvalidInput naming `field` otherwise."""
     if code is None:
         return None
-    entry = model.objects.filter(code=code, is_active=True).first()
+    entry = model._default_manager.filter(code=code, is_active=True).first()
     if entry is None:
         raise InvalidInput.field(field, _("Unknown code “%(code)s”.") % {"code": code})
     return entry
@@ -172,6 +176,10 @@ def organisation_by_id(field: str, pk: int | None) -> Organisation | None:
     return found
 
 
+@overload
+def incident_by_number(viewer: User, field: str, number: str) -> Incident: ...
+@overload
+def incident_by_number(viewer: User, field: str, number: str | None) -> Incident | None: ...
 def incident_by_number(viewer: User, field: str, number: str | None) -> Incident | None:
     """An incident named in a request body, within what `viewer` may see."""
     if number is None:

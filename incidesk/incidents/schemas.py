@@ -8,7 +8,7 @@ refuses unknown fields, so a typo is an error instead of a silently ignored key.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -112,21 +112,24 @@ class IncidentPatch(Strict):
     the other fields cannot be null (their types refuse it). `priority` overrides the matrix and
     needs `priority_reason` (team leads and administrators only)."""
 
+    # The default None means "not sent", not null (pydantic does not validate defaults): the
+    # handler reads only the fields that were set (`model_dump(exclude_unset=True)`), so each
+    # keeps the type that refuses null, and mypy is told the default is on purpose.
     version: int | None = Field(None, ge=1)
-    title: Title = None
-    description: LongText = None
-    kind: Kind = None
-    impact: Level = None
-    urgency: Level = None
+    title: Title = None  # type: ignore[assignment]
+    description: LongText = None  # type: ignore[assignment]
+    kind: Kind = None  # type: ignore[assignment]
+    impact: Level = None  # type: ignore[assignment]
+    urgency: Level = None  # type: ignore[assignment]
     category: Code | None = None
     service: Code | None = None
     cause: Code | None = None
-    is_major: bool = None
-    contact_name: ShortText = None
-    contact_email: Email = None
-    contact_phone: Phone = None
-    priority: int = Field(None, ge=1, le=5)
-    priority_reason: RequiredText = None
+    is_major: bool = None  # type: ignore[assignment]
+    contact_name: ShortText = None  # type: ignore[assignment]
+    contact_email: Email = None  # type: ignore[assignment]
+    contact_phone: Phone = None  # type: ignore[assignment]
+    priority: int = Field(None, ge=1, le=5)  # type: ignore[assignment]
+    priority_reason: RequiredText = None  # type: ignore[assignment]
 
 
 class NoBody(Strict):
@@ -211,11 +214,15 @@ class IncidentFilters(Schema):
 # --- output ------------------------------------------------------------------------------------
 
 
+T = TypeVar("T")
+
+
 def _viewer(context: dict[str, Any]) -> User:
-    return context["request"].auth
+    viewer: User = context["request"].auth
+    return viewer
 
 
-def _shown(field: str, value: Any, context: dict[str, Any]) -> Any:
+def _shown(field: str, value: T, context: dict[str, Any]) -> T | None:
     """`value` if the viewer may read `field` (the access table), else null."""
     return value if sees_field(_viewer(context), field) else None
 
@@ -323,7 +330,7 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_reporter(obj: Incident) -> str | None:
-        return obj.reporter.email if obj.reporter_id else None
+        return obj.reporter.email if obj.reporter is not None else None
 
     @staticmethod
     def resolve_organisation(obj: Incident) -> int | None:
@@ -335,11 +342,11 @@ class IncidentOut(Schema):
 
     @staticmethod
     def resolve_assignee(obj: Incident, context: dict[str, Any]) -> str | None:
-        return _shown("assignee", obj.assignee.email if obj.assignee_id else None, context)
+        return _shown("assignee", obj.assignee.email if obj.assignee is not None else None, context)
 
     @staticmethod
     def resolve_parent(obj: Incident, context: dict[str, Any]) -> str | None:
-        return _shown("parent", obj.parent.number if obj.parent_id else None, context)
+        return _shown("parent", obj.parent.number if obj.parent is not None else None, context)
 
     @staticmethod
     def resolve_is_major(obj: Incident, context: dict[str, Any]) -> bool | None:
@@ -374,11 +381,13 @@ class CommentOut(Schema):
 
     @staticmethod
     def resolve_author(obj: Comment, context: dict[str, Any]) -> str | None:
-        return _shown("comment.author", obj.author.email if obj.author_id else None, context)
+        return _shown(
+            "comment.author", obj.author.email if obj.author is not None else None, context
+        )
 
     @staticmethod
     def resolve_author_name(obj: Comment) -> str | None:
-        return obj.author.display_name if obj.author_id else None
+        return obj.author.display_name if obj.author is not None else None
 
 
 class EventOut(Schema):
@@ -394,11 +403,11 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: TimelineEvent, context: dict[str, Any]) -> str | None:
-        return _shown("event.actor", obj.actor.email if obj.actor_id else None, context)
+        return _shown("event.actor", obj.actor.email if obj.actor is not None else None, context)
 
     @staticmethod
     def resolve_actor_name(obj: TimelineEvent) -> str | None:
-        return obj.actor.display_name if obj.actor_id else None
+        return obj.actor.display_name if obj.actor is not None else None
 
 
 class AttachmentOut(Schema):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 import snowballstemmer
 from django.db import connection
@@ -24,7 +25,7 @@ _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 
 @cache
-def _stemmers() -> tuple:
+def _stemmers() -> tuple[Any, Any]:
     return snowballstemmer.stemmer("russian"), snowballstemmer.stemmer("english")
 
 
@@ -98,4 +99,5 @@ def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
 def _match_count(expression: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])  # noqa: S608  FTS_TABLE is a constant; the expression is a parameter
-        return cursor.fetchone()[0]
+        count: int = cursor.fetchone()[0]
+        return count

@@ -60,7 +60,7 @@ def customer_status(incident: Incident) -> str:
     """The status as a sentence the customer understands."""
     status = Status(incident.status)
     if status == Status.ON_HOLD:
-        if not incident.hold_reason_id:
+        if incident.hold_reason is None:
             return str(_("verified, on hold"))
         if incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER:
             return str(_("verified, waiting for your answer"))

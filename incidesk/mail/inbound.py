@@ -78,15 +78,14 @@ def store(raw: bytes, source: str) -> InboundMessage:
     parsed = _parse(raw)
     identity = (parsed.message_id if isinstance(parsed, ParsedMessage) else "") or ""
     key = hashlib.sha256(identity.encode() if identity else raw).hexdigest()
-    known = isinstance(parsed, ParsedMessage)
     with transaction.atomic():
         message, created = InboundMessage.objects.get_or_create(
             key=key,
             defaults={
                 "message_id": identity[:998],
                 "source": source,
-                "sender": (parsed.sender if known else "")[:254],
-                "subject": (parsed.subject if known else "")[:255],
+                "sender": (parsed.sender if isinstance(parsed, ParsedMessage) else "")[:254],
+                "subject": (parsed.subject if isinstance(parsed, ParsedMessage) else "")[:255],
                 "raw": raw,
             },
         )

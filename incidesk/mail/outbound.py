@@ -139,10 +139,11 @@ def kinds_for(event: TimelineEvent, person: User) -> list[str]:  # noqa: C901  o
         return _status_kinds(event)
     if event.kind == EventKind.PUBLIC_REPLY:
         return [] if _asks_for_info(event) else ["reply"]
-    return {
+    kinds: dict[str, list[str]] = {
         EventKind.INFO_REMINDER: ["info_reminder"],
         EventKind.INFO_EXPIRED: ["info_expired"],
-    }.get(event.kind, [])
+    }
+    return kinds.get(event.kind, [])
 
 
 def queue_mail(event: TimelineEvent, person: User) -> list[OutgoingMail]:

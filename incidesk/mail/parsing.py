@@ -266,7 +266,9 @@ def _charset(part: Message) -> str | None:
 
 
 def _walk(message: Message) -> tuple[str, str, list[Attached]]:
-    plain, html, files = [], [], []
+    plain: list[str] = []
+    html: list[str] = []
+    files: list[Attached] = []
     for part in message.walk():
         if part.is_multipart():
             continue

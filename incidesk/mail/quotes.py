@@ -14,7 +14,7 @@ from mailparser_reply.parser import EmailMessage
 
 _QUOTE_LEVELS = r"(?:> ?)*"
 
-RUSSIAN = {
+RUSSIAN: dict[str, str | list[str]] = {
     "wrote_header": (
         r"^(" + _QUOTE_LEVELS + r"(?:.{0,200}?\s)?(?:написал(?:\(а\)|а)?|пишет)\s*:)$"
     ),

@@ -50,7 +50,7 @@ def new_message_id() -> str:
     return f"<{secrets.token_urlsafe(18)}@{mail_domain()}>"
 
 
-def _token(incident_pk: int, person_pk: int, secret: str) -> str:
+def _token(incident_pk: int, person_pk: int, secret: str | bytes) -> str:
     mac = salted_hmac(_SALT, f"{incident_pk}.{person_pk}", secret=secret, algorithm="sha256")
     return mac.hexdigest()[:_TOKEN_LENGTH]
 

@@ -7,16 +7,14 @@ from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 
 
 def _reporter(incident: Incident) -> list[User]:
-    return [incident.reporter] if incident.reporter_id else []
+    return [incident.reporter] if incident.reporter is not None else []
 
 
 def _desk_owner(incident: Incident) -> list[User]:
     """The assignee, or the team lead while nobody is assigned."""
-    if incident.assignee_id:
+    if incident.assignee is not None:
         return [incident.assignee]
-    if incident.team_id and incident.team.lead_id:
-        return [incident.team.lead]
-    return []
+    return _team_lead(incident)
 
 
 # From this warning threshold on, the team lead hears of SLA warnings too (and always of breaches
@@ -25,7 +23,8 @@ LEAD_FROM_THRESHOLD = 75
 
 
 def _team_lead(incident: Incident) -> list[User]:
-    return [incident.team.lead] if incident.team_id and incident.team.lead_id else []
+    team = incident.team
+    return [team.lead] if team is not None and team.lead is not None else []
 
 
 def _sla_audience(event: TimelineEvent) -> list[User]:
@@ -52,11 +51,12 @@ def recipients(event: TimelineEvent) -> list[User]:
         people += _desk_owner(incident)
     if event.kind == EventKind.CREATED:
         people += _desk_owner(incident)
-    if event.kind == EventKind.ASSIGNED and incident.assignee_id:
+    if event.kind == EventKind.ASSIGNED and incident.assignee is not None:
         people.append(incident.assignee)
     people += _sla_audience(event)
     unique = {person.pk: person for person in people if person.is_active}
-    unique.pop(event.actor_id, None)
+    if event.actor_id is not None:
+        unique.pop(event.actor_id, None)
     return list(unique.values())
 
 

@@ -165,7 +165,7 @@ def grouped_recurrence(
         .order_by("-before", "-after", field)
     )
     model = {"cause": Cause, "category": Category}[by]
-    names = {entry.code: entry.name for entry in model.objects.all()}
+    names = {entry.code: entry.name for entry in model._default_manager.all()}
     return [
         GroupRates(
             code=row[field],

@@ -32,10 +32,11 @@ class ProblemIn(Strict):
 class ProblemPatch(Strict):
     """Changed fields only. `owner`, `category` and `service` may be cleared with null."""
 
-    title: Title = None
-    description: LongText = None
-    root_cause: LongText = None
-    workaround: LongText = None
+    # The default None means "not sent", not null, as in `incidents.schemas.IncidentPatch`.
+    title: Title = None  # type: ignore[assignment]
+    description: LongText = None  # type: ignore[assignment]
+    root_cause: LongText = None  # type: ignore[assignment]
+    workaround: LongText = None  # type: ignore[assignment]
     owner: Email | None = None
     category: Code | None = None
     service: Code | None = None
@@ -115,15 +116,15 @@ class ProblemOut(Schema):
 
     @staticmethod
     def resolve_owner(obj: Problem) -> str | None:
-        return obj.owner.email if obj.owner_id else None
+        return obj.owner.email if obj.owner is not None else None
 
     @staticmethod
     def resolve_category(obj: Problem) -> str | None:
-        return obj.category.code if obj.category_id else None
+        return obj.category.code if obj.category is not None else None
 
     @staticmethod
     def resolve_service(obj: Problem) -> str | None:
-        return obj.service.code if obj.service_id else None
+        return obj.service.code if obj.service is not None else None
 
     @staticmethod
     def resolve_allowed_actions(obj: Problem, context: dict[str, Any]) -> list[str]:
@@ -165,7 +166,7 @@ class ProblemEventOut(Schema):
 
     @staticmethod
     def resolve_actor(obj: ProblemEvent) -> str | None:
-        return obj.actor.email if obj.actor_id else None
+        return obj.actor.email if obj.actor is not None else None
 
 
 class RatesOut(Schema):

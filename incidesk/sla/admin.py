@@ -3,10 +3,12 @@ reference entries: deactivated, never deleted."""
 
 from __future__ import annotations
 
+from typing import Any
 from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models import Field
 from django.http import HttpRequest, HttpResponse
 
 from incidesk.catalog.admin import ReferenceEntryAdmin
@@ -26,12 +28,12 @@ def _zone_choices() -> list[tuple[str, str]]:
     return [(zone, zone) for zone in sorted(available_timezones())]
 
 
-class WorkingIntervalInline(admin.TabularInline):
+class WorkingIntervalInline(admin.TabularInline[WorkingInterval, BusinessCalendar]):
     model = WorkingInterval
     extra = 0
 
 
-class CalendarExceptionInline(admin.TabularInline):
+class CalendarExceptionInline(admin.TabularInline[CalendarException, BusinessCalendar]):
     model = CalendarException
     extra = 0
 
@@ -42,27 +44,31 @@ class BusinessCalendarAdmin(ReferenceEntryAdmin):
     list_editable = ["is_active"]
     inlines = [WorkingIntervalInline, CalendarExceptionInline]
 
-    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+    def formfield_for_dbfield(
+        self, db_field: Field[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.Field | None:
         if db_field.name == "time_zone":  # free text would fail only at the first deadline
             return forms.ChoiceField(
                 choices=_zone_choices, initial=db_field.default, label=db_field.verbose_name
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
-    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
         if request.method == "GET":  # a POST redirects here: warn once
             for calendar in calendars_missing_next_year():
                 messages.warning(request, missing_year_message(calendar))
         return super().changelist_view(request, extra_context)
 
 
-class SlaTargetInline(admin.TabularInline):
+class SlaTargetInline(admin.TabularInline[SlaTarget, SlaPolicy]):
     model = SlaTarget
     extra = 0
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
     """Targets per priority edited on the policy's page. A change applies to incidents registered
     afterwards and to clocks re-targeted by a priority change."""
 
@@ -73,7 +79,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlaClock)
-class SlaClockAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class SlaClockAdmin(ReadOnlyMixin, admin.ModelAdmin[SlaClock]):
     """Clocks are written by the actions layer only: shown here for inspection."""
 
     list_display = ["incident", "metric", "state", "due_at", "breached_at", "stopped_at"]

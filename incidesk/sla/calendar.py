@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from types import MappingProxyType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models.signals import post_delete, post_save
@@ -117,17 +118,24 @@ def _load(calendar: BusinessCalendar) -> Schedule:
     ):
         weekly[weekday].append((start, end))
     exceptions: dict[date, Hours] = {}
-    for day, kind, start, end in CalendarException.objects.filter(
+    for day, kind, opens, closes in CalendarException.objects.filter(
         calendar_id=calendar.pk
     ).values_list("date", "kind", "start", "end"):
         working = kind in (DayKind.WORKING_DAY, DayKind.SHORTENED)
-        exceptions[day] = ((start, end),) if working else ()
+        # The `exception_hours` constraint gives a working day both times.
+        exceptions[day] = (
+            ((opens, closes),) if working and opens is not None and closes is not None else ()
+        )
     return Schedule(zone, False, tuple(tuple(day) for day in weekly), MappingProxyType(exceptions))
 
 
 @receiver([post_save, post_delete], sender=WorkingInterval)
 @receiver([post_save, post_delete], sender=CalendarException)
-def _hours_changed(sender, instance: WorkingInterval | CalendarException, **kwargs) -> None:
+def _hours_changed(
+    sender: type[WorkingInterval | CalendarException],
+    instance: WorkingInterval | CalendarException,
+    **kwargs: Any,
+) -> None:
     """Hours changed: bump the calendar's `updated_at` so every process rebuilds, and drop this
     process's entry now (a frozen clock in tests, or two edits in one microsecond, would
     otherwise leave the timestamp unchanged)."""
@@ -140,7 +148,9 @@ def _hours_changed(sender, instance: WorkingInterval | CalendarException, **kwar
 
 
 @receiver(post_save, sender=BusinessCalendar)
-def _calendar_saved(sender, instance: BusinessCalendar, **kwargs) -> None:
+def _calendar_saved(
+    sender: type[BusinessCalendar], instance: BusinessCalendar, **kwargs: Any
+) -> None:
     """A saved calendar may have a new zone or 24x7 flag; SQLite also reuses the primary keys of
     rolled-back rows, so a new calendar must not inherit an old entry."""
     _schedules.pop(instance.pk, None)

@@ -7,6 +7,10 @@ monitoring). The calendars' admin list shows the same warning live.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
 from django.core.checks import CheckMessage, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils import timezone
@@ -31,10 +35,14 @@ def missing_year_message(calendar: BusinessCalendar) -> str:
 
 
 @register(Tags.database)
-def check_next_year(app_configs=None, databases=None, **kwargs) -> list[CheckMessage]:
+def check_next_year(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
     if not databases:
         return []
-    warnings = []
+    warnings: list[CheckMessage] = []
     for alias in databases:
         try:
             calendars = calendars_missing_next_year(alias)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
 from django.db.models import Q
 
@@ -106,6 +107,12 @@ def _refresh_due(clock: SlaClock) -> None:
     )
 
 
+def _due(clock: SlaClock) -> datetime:
+    """`due_at`: set when the clock starts (`start` calls `_refresh_due`) and never cleared, so
+    only the column is nullable."""
+    return cast(datetime, clock.due_at)
+
+
 def _remeasure(clock: SlaClock) -> None:
     """Measure the finished pauses again on the clock's calendar (it may have just changed)."""
     clock.paused_seconds = business_seconds(read_pauses(clock.pauses), clock.calendar)
@@ -114,7 +121,7 @@ def _remeasure(clock: SlaClock) -> None:
 def budget(clock: SlaClock) -> timedelta:
     """The business time the target allows (for day-based targets, up to the due day's end)."""
     paused = timedelta(seconds=clock.paused_seconds)
-    return business_between(clock.started_at, clock.due_at, clock.calendar) - paused
+    return business_between(clock.started_at, _due(clock), clock.calendar) - paused
 
 
 def used(clock: SlaClock, at: datetime) -> timedelta:
@@ -138,7 +145,8 @@ def progress(clock: SlaClock, at: datetime) -> tuple[timedelta, float]:
     if "_progress" not in clock.__dict__:
         total, spent = budget(clock), used(clock, at)
         clock.__dict__["_progress"] = (total - spent, _percent(total, spent))
-    return clock.__dict__["_progress"]
+    cached: tuple[timedelta, float] = clock.__dict__["_progress"]
+    return cached
 
 
 def _save(clock: SlaClock, at: datetime) -> None:
@@ -171,7 +179,8 @@ def _thresholds(clock: SlaClock) -> list[int]:
         policy = policy_for(clock.incident)
         values = policy.warning_thresholds if policy and policy.warning_thresholds else None
         clock.__dict__["_thresholds"] = sorted(values or DEFAULT_THRESHOLDS)
-    return clock.__dict__["_thresholds"]
+    thresholds: list[int] = clock.__dict__["_thresholds"]
+    return thresholds
 
 
 # --- lifecycle hooks ---------------------------------------------------------------------
@@ -305,7 +314,7 @@ def priority_changed(incident: Incident, *, at: datetime, actor: User | None, ol
                 old_priority=old,
                 new_priority=incident.priority,
                 old_due=old_due.isoformat() if old_due else None,
-                new_due=clock.due_at.isoformat(),
+                new_due=_due(clock).isoformat(),
             )
         )
         if clock.stopped_at is None:
@@ -337,7 +346,7 @@ def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
             incident=clock.incident,
             metric=clock.metric,
             threshold=max(new),
-            due=clock.due_at.isoformat(),
+            due=_due(clock).isoformat(),
         )
     ]
 

@@ -79,7 +79,7 @@ class Step:
 def clocks_in_order(incident: Incident) -> list[SlaClock]:
     """The incident's clocks, response first: the rows have no order of their own. Uses the
     prefetched clocks when the incident has them."""
-    order = list(Metric)
+    order: list[str] = list(Metric)
     return sorted(incident.sla_clocks.all(), key=lambda clock: order.index(clock.metric))
 
 
@@ -164,11 +164,14 @@ class _Narrator:
         moments: list[tuple[datetime, int, Callable[[], Step | None]]] = []
         for clock in self.clocks.values():
             moments.append((clock.started_at, 0, partial(self._started, clock)))
+            stopped_at = clock.stopped_at  # a cancelled clock is stopped too
+            if stopped_at is None:
+                continue
             if clock.state == ClockState.CANCELLED:
-                moments.append((clock.stopped_at, 1, partial(self._cancelled, clock)))
-            elif clock.metric == Metric.RESPONSE and clock.stopped_at is not None:
-                moments.append((clock.stopped_at, 1, partial(self._responded, clock)))
-        handlers = {
+                moments.append((stopped_at, 1, partial(self._cancelled, clock, stopped_at)))
+            elif clock.metric == Metric.RESPONSE:
+                moments.append((stopped_at, 1, partial(self._responded, clock, stopped_at)))
+        handlers: dict[str, Callable[[TimelineEvent], Step | None]] = {
             EventKind.STATUS_CHANGED: self._status_changed,
             EventKind.SLA_PAUSED: self._paused,
             EventKind.SLA_RESUMED: self._resumed,
@@ -272,12 +275,12 @@ class _Narrator:
             text = _("We aim to resolve it within %(target)s, by %(due)s.")
         return self._step(clock.started_at, clock, StepKind.STARTED, text % values)
 
-    def _responded(self, clock: SlaClock) -> Step:
+    def _responded(self, clock: SlaClock, at: datetime) -> Step:
         """The response clock stops once, at the first response (or at resolution without one)."""
         self.stopped.add(clock.metric)
-        return self._stop(clock.stopped_at, clock, met=clock.breached_at is None)
+        return self._stop(at, clock, met=clock.breached_at is None)
 
-    def _cancelled(self, clock: SlaClock) -> Step:
+    def _cancelled(self, clock: SlaClock, at: datetime) -> Step:
         self.stopped.add(clock.metric)
         if self.staff:
             text = _("%(metric)s: clock cancelled with the incident.") % {
@@ -287,7 +290,7 @@ class _Narrator:
             text = _("The expected response time no longer applies: the incident was cancelled.")
         else:
             text = _("The expected resolution time no longer applies: the incident was cancelled.")
-        return self._step(clock.stopped_at, clock, StepKind.CANCELLED, text)
+        return self._step(at, clock, StepKind.CANCELLED, text)
 
     def _stop(self, at: datetime, clock: SlaClock, *, met: bool) -> Step:
         response = clock.metric == Metric.RESPONSE
@@ -417,7 +420,7 @@ class _Narrator:
         """Told when it was found (the event), naming the due time that passed (the clock's
         permanent `breached_at`): a breach found at a re-target may be hours old."""
         clock = self._clock(event)
-        if clock is None:
+        if clock is None or clock.breached_at is None:  # the event comes with `breached_at`
             return None
         self.breached.add(clock.metric)
         due = self._moment(clock.breached_at)

@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING, Any
 from incidesk.sla.models import DayKind
 
 if TYPE_CHECKING:  # or the historical model of a migration
+    from django.apps.registry import Apps
+
     from incidesk.sla.models import BusinessCalendar
 
 FIRST_YEAR = 2024  # the data migration seeds from here to next year
@@ -38,6 +40,7 @@ STATUTORY = frozenset(
 )
 ONE_HOUR = timedelta(hours=1)
 SATURDAY = 5
+Date = date  # inside `ProductionDay` the field `date` hides the type
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class ProductionDay:
     date: date
     kind: DayKind
     name: str
-    hours_of: date | None = None
+    hours_of: Date | None = None
     shortened: bool = False
 
 
@@ -77,9 +80,11 @@ def _transfers(year: int) -> dict[date, date]:
     went, which order 588n needs)."""
     pairs: dict[date, date] = {}
     for decree_year in (year - 1, year, year + 1):
-        entries = _decrees().get(decree_year, ())
+        # `holidays` types its decree table loosely (names and transfers alike).
+        table: Any = _decrees().get(decree_year, ())
+        entries: tuple[tuple[int, ...], ...] = table
         if entries and isinstance(entries[0], int):  # a single transfer is not nested
-            entries = (entries,)
+            entries = (table,)
         for to_month, to_day, from_month, from_day, *from_year in entries:
             source = date(from_year[0] if from_year else decree_year, from_month, from_day)
             if source.year == year:
@@ -184,7 +189,7 @@ def missing_next_year(calendar: BusinessCalendar, today: date) -> bool:
     return _has_year(calendar, today.year) and not _has_year(calendar, today.year + 1)
 
 
-def seed_calendars(apps, today: date) -> None:
+def seed_calendars(apps: Apps, today: date) -> None:
     """Create the standard calendars unless they exist, and seed `moscow` with every year from
     FIRST_YEAR to next year that the installed `holidays` has a decree for (the system check
     sla.W001 reports a missing next year)."""

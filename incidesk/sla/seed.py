@@ -1,5 +1,12 @@
 """The default SLA policy every new desk starts with (editable in the admin)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the historical app registry of a migration
+    from django.apps.registry import Apps
+
 DEFAULT_POLICY = "Стандартный / Standard"
 PAUSING_REASONS = ("awaiting_customer", "awaiting_vendor")
 HOUR = 60
@@ -14,7 +21,7 @@ TARGETS = {
 }
 
 
-def load(apps) -> None:
+def load(apps: Apps) -> None:
     """Create the default policy unless one with its name exists."""
     policy_model = apps.get_model("sla", "SlaPolicy")
     if policy_model.objects.filter(name=DEFAULT_POLICY).exists():

@@ -14,6 +14,7 @@ from importlib.metadata import version
 import pytest
 from django.core.management import CommandError, call_command, get_commands, load_command_class
 from django.utils import translation
+from django.utils.translation import gettext
 
 from incidesk.cli import Utility
 
@@ -45,7 +46,7 @@ def test_every_command_and_subcommand_prints_its_help(language, capsys):
         for name, app in sorted(commands.items()):
             command = load_command_class(app, name)
             parser = command.create_parser("incidesk", name)
-            summary = _flat(str(command.help))
+            summary = _flat(gettext(command.help))
             assert bool(CYRILLIC.search(summary)) == (language == "ru"), (name, summary)
             assert summary in _help(parser, [], capsys), name
             for action in parser._actions:
@@ -83,7 +84,9 @@ def test_without_arguments_our_commands_come_first_with_their_summaries(
 ):
     with translation.override(language):
         lines = _run(capsys=capsys).splitlines()
-        summaries = {name: str(load_command_class(app, name).help) for name, app in _ours().items()}
+        summaries = {
+            name: gettext(load_command_class(app, name).help) for name, app in _ours().items()
+        }
     start, end = lines.index(ours), lines.index(theirs)
     listed = [line.split(maxsplit=1) for line in lines[start + 1 : end] if line.strip()]
     assert [name for name, _summary in listed] == sorted(summaries)

@@ -12,7 +12,7 @@ from incidesk.core.errors import InvalidTransition, VersionConflict
 from incidesk.core.text import MAX_TEXT_BYTES, clean_text
 from incidesk.incidents import timeline
 from incidesk.incidents.models import Comment, EventKind, Incident, TimelineEvent
-from incidesk.incidents.status import LIFECYCLE, Status
+from incidesk.incidents.status import LIFECYCLE
 from incidesk.notifications.dispatch import notify_events
 from incidesk.sla import clocks
 
@@ -70,9 +70,7 @@ def _take_due(incident: Incident, changes: clocks.Changes) -> bool:
     return bool(moved)
 
 
-def _set_status(
-    incident: Incident, new: Status, actor: User | None, **details: Any
-) -> TimelineEvent:
+def _set_status(incident: Incident, new: str, actor: User | None, **details: Any) -> TimelineEvent:
     """Move the incident and its SLA clocks (paused on hold, stopped at resolution...)."""
     old = incident.status
     incident.status = new

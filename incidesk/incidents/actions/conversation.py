@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -59,7 +59,7 @@ def do_add_comment(
     if (
         verified
         and incident.status == Status.ON_HOLD
-        and incident.hold_reason_id
+        and incident.hold_reason is not None
         and incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
         and actor.pk == incident.reporter_id
     ):
@@ -75,7 +75,7 @@ def do_add_attachment(
     incident: Incident,
     *,
     actor: User,
-    upload: UploadedFile,
+    upload: File[bytes],
     comment: Comment | None = None,
     visibility: str = Visibility.PUBLIC,
 ) -> Attachment:

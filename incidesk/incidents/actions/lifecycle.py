@@ -58,8 +58,8 @@ def _assignment_event(
         actor=actor,
         team=team.code if team else None,
         assignee=assignee.email if assignee else None,
-        old_team=incident.team.code if incident.team_id else None,
-        old_assignee=incident.assignee.email if incident.assignee_id else None,
+        old_team=incident.team.code if incident.team is not None else None,
+        old_assignee=incident.assignee.email if incident.assignee is not None else None,
     )
 
 
@@ -170,19 +170,21 @@ def do_request_info(
     )
     index_incident(incident)
     _commit([reply, status])
-    _schedule_info_request(incident, now)
+    _schedule_info_request(incident, now, incident.answer_by)
     return incident
 
 
-def _schedule_info_request(incident: Incident, now: datetime) -> None:
-    token = incident.answer_by.isoformat()
-    remind_at = clocks.reminder_time(incident, now, incident.answer_by)
+def _schedule_info_request(incident: Incident, now: datetime, answer_by: datetime) -> None:
+    token = answer_by.isoformat()
+    remind_at = clocks.reminder_time(incident, now, answer_by)
     promise(remind_info_request, incident.pk, token, run_after=remind_at)
-    promise(expire_info_request, incident.pk, token, run_after=incident.answer_by)
+    promise(expire_info_request, incident.pk, token, run_after=answer_by)
 
 
 @transaction.atomic
-def do_resume(incident: Incident, *, actor: User | None, expected_version: int | None = None):
+def do_resume(
+    incident: Incident, *, actor: User | None, expected_version: int | None = None
+) -> Incident:
     """Take the incident off hold and back into work."""
     incident = _lock(incident, expected_version)
     _authorise("resume", incident, actor)
@@ -201,7 +203,7 @@ def _resume(
         incident,
         Status.IN_PROGRESS,
         actor,
-        hold_reason=incident.hold_reason.code if incident.hold_reason_id else None,
+        hold_reason=incident.hold_reason.code if incident.hold_reason is not None else None,
         **({"answered": True} if answered else {}),
     )
     incident.hold_reason, incident.answer_by, incident.no_answer = None, None, no_answer
@@ -247,30 +249,32 @@ def do_resolve(
         ],
     )
     _commit([event])
-    _schedule_auto_close(incident)
+    _schedule_auto_close(incident, incident.resolved_at)
     return incident
 
 
-def _schedule_auto_close(incident: Incident) -> None:
+def _schedule_auto_close(incident: Incident, resolved_at: datetime) -> None:
     days = settings.INCIDESK_AUTO_CLOSE_DAYS
     if days <= 0 or incident.is_major:
         return
     promise(
         auto_close_incident,
         incident.pk,
-        incident.resolved_at.isoformat(),
-        run_after=incident.resolved_at + timedelta(days=days),
+        resolved_at.isoformat(),
+        run_after=resolved_at + timedelta(days=days),
     )
 
 
 @transaction.atomic
-def do_confirm(incident: Incident, *, actor: User, expected_version: int | None = None):
+def do_confirm(incident: Incident, *, actor: User, expected_version: int | None = None) -> Incident:
     """The customer confirms the fix: the incident is closed."""
     return _close(incident, "confirm", actor, expected_version, confirmed=True)
 
 
 @transaction.atomic
-def do_close(incident: Incident, *, actor: User | None, expected_version: int | None = None):
+def do_close(
+    incident: Incident, *, actor: User | None, expected_version: int | None = None
+) -> Incident:
     """Close a resolved incident (staff, or the system after the confirmation window)."""
     return _close(incident, "close", actor, expected_version, confirmed=False)
 

@@ -61,7 +61,7 @@ def do_link_problem(incident: Incident, *, actor: User, problem: Problem) -> Inc
         _authorise("link", incident, actor)
     if incident.problem_id == problem.pk:
         raise InvalidInput.field("problem", _("The incident is already linked to this problem."))
-    if incident.problem_id is not None:
+    if incident.problem is not None:
         raise InvalidInput.field(
             "problem",
             _("Incident %(number)s is linked to %(problem)s: unlink it first.")
@@ -79,7 +79,7 @@ def do_unlink_problem(incident: Incident, *, actor: User) -> Incident:
     """Take the incident off its problem (linked by mistake)."""
     incident = _lock(incident)
     _authorise("link", incident, actor)
-    if incident.problem_id is None:
+    if incident.problem is None:
         raise InvalidInput.field("problem", _("The incident is not linked to a problem."))
     number = incident.problem.number
     incident.problem = None

@@ -172,11 +172,11 @@ def do_update_incident(  # noqa: C901  one branch per editable field, read as a 
                     new=incident.priority,
                 )
             )
-            changes = clocks.priority_changed(
+            clock_changes = clocks.priority_changed(
                 incident, at=timezone.now(), actor=actor, old=old_priority
             )
-            _take_due(incident, changes)
-            events += changes.events
+            _take_due(incident, clock_changes)
+            events += clock_changes.events
     if fields:
         _save(incident, fields)
         if {"title", "description"} & set(fields):

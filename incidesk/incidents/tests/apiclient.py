@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Sum
-from django.http import HttpResponse
 from django.test import Client
 
 from incidesk.accounts.models import ApiToken, User
@@ -20,6 +19,9 @@ from incidesk.incidents.models import (
     IncidentLink,
     TimelineEvent,
 )
+
+if TYPE_CHECKING:  # the test client's response, with `json()`; a name only the stubs have
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 PREFIX = "/api/v1"
 
@@ -33,25 +35,25 @@ class Api:
             HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(user)}", HTTP_ACCEPT_LANGUAGE=language
         )
 
-    def get(self, path: str, params: dict[str, Any] | None = None, **headers: str) -> HttpResponse:
+    def get(self, path: str, params: dict[str, Any] | None = None, **headers: str) -> Response:
         return self.client.get(PREFIX + path, params or {}, headers=headers)
 
-    def post(self, path: str, body: Any = None, **headers: str) -> HttpResponse:
+    def post(self, path: str, body: Any = None, **headers: str) -> Response:
         data = "" if body is None else json.dumps(body)
         return self.client.post(
             PREFIX + path, data, content_type="application/json", headers=headers
         )
 
-    def patch(self, path: str, body: Any, **headers: str) -> HttpResponse:
+    def patch(self, path: str, body: Any, **headers: str) -> Response:
         return self.client.patch(
             PREFIX + path, json.dumps(body), content_type="application/json", headers=headers
         )
 
-    def upload(self, path: str, **data: Any) -> HttpResponse:
+    def upload(self, path: str, **data: Any) -> Response:
         return self.client.post(PREFIX + path, data)
 
 
-def assert_problem(response: HttpResponse, status: int, code: str) -> dict[str, Any]:
+def assert_problem(response: Response, status: int, code: str) -> dict[str, Any]:
     """The response is RFC 9457 problem+json with `status` and `code`; returns its body."""
     assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("application/problem+json")

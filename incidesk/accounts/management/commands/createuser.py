@@ -6,6 +6,8 @@ in a new team. Without --password the user cannot log in with a password until o
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser
@@ -13,7 +15,8 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Q
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidesk.accounts.models import Organisation, Role, Team, User
 from incidesk.core.management.base import IncideskCommand
@@ -46,7 +49,7 @@ def field_error(option: str, reason: object) -> CommandError:
 
 
 class Command(IncideskCommand):
-    help = _("Create a user (customer, agent, lead or admin).")
+    help = gettext_noop("Create a user (customer, agent, lead or admin).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--email", required=True)
@@ -61,7 +64,7 @@ class Command(IncideskCommand):
         parser.add_argument("--password", help=_("Without it the password is unusable."))
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         email = options["email"].strip().lower()
         role = Role(options["role"])
         try:

@@ -6,15 +6,18 @@ works; only its hash is stored, so it cannot be shown again.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidesk.accounts.models import ApiToken, User
 from incidesk.core.management.base import IncideskCommand
 
 
 class Command(IncideskCommand):
-    help = _("Create or revoke API tokens of a user.")
+    help = gettext_noop("Create or revoke API tokens of a user.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -23,7 +26,7 @@ class Command(IncideskCommand):
         revoke = actions.add_parser("revoke", help=_("Delete all tokens of the user."))
         revoke.add_argument("--email", required=True)
 
-    def handle(self, *args, action: str, email: str, **options) -> None:
+    def handle(self, *args: Any, action: str, email: str, **options: Any) -> None:
         user = User.objects.filter(email__iexact=email.strip()).first()
         if user is None:
             raise CommandError("--email: " + _("no user with this e-mail."))

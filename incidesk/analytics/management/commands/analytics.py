@@ -7,14 +7,16 @@ import time
 from typing import Any
 
 from django.core.management.base import CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from incidesk.analytics import facts
 from incidesk.core.management.base import IncideskCommand
 
 
 class Command(IncideskCommand):
-    help = _("Recount the report facts: `rebuild` of every incident, `sync` of the changed ones.")
+    help = gettext_noop(
+        "Recount the report facts: `rebuild` of every incident, `sync` of the changed ones."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["rebuild", "sync"])

@@ -23,13 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, CommandParser
 from django.db import connection
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from incidesk.core.management.base import IncideskCommand
 
@@ -47,14 +48,14 @@ class Child:
 
     name: str
     command: list[str]
-    process: subprocess.Popen | None = None
+    process: subprocess.Popen[bytes] | None = None
     started_at: float = 0.0
     quick_failures: int = 0
     restart_at: float | None = field(default=None)
 
 
 class Command(IncideskCommand):
-    help = gettext_lazy("Run the web server and the background task worker (production).")
+    help = gettext_noop("Run the web server and the background task worker (production).")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default="127.0.0.1")
@@ -63,19 +64,24 @@ class Command(IncideskCommand):
             "--no-migrate",
             action="store_false",
             dest="migrate",
-            help=gettext_lazy("Do not apply database migrations first."),
+            help=_("Do not apply database migrations first."),
         )
-        parser.add_argument(
-            "--web", action="store_true", help=gettext_lazy("Run only the web server.")
-        )
+        parser.add_argument("--web", action="store_true", help=_("Run only the web server."))
         parser.add_argument(
             "--worker",
             action="store_true",
-            help=gettext_lazy("Run only the task worker (and the IMAP poller if configured)."),
+            help=_("Run only the task worker (and the IMAP poller if configured)."),
         )
 
     def handle(
-        self, *args, host: str, port: int, migrate: bool, web: bool, worker: bool, **options
+        self,
+        *args: Any,
+        host: str,
+        port: int,
+        migrate: bool,
+        web: bool,
+        worker: bool,
+        **options: Any,
     ) -> None:
         require_shared_secret()
         both = web == worker

@@ -10,12 +10,15 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
 from django.db import connection
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidesk.core.management.base import IncideskCommand
 from incidesk.core.promises import sweep
@@ -25,18 +28,20 @@ SWEEPING = threading.Lock()
 
 
 class Command(IncideskCommand):
-    help = gettext_lazy("Run the background task worker and the recovery sweep.")
+    help = gettext_noop("Run the background task worker and the recovery sweep.")
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("queues", nargs="*", help=gettext_lazy("Queues to work on."))
+        parser.add_argument("queues", nargs="*", help=_("Queues to work on."))
         parser.add_argument(
             "--sweep-interval",
             type=float,
             default=60.0,
-            help=gettext_lazy("Seconds between recovery sweeps."),
+            help=_("Seconds between recovery sweeps."),
         )
 
-    def handle(self, *args, queues: list[str], sweep_interval: float, **options) -> None:
+    def handle(
+        self, *args: Any, queues: Sequence[str], sweep_interval: float, **options: Any
+    ) -> None:
         queues = queues or settings.TASKS["default"]["QUEUES"]
         # RQ forks a process per job: never while the sweep is inside SQLite, psycopg or the
         # Redis client, whose locks the child would inherit held (and hang on).
@@ -49,7 +54,7 @@ class Command(IncideskCommand):
         call_command(*queue_worker(queues))
 
 
-def queue_worker(queues: list[str]) -> list[str]:
+def queue_worker(queues: Sequence[str]) -> list[str]:
     """The queue's own worker command. RQ needs django-tasks-rq's job class, and its scheduler
     for tasks that run later (auto-close)."""
     if settings.REDIS_URL:

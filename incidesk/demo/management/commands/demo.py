@@ -9,7 +9,8 @@ import random
 import time
 
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidesk.accounts.models import Role
 from incidesk.core.management.base import IncideskCommand
@@ -18,7 +19,7 @@ from incidesk.incidents.status import Status
 
 
 class Command(IncideskCommand):
-    help = _("Load demo teams, customers and incidents.")
+    help = gettext_noop("Load demo teams, customers and incidents.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--incidents", type=int, default=500, help=_("How many incidents."))

@@ -11,31 +11,29 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from incidesk.core.management.base import IncideskCommand
 from incidesk.directory.sync import Plan, apply_plan, make_plan
 
 
 class Command(IncideskCommand):
-    help = gettext_lazy("Synchronise people with the LDAP directory.")
+    help = gettext_noop("Synchronise people with the LDAP directory.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
-        sync = actions.add_parser(
-            "sync", help=gettext_lazy("Show the difference; with --apply, write it.")
-        )
-        sync.add_argument("--apply", action="store_true", help=gettext_lazy("Write the changes."))
+        sync = actions.add_parser("sync", help=_("Show the difference; with --apply, write it."))
+        sync.add_argument("--apply", action="store_true", help=_("Write the changes."))
         sync.add_argument(
             "--force",
             action="store_true",
-            help=gettext_lazy("Apply even a deactivation above the allowed share."),
+            help=_("Apply even a deactivation above the allowed share."),
         )
         sync.add_argument(
             "--max-deactivate",
             type=float,
             default=None,
-            help=gettext_lazy("Per cent of active people a sync may deactivate (default: %(d)s).")
+            help=_("Per cent of active people a sync may deactivate (default: %(d)s).")
             % {"d": "INCIDESK_LDAP_SYNC_MAX_DEACTIVATE"},
         )
 

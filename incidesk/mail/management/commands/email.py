@@ -10,7 +10,8 @@ import sys
 
 from django.conf import settings
 from django.core.management.base import CommandError, CommandParser
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from incidesk.core.management.base import IncideskCommand
 from incidesk.mail import imap, inbound
@@ -21,7 +22,7 @@ EX_TEMPFAIL = 75
 
 
 class Command(IncideskCommand):
-    help = _("Receive e-mail: read one message from stdin, or poll the IMAP mailbox.")
+    help = gettext_noop("Receive e-mail: read one message from stdin, or poll the IMAP mailbox.")
 
     def add_arguments(self, parser: CommandParser) -> None:
         commands = parser.add_subparsers(dest="subcommand", required=True)
