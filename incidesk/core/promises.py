@@ -9,8 +9,9 @@ back, so there the promise is an outbox row (`core.models.Promise`) relayed to t
 the commit and, if the process died between the commit and the relay, by the worker's sweep.
 `transaction.on_commit` alone is not enough: the process can die between the two.
 
-Every worker (`incidesk worker`) runs `sweep()` every minute; each step is safe on several nodes
-at once and every task is idempotent, so a double relay or a double run sends nothing twice:
+One worker across all nodes runs `sweep()` every minute (`core.scheduler.claim`); each step is
+also safe on several nodes at once and every task is idempotent, so a double relay or a double
+run sends nothing twice:
 
 - outbox rows older than `RELAY_AFTER` are relayed;
 - database tasks RUNNING for longer than `INCIDESK_TASK_LEASE` (their worker was killed) are
@@ -46,7 +47,8 @@ logger = logging.getLogger(__name__)
 RELAY_AFTER = timedelta(seconds=30)
 # How often RQ runs a relayed job again after its worker died (or the job raised).
 RQ_RETRIES = 3
-# The recovery steps every worker runs; each takes the moment before which a lease expired.
+# The periodic work: the recovery steps of the sweep, run once a minute across all nodes
+# (`core.scheduler`); each takes the moment before which a lease expired.
 SWEEPS = (
     "incidesk.core.promises.relay_overdue",
     "incidesk.core.promises.release_abandoned_tasks",

@@ -15,7 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from incidesk.core.management.commands.serve import web_command, worker_command
+from incidesk.core.management.commands.serve import (
+    local_outbox_warning,
+    web_command,
+    worker_command,
+)
 from incidesk.core.management.commands.worker import queue_worker
 
 START_TIMEOUT = 90
@@ -150,7 +154,7 @@ def test_web_and_worker_run_apart(tmp_path):
         ("", ["db_worker", "--no-reload", "--queue-name", "default"]),
         (
             "redis://127.0.0.1:6379/0",
-            ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"],
+            ["rqworker", "--job-class", "django_tasks_rq.Job", "default"],
         ),
     ],
 )
@@ -159,6 +163,19 @@ def test_the_worker_matches_the_task_backend(settings, redis_url, expected):
 
     assert worker_command()[3:] == ["worker", "default"]
     assert queue_worker(["default"]) == expected
+
+
+def test_a_local_outbox_on_a_shared_database_is_warned_about(settings, tmp_path):
+    """Each node would keep its own mail folder: said at start-up, in the desk's language."""
+    settings.EMAIL_HOST, settings.EMAIL_FILE_PATH = "", tmp_path / "outbox"
+
+    warning = local_outbox_warning("postgresql")
+
+    assert warning.startswith("EMAIL_HOST не задан")
+    assert str(tmp_path / "outbox") in warning
+    assert local_outbox_warning("sqlite") is None  # one node: its outbox is the outbox
+    settings.EMAIL_HOST = "smtp.example.com"
+    assert local_outbox_warning("postgresql") is None
 
 
 def test_web_concurrency_sets_the_gunicorn_workers(monkeypatch):
