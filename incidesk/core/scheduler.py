@@ -1,7 +1,7 @@
 """One scheduler across nodes, taken over within seconds when its node dies.
 
-Every `incidesk worker` runs `Scheduler.run` in a thread beside the queue's worker. The timed
-work is of two kinds:
+Every `incidesk worker` runs a `Scheduler` in threads beside the queue's worker. The timed work
+is of two kinds:
 
 - Periodic work: the recovery sweep (`promises.SWEEPS`, the one registry of work done every N
   seconds). Every few seconds each worker asks `claim()`; the one whose conditional UPDATE
@@ -10,7 +10,8 @@ work is of two kinds:
 - Delayed jobs on RQ (`promise(..., run_after=...)`): RQ keeps them in its scheduled registry
   until a scheduler moves them to the queue. RQ's own (`rqworker --with-scheduler`) holds a lock
   that outlives a dead holder by 61 s, and the other workers try to take it only in their
-  maintenance pass, every 10 minutes: delayed work stalled for about 11 minutes after the
+  maintenance pass, which an idle worker runs every 13.5 minutes (10 minutes, rounded up to
+  its 405 s waits for a job): delayed work could stall for up to 14 minutes after the
   scheduling node died. Here every worker tries each second to hold a lock of its own that
   lives `SCHEDULER_LOCK_TTL` seconds after its last renewal; the holder moves the due jobs each
   second with RQ's own `RQScheduler`. A surviving node takes over within TTL + 1 s.
@@ -26,7 +27,6 @@ import logging
 import os
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
@@ -47,7 +47,7 @@ TICK = 1.0  # seconds between turns: how late a delayed RQ job may start
 CLAIM_EVERY = 5.0  # seconds between one worker's claims of the periodic work
 SWEEP = "recovery-sweep"
 SCHEDULER_LOCK = "incidesk:rq-scheduler:%s"  # per queue, holding the holder's name
-SCHEDULER_LOCK_TTL = 15  # seconds the lock outlives its holder's last renewal
+SCHEDULER_LOCK_TTL = 10  # seconds the lock outlives its holder's last renewal (every TICK)
 
 # Take the lock when it is free, renew it when it is ours: 1 if held now, 0 if another holds it.
 HOLD = """
@@ -121,12 +121,11 @@ class DelayedJobs:
 
 
 class Scheduler:
-    """The timed work of one worker process: a turn each second, in a thread of its own."""
+    """The timed work of one worker process, each kind in a thread of its own, so that a slow
+    sweep (the database away) never holds up the delayed jobs."""
 
     def __init__(self, queues: Iterable[str], sweep_every: float) -> None:
         self.sweep_every = timedelta(seconds=sweep_every)
-        self.claim_every = min(sweep_every, CLAIM_EVERY)
-        self.next_claim = 0.0  # time.monotonic() of the next claim
         self.delayed: DelayedJobs | None = None
         if settings.REDIS_URL:
             # A client of its own: the work-horse RQ forks never touches it.
@@ -135,37 +134,41 @@ class Scheduler:
         self.stopping = threading.Event()
         self.failing: set[str] = set()
 
-    def run(self) -> None:
-        """Turn until `stop()`."""
-        while True:
-            with FORK_GUARD:
-                if self.stopping.is_set():
-                    return
-                self.turn()
-            self.stopping.wait(TICK)
-
-    def turn(self) -> None:
+    def start(self) -> None:
+        """Start the threads: the periodic claim, and on RQ the bid to schedule delayed jobs."""
+        claim_every = min(self.sweep_every.total_seconds(), CLAIM_EVERY)
+        loops = [(claim_every, "recovery sweep", self.periodic_turn)]
         if self.delayed is not None:
-            self._guarded("scheduling delayed jobs", self.delayed.turn)
-        if time.monotonic() >= self.next_claim:
-            self.next_claim = time.monotonic() + self.claim_every
-            try:
-                self._guarded("recovery sweep", self._sweep_if_due)
-            finally:
-                connection.close()  # this thread's own connection: fresh for the next claim
+            loops.append((TICK, "scheduling delayed jobs", self.delayed.turn))
+        for loop in loops:
+            threading.Thread(target=self._every, args=loop, daemon=True).start()
 
     def stop(self) -> None:
-        """Stop turning and give the scheduler lock up, so another node takes over at once."""
+        """Stop both threads and give the scheduler lock up, so another node takes over at once."""
         with FORK_GUARD:
             self.stopping.set()
             if self.delayed is not None:
                 self._guarded("releasing the scheduler lock", self.delayed.release)
 
-    def _sweep_if_due(self) -> None:
-        if claim(SWEEP, self.sweep_every):
+    def periodic_turn(self) -> bool:
+        """Sweep if this worker wins this interval's claim; True if it swept."""
+        try:
+            if not claim(SWEEP, self.sweep_every):
+                return False
             done = sweep()
-            if any(done.values()):
-                logger.warning("recovery sweep handed out again: %s", done)
+        finally:
+            connection.close()  # this thread's own connection: fresh for the next claim
+        if any(done.values()):
+            logger.warning("recovery sweep handed out again: %s", done)
+        return True
+
+    def _every(self, seconds: float, what: str, step: Callable[[], object]) -> None:
+        while True:
+            with FORK_GUARD:
+                if self.stopping.is_set():
+                    return
+                self._guarded(what, step)
+            self.stopping.wait(seconds)
 
     def _guarded(self, what: str, step: Callable[[], object]) -> None:
         """A failure (the database or Redis away) is logged once, and the next turn tries

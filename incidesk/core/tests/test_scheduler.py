@@ -52,17 +52,17 @@ def test_the_sweep_runs_once_per_interval_across_nodes(settings, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     row = _left_running()
 
-    Scheduler(["default"], sweep_every=60).turn()  # node A sweeps: the task is handed out
+    assert Scheduler(["default"], sweep_every=60).periodic_turn()  # node A: handed out
     row.refresh_from_db()
     assert row.status == "READY"
 
     row = _left_running()
-    Scheduler(["default"], sweep_every=60).turn()  # node B, in the same minute: nothing
+    assert not Scheduler(["default"], sweep_every=60).periodic_turn()  # B, the same minute
     row.refresh_from_db()
     assert row.status == "RUNNING"
 
     time_machine.shift(timedelta(seconds=60))
-    Scheduler(["default"], sweep_every=60).turn()  # the next minute's turn, on any node
+    assert Scheduler(["default"], sweep_every=60).periodic_turn()  # next minute, any node
     row.refresh_from_db()
     assert row.status == "READY"
 

@@ -23,6 +23,7 @@ from incidesk.core.management.commands.serve import (
 from incidesk.core.management.commands.worker import queue_worker
 
 START_TIMEOUT = 90
+WORKER_READY = ("Starting worker", "Listening on")  # db_worker's and RQ's first words
 
 
 def free_port() -> int:
@@ -49,6 +50,7 @@ class Server:
         self.log = data_dir / f"serve-{self.port}.log"
         clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         clean.update(INCIDESK_DATA_DIR=str(data_dir), WEB_CONCURRENCY="1", **env)
+        self.data_dir, self.env = data_dir, clean
         command = [str(Path(sys.executable).parent / "incidesk"), "serve", "--port", str(self.port)]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -61,7 +63,7 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
-            worker_ready = not self.runs_worker or "Starting worker" in self.output
+            worker_ready = not self.runs_worker or any(m in self.output for m in WORKER_READY)
             if worker_ready and (not self.runs_web or self.answers()):
                 self.children = self.pids()
                 return self

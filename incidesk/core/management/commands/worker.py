@@ -1,13 +1,12 @@
 """`incidesk worker`: the background task worker of the configured queue (django-tasks-db's
-`db_worker`, or RQ's worker when REDIS_URL is set), plus the scheduler (`core.scheduler`) in a
-thread beside it: the recovery sweep, once per interval across all nodes, and on RQ the moving
+`db_worker`, or RQ's worker when REDIS_URL is set), plus the scheduler (`core.scheduler`) in
+threads beside it: the recovery sweep, once per interval across all nodes, and on RQ the moving
 of delayed jobs, by whichever worker holds the scheduler lock. No cron job and no scheduler
 process of its own: every worker can take either over when another node dies."""
 
 from __future__ import annotations
 
 import os
-import threading
 
 from django.conf import settings
 from django.core.management import call_command
@@ -39,7 +38,7 @@ class Command(BaseCommand):
             after_in_child=FORK_GUARD.release,
         )
         scheduler = Scheduler(queues, sweep_interval)
-        threading.Thread(target=scheduler.run, daemon=True).start()
+        scheduler.start()
         try:
             call_command(*queue_worker(queues))
         finally:
