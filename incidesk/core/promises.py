@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -67,7 +66,9 @@ def promise(task: Task, *args: Any, run_after: datetime | None = None) -> None:
     row = Promise.objects.create(
         task_path=task.module_path, args=normalize_json(list(args)), run_after=run_after
     )
-    transaction.on_commit(partial(relay, [row.pk]))
+    # Robust: with Redis away the committed change must not fail; the sweep relays the row.
+    # (A lambda, not a partial: Django's robust hook logs the function's __qualname__.)
+    transaction.on_commit(lambda: relay([row.pk]), robust=True)
 
 
 def relay(ids: Iterable[int]) -> int:
