@@ -13,12 +13,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
+from incidesk.core.promises import promise
 from incidesk.core.scheduler import SCHEDULER_LOCK, DelayedJobs, Scheduler, claim
 from incidesk.mail.tasks import sweep_pending_mail
 
@@ -65,6 +67,27 @@ def test_the_sweep_runs_once_per_interval_across_nodes(settings, time_machine):
     assert Scheduler(["default"], sweep_every=60).periodic_turn()  # next minute, any node
     row.refresh_from_db()
     assert row.status == "READY"
+
+
+@pytest.mark.django_db
+def test_on_the_database_queue_a_delayed_task_is_a_row_any_worker_runs_once_due(
+    settings, time_machine, run_tasks
+):
+    """Nothing to elect: the row names no node, and whichever worker looks after its time
+    runs it (a dead node's delayed tasks are run by the others)."""
+    settings.REDIS_URL = ""
+    time_machine.move_to(timezone.now(), tick=False)
+    with transaction.atomic():
+        promise(sweep_pending_mail, run_after=timezone.now() + timedelta(seconds=5))
+    (row,) = DBTaskResult.objects.filter(task_path=sweep_pending_mail.module_path)
+
+    run_tasks()
+    row.refresh_from_db()
+    assert (row.status, row.worker_ids) == ("READY", [])
+    time_machine.shift(timedelta(seconds=5))
+    run_tasks()
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL"
 
 
 @dataclass
