@@ -156,7 +156,11 @@ def _shell(env: dict[str, str], script: str) -> subprocess.Popen:
 
 
 def _output(shell: subprocess.Popen) -> str:
-    out, err = shell.communicate(timeout=60)
+    try:
+        out, err = shell.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        shell.kill()  # no process outlives the test
+        raise
     assert shell.returncode == 0, err
     return out.strip()
 
