@@ -39,3 +39,16 @@ class Promise(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_path}{tuple(self.args)}"
+
+
+class PeriodicRun(models.Model):
+    """When a piece of periodic work is next due, across all nodes. Every worker asks; the one
+    whose conditional update moves `due_at` forward runs the work (`core.scheduler.claim`), so it
+    runs once per interval however many nodes there are, and a dead node's turn falls to the
+    next worker that asks."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    due_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} due {self.due_at:%H:%M:%S}"

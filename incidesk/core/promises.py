@@ -9,8 +9,9 @@ back, so there the promise is an outbox row (`core.models.Promise`) relayed to t
 the commit and, if the process died between the commit and the relay, by the worker's sweep.
 `transaction.on_commit` alone is not enough: the process can die between the two.
 
-Every worker (`incidesk worker`) runs `sweep()` every minute; each step is safe on several nodes
-at once and every task is idempotent, so a double relay or a double run sends nothing twice:
+One worker across all nodes runs `sweep()` every minute (`core.scheduler.claim`); each step is
+also safe on several nodes at once and every task is idempotent, so a double relay or a double
+run sends nothing twice:
 
 - outbox rows older than `RELAY_AFTER` are relayed;
 - database tasks RUNNING for longer than `INCIDESK_TASK_LEASE` (their worker was killed) are
@@ -25,7 +26,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -46,7 +46,8 @@ logger = logging.getLogger(__name__)
 RELAY_AFTER = timedelta(seconds=30)
 # How often RQ runs a relayed job again after its worker died (or the job raised).
 RQ_RETRIES = 3
-# The recovery steps every worker runs; each takes the moment before which a lease expired.
+# The periodic work: the recovery steps of the sweep, run once a minute across all nodes
+# (`core.scheduler`); each takes the moment before which a lease expired.
 SWEEPS = (
     "incidesk.core.promises.relay_overdue",
     "incidesk.core.promises.release_abandoned_tasks",
@@ -65,7 +66,9 @@ def promise(task: Task[..., Any], *args: Any, run_after: datetime | None = None)
     row = Promise.objects.create(
         task_path=task.module_path, args=normalize_json(list(args)), run_after=run_after
     )
-    transaction.on_commit(partial(relay, [row.pk]))
+    # Robust: with Redis away the committed change must not fail; the sweep relays the row.
+    # (A lambda, not a partial: Django's robust hook logs the function's __qualname__.)
+    transaction.on_commit(lambda: relay([row.pk]), robust=True)
 
 
 def relay(ids: Iterable[int]) -> int:

@@ -15,10 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from incidesk.core.management.commands.serve import web_command, worker_command
+from incidesk.core.management.commands.serve import (
+    local_outbox_warning,
+    web_command,
+    worker_command,
+)
 from incidesk.core.management.commands.worker import queue_worker
 
 START_TIMEOUT = 90
+WORKER_READY = ("Starting worker", "Listening on")  # db_worker's and RQ's first words
 
 
 def free_port() -> int:
@@ -45,6 +50,7 @@ class Server:
         self.log = data_dir / f"serve-{self.port}.log"
         clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
         clean.update(INCIDESK_DATA_DIR=str(data_dir), WEB_CONCURRENCY="1", **env)
+        self.data_dir, self.env = data_dir, clean
         command = [str(Path(sys.executable).parent / "incidesk"), "serve", "--port", str(self.port)]
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -57,7 +63,7 @@ class Server:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()
-            worker_ready = not self.runs_worker or "Starting worker" in self.output
+            worker_ready = not self.runs_worker or any(m in self.output for m in WORKER_READY)
             if worker_ready and (not self.runs_web or self.answers()):
                 self.children = self.pids()
                 return self
@@ -150,7 +156,7 @@ def test_web_and_worker_run_apart(tmp_path):
         ("", ["db_worker", "--no-reload", "--queue-name", "default"]),
         (
             "redis://127.0.0.1:6379/0",
-            ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", "default"],
+            ["rqworker", "--job-class", "django_tasks_rq.Job", "default"],
         ),
     ],
 )
@@ -159,6 +165,20 @@ def test_the_worker_matches_the_task_backend(settings, redis_url, expected):
 
     assert worker_command()[3:] == ["worker", "default"]
     assert queue_worker(["default"]) == expected
+
+
+def test_a_local_outbox_on_a_shared_database_is_warned_about(settings, tmp_path):
+    """Each node would keep its own mail folder: said at start-up, in the desk's language."""
+    settings.EMAIL_HOST, settings.EMAIL_FILE_PATH = "", tmp_path / "outbox"
+
+    warning = local_outbox_warning("postgresql")
+
+    assert warning is not None
+    assert warning.startswith("EMAIL_HOST не задан")
+    assert str(tmp_path / "outbox") in warning
+    assert local_outbox_warning("sqlite") is None  # one node: its outbox is the outbox
+    settings.EMAIL_HOST = "smtp.example.com"
+    assert local_outbox_warning("postgresql") is None
 
 
 def test_web_concurrency_sets_the_gunicorn_workers(monkeypatch):

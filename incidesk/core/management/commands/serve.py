@@ -87,6 +87,9 @@ class Command(IncideskCommand):
         both = web == worker
         if web or both:
             require_free_port(host, port)
+        warning = local_outbox_warning(connection.vendor)
+        if warning:
+            self.stderr.write(warning)
         if migrate:
             with migration_lock():
                 call_command("migrate", interactive=False, verbosity=1)
@@ -203,6 +206,18 @@ def require_free_port(host: str, port: int) -> None:
         raise CommandError(
             message % {"host": host, "port": port, "error": error.strerror or error}
         ) from None
+
+
+def local_outbox_warning(vendor: str) -> str | None:
+    """With no EMAIL_HOST mail goes to files in this node's data folder. With a shared database
+    there may be several nodes, each with a folder of its own that nobody reads: said at every
+    start rather than refused, since one node on PostgreSQL with a local outbox is a fair trial."""
+    if vendor == "sqlite" or settings.EMAIL_HOST:
+        return None
+    return _(
+        "EMAIL_HOST is not set: e-mail is not sent but written to this node's folder "
+        "%(folder)s, and with several nodes each one keeps its own. Set EMAIL_HOST to send it."
+    ) % {"folder": settings.EMAIL_FILE_PATH}
 
 
 @contextmanager

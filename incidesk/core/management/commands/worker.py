@@ -1,30 +1,23 @@
 """`incidesk worker`: the background task worker of the configured queue (django-tasks-db's
-`db_worker`, or RQ's worker with its scheduler when REDIS_URL is set), plus the recovery sweep
-(`core.promises.sweep`) in a thread beside it, so every worker also hands out again what a dead
-process left: no cron job and no scheduler process of its own. Several workers sweeping at once
-is safe."""
+`db_worker`, or RQ's worker when REDIS_URL is set), plus the scheduler (`core.scheduler`) in
+threads beside it: the recovery sweep, once per interval across all nodes, and on RQ the moving
+of delayed jobs, by whichever worker holds the scheduler lock. No cron job and no scheduler
+process of its own: every worker can take either over when another node dies."""
 
 from __future__ import annotations
 
-import logging
 import os
-import threading
-import time
 from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandParser
-from django.db import connection
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from incidesk.core.management.base import IncideskCommand
-from incidesk.core.promises import sweep
-
-logger = logging.getLogger(__name__)
-SWEEPING = threading.Lock()
+from incidesk.core.scheduler import FORK_GUARD, Scheduler
 
 
 class Command(IncideskCommand):
@@ -42,38 +35,25 @@ class Command(IncideskCommand):
     def handle(
         self, *args: Any, queues: Sequence[str], sweep_interval: float, **options: Any
     ) -> None:
-        queues = queues or settings.TASKS["default"]["QUEUES"]
-        # RQ forks a process per job: never while the sweep is inside SQLite, psycopg or the
-        # Redis client, whose locks the child would inherit held (and hang on).
+        queues = list(queues or settings.TASKS["default"]["QUEUES"])
+        # RQ forks a process per job: never while the scheduler is inside SQLite, psycopg or
+        # a Redis client, whose locks the child would inherit held (and hang on).
         os.register_at_fork(
-            before=SWEEPING.acquire,
-            after_in_parent=SWEEPING.release,
-            after_in_child=SWEEPING.release,
+            before=FORK_GUARD.acquire,
+            after_in_parent=FORK_GUARD.release,
+            after_in_child=FORK_GUARD.release,
         )
-        threading.Thread(target=sweep_forever, args=(sweep_interval,), daemon=True).start()
-        call_command(*queue_worker(queues))
+        scheduler = Scheduler(queues, sweep_interval)
+        scheduler.start()
+        try:
+            call_command(*queue_worker(queues))
+        finally:
+            scheduler.stop()
 
 
 def queue_worker(queues: Sequence[str]) -> list[str]:
-    """The queue's own worker command. RQ needs django-tasks-rq's job class, and its scheduler
-    for tasks that run later (auto-close)."""
+    """The queue's own worker command. RQ needs django-tasks-rq's job class; its own scheduler
+    is left off (`core.scheduler` moves the delayed jobs, with a quicker fail-over)."""
     if settings.REDIS_URL:
-        return ["rqworker", "--job-class", "django_tasks_rq.Job", "--with-scheduler", *queues]
+        return ["rqworker", "--job-class", "django_tasks_rq.Job", *queues]
     return ["db_worker", "--no-reload", "--queue-name", ",".join(queues)]
-
-
-def sweep_forever(interval: float) -> None:
-    """Sweep now and every `interval` seconds; a failure (the database away) is logged and the
-    next sweep tries again."""
-    while True:
-        with SWEEPING:
-            try:
-                done = sweep()
-            except Exception:
-                logger.exception("recovery sweep failed")
-            else:
-                if any(done.values()):
-                    logger.warning("recovery sweep handed out again: %s", done)
-            finally:
-                connection.close()  # this thread's own connection: fresh for the next sweep
-        time.sleep(interval)
