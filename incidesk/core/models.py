@@ -50,5 +50,9 @@ class PeriodicRun(models.Model):
     name = models.CharField(max_length=64, primary_key=True)
     due_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("periodic run")
+        verbose_name_plural = _("periodic runs")
+
     def __str__(self) -> str:
         return f"{self.name} due {self.due_at:%H:%M:%S}"

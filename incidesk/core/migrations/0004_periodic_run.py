@@ -14,5 +14,9 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=64, primary_key=True, serialize=False)),
                 ('due_at', models.DateTimeField()),
             ],
+            options={
+                'verbose_name': 'periodic run',
+                'verbose_name_plural': 'periodic runs',
+            },
         ),
     ]
