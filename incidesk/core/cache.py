@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import pickle
 from datetime import UTC, datetime
+from typing import Any
 
 from django.conf import settings
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache as DjangoDatabaseCache
 from django.db import connections, router, transaction
 
@@ -17,6 +19,16 @@ class DatabaseCache(DjangoDatabaseCache):
     kept busy never expires but one left idle for the default timeout starts again at zero
     within its window. Here `incr` locks the row (PostgreSQL `FOR UPDATE`; SQLite takes its
     write lock at BEGIN) and keeps the expiry."""
+
+    def add(
+        self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
+    ) -> bool:
+        """Django's `add`, after one plain read: a rate limit calls `add` then `incr` on every
+        request, and Django's `add` counts the whole table and opens a write transaction even
+        when the counter is already there (the usual case)."""
+        if self.has_key(key, version=version):
+            return False
+        return super().add(key, value, timeout, version)
 
     def incr(self, key: str, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -36,7 +37,7 @@ from django_tasks.base import Task
 from django_tasks.utils import get_random_id, normalize_json
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from incidesk.core.models import Promise
 
@@ -66,6 +67,57 @@ def promise(task: Task, *args: Any, run_after: datetime | None = None) -> None:
         task_path=task.module_path, args=normalize_json(list(args)), run_after=run_after
     )
     transaction.on_commit(partial(relay, [row.pk]))
+
+
+@dataclass(frozen=True)
+class Promised:
+    """One piece of promised work, for `promise_all`."""
+
+    task: Task
+    args: tuple
+    run_after: datetime | None = None
+
+
+def promise_all(promised: list[Promised]) -> None:
+    """`promise` for several tasks in one INSERT: registering an incident promises its two
+    clocks' first checks and its notifications, and each row is a round trip inside the
+    transaction."""
+    if not promised:
+        return
+    first = promised[0].task
+    if isinstance(first.get_backend(), DatabaseBackend):
+        DBTaskResult.objects.bulk_create([_task_row(p) for p in promised])
+        return
+    rows = Promise.objects.bulk_create(
+        [
+            Promise(
+                task_path=p.task.module_path,
+                args=normalize_json(list(p.args)),
+                run_after=p.run_after,
+            )
+            for p in promised
+        ]
+    )
+    transaction.on_commit(partial(relay, [row.pk for row in rows]))
+
+
+def _task_row(promised: Promised) -> DBTaskResult:
+    """The row django-tasks-db's `enqueue` would write for `promised` (the same fields; "no
+    earlier than" is its far-future marker, which its `pre_save` handler sets and
+    `bulk_create` does not run)."""
+    task = (
+        promised.task.using(run_after=promised.run_after) if promised.run_after else promised.task
+    )
+    backend = task.get_backend()
+    backend.validate_task(task)
+    return DBTaskResult(
+        args_kwargs=normalize_json({"args": list(promised.args), "kwargs": {}}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after or get_date_max(),
+        backend_name=backend.alias,
+    )
 
 
 def relay(ids: Iterable[int]) -> int:
