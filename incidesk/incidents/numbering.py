@@ -5,7 +5,7 @@ The counter row is taken with `UPDATE ... RETURNING` and stays locked until the 
 ends (PostgreSQL's row lock; on SQLite the whole write transaction holds the file's write lock
 anyway), so two creators never read the same value and a rolled-back creation gives its number
 back. Whatever runs after the number is taken runs one creator at a time: registration takes
-it last (`do_create_incident`), problems at the start (they are rare).
+it last on PostgreSQL (`do_create_incident`), problems at the start (they are rare).
 """
 
 import secrets
@@ -24,6 +24,13 @@ PLACEHOLDER_PREFIX = "~"
 def placeholder() -> str:
     """A unique stand-in for the number while the creating transaction runs."""
     return PLACEHOLDER_PREFIX + secrets.token_hex(9)
+
+
+def writers_take_turns() -> bool:
+    """Whether the database runs one write transaction at a time (SQLite: the file's write
+    lock, from BEGIN IMMEDIATE or the first write to the end). There, when the number is
+    taken changes nothing for concurrency."""
+    return connection.vendor == "sqlite"
 
 
 def next_number(prefix: str = PREFIX) -> str:

@@ -16,7 +16,7 @@ has changed since it was scheduled does nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Q
 
@@ -204,6 +204,7 @@ def plan(incident: Incident) -> list[SlaClock]:
         )
         clock.__dict__["_thresholds"] = thresholds
         _refresh_due(clock)
+        clock.due_at = clock.due_at.astimezone(UTC)  # as the database gives it back
         planned.append(clock)
     return planned
 
