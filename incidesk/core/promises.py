@@ -82,11 +82,13 @@ def promise_all(promised: list[Promised]) -> None:
     """`promise` for several tasks in one INSERT: registering an incident promises its two
     clocks' first checks and its notifications, and each row is a round trip inside the
     transaction."""
-    if not promised:
-        return
-    first = promised[0].task
-    if isinstance(first.get_backend(), DatabaseBackend):
+    in_database = {isinstance(p.task.get_backend(), DatabaseBackend) for p in promised}
+    if in_database == {True}:
         DBTaskResult.objects.bulk_create([_task_row(p) for p in promised])
+        return
+    if in_database != {False}:  # tasks on different backends: one at a time
+        for p in promised:
+            promise(p.task, *p.args, run_after=p.run_after)
         return
     rows = Promise.objects.bulk_create(
         [

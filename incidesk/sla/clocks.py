@@ -190,7 +190,9 @@ def plan(incident: Incident) -> list[SlaClock]:
         return []
     thresholds = sorted(policy.warning_thresholds or DEFAULT_THRESHOLDS)
     planned = []
-    targets = policy.targets.filter(priority=incident.priority).select_related("calendar")
+    targets = (
+        policy.targets.filter(priority=incident.priority).select_related("calendar").order_by()
+    )
     # Response first, the order the clocks have always started in (their ids follow it).
     for target in sorted(targets, key=lambda t: list(Metric).index(t.metric)):
         clock = SlaClock(
