@@ -132,10 +132,13 @@ TEMPLATES = [
 
 def _database() -> dj_database_url.DBConfig:
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{DATA_DIR / 'incidesk.sqlite3'}"
-    # Health checks: a connection kept across requests (CONN_MAX_AGE) that broke in a database
-    # outage is replaced at the next request instead of failing it.
+    # A connection is kept for CONN_MAX_AGE seconds (default 60) instead of opened per request:
+    # a new PostgreSQL connection costs about as much as an intake's whole transaction, and a
+    # sync gunicorn worker holds at most one. Health checks: a kept connection that broke in a
+    # database outage is replaced at the next request instead of failing it. 0 closes after
+    # every request (behind a transaction-pooling proxy such as PgBouncer).
     db = dj_database_url.parse(
-        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "0")), conn_health_checks=True
+        url, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")), conn_health_checks=True
     )
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # Several web workers and the task worker share one file: WAL lets readers run beside

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ from django_tasks.base import Task
 from django_tasks.utils import get_random_id, normalize_json
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from incidesk.core.models import Promise
 
@@ -69,6 +70,60 @@ def promise(task: Task[..., Any], *args: Any, run_after: datetime | None = None)
     # Robust: with Redis away the committed change must not fail; the sweep relays the row.
     # (A lambda, not a partial: Django's robust hook logs the function's __qualname__.)
     transaction.on_commit(lambda: relay([row.pk]), robust=True)
+
+
+@dataclass(frozen=True)
+class Promised:
+    """One piece of promised work, for `promise_all`."""
+
+    task: Task[..., Any]
+    args: tuple[Any, ...]
+    run_after: datetime | None = None
+
+
+def promise_all(promised: list[Promised]) -> None:
+    """`promise` for several tasks in one INSERT: registering an incident promises its two
+    clocks' first checks and its notifications, and each row is a round trip inside the
+    transaction."""
+    in_database = {isinstance(p.task.get_backend(), DatabaseBackend) for p in promised}
+    if in_database == {True}:
+        DBTaskResult.objects.bulk_create([_task_row(p) for p in promised])
+        return
+    if in_database != {False}:  # tasks on different backends: one at a time
+        for p in promised:
+            promise(p.task, *p.args, run_after=p.run_after)
+        return
+    rows = Promise.objects.bulk_create(
+        [
+            Promise(
+                task_path=p.task.module_path,
+                args=normalize_json(list(p.args)),
+                run_after=p.run_after,
+            )
+            for p in promised
+        ]
+    )
+    pks = [row.pk for row in rows]
+    transaction.on_commit(lambda: relay(pks), robust=True)
+
+
+def _task_row(promised: Promised) -> DBTaskResult[Any, Any]:
+    """The row django-tasks-db's `enqueue` would write for `promised` (the same fields; "no
+    earlier than" is its far-future marker, which its `pre_save` handler sets and
+    `bulk_create` does not run)."""
+    task = (
+        promised.task.using(run_after=promised.run_after) if promised.run_after else promised.task
+    )
+    backend = task.get_backend()
+    backend.validate_task(task)
+    return DBTaskResult(
+        args_kwargs=normalize_json({"args": list(promised.args), "kwargs": {}}),
+        priority=task.priority,
+        task_path=task.module_path,
+        queue_name=task.queue_name,
+        run_after=task.run_after or get_date_max(),
+        backend_name=backend.alias,
+    )
 
 
 def relay(ids: Iterable[int]) -> int:

@@ -154,7 +154,6 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
 @router.post(
     "/incidents", response={200: IncidentOut, 201: IncidentOut}, summary="Register an incident"
 )
-@transaction.atomic
 def create_incident(
     request: HttpRequest,
     payload: IncidentIn,
@@ -169,6 +168,15 @@ def create_incident(
     # are not even looked up, so the answer never tells them whether an e-mail has an account.
     staff = user.is_desk_staff
 
+    # Looked up before any transaction: on SQLite a transaction holds the write lock.
+    category = queries.reference(Category, "category", payload.category)
+    service = queries.reference(Service, "service", payload.service)
+    reporter = queries.user_by_email("reporter", payload.reporter if staff else None)
+    organisation = queries.organisation_by_id(
+        "organisation", payload.organisation if staff else None
+    )
+    team = queries.team_by_code("team", payload.team if staff else None)
+
     def create() -> Incident:
         return actions.do_create_incident(
             actor=user,
@@ -178,16 +186,14 @@ def create_incident(
             kind=payload.kind,
             impact=payload.impact,
             urgency=payload.urgency,
-            category=queries.reference(Category, "category", payload.category),
-            service=queries.reference(Service, "service", payload.service),
-            reporter=queries.user_by_email("reporter", payload.reporter if staff else None),
             contact_name=payload.contact_name,
             contact_email=payload.contact_email,
             contact_phone=payload.contact_phone,
-            organisation=queries.organisation_by_id(
-                "organisation", payload.organisation if staff else None
-            ),
-            team=queries.team_by_code("team", payload.team if staff else None),
+            category=category,
+            service=service,
+            reporter=reporter,
+            organisation=organisation,
+            team=team,
         )
 
     if idempotency_key is None:
@@ -195,7 +201,9 @@ def create_incident(
     else:
         incident, created = _create_once(user, idempotency_key, _body_hash(payload), create)
     response["Location"] = f"{request.path.rstrip('/')}/{incident.number}"
-    return Status(201 if created else 200, queries.reloaded(user, incident))
+    # A new incident is answered as the action left it (its creator always sees it, and it
+    # carries what IncidentOut reads); a replay as it is now.
+    return Status(201, incident) if created else Status(200, queries.reloaded(user, incident))
 
 
 def _body_hash(payload: IncidentIn) -> str:

@@ -146,25 +146,32 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/new.html", {"form": form}, status=status)
 
 
-@transaction.atomic
 def _register(reporter: User, data: dict) -> Incident:
-    """The incident and its files in one transaction: a refused file leaves nothing behind."""
-    incident = actions.do_create_incident(
-        actor=reporter,
-        title=data["title"],
-        description=data["description"],
-        kind=data["kind"],
-        impact=data["impact"],
-        urgency=data["urgency"],
-        category=Category.objects.filter(code=data["category"]).first()
+    """The incident and its files in one transaction: a refused file leaves nothing behind.
+    The catalogue is read first, and a report without files needs only the action's own
+    transaction (on SQLite a transaction holds the write lock)."""
+    fields = {
+        "actor": reporter,
+        "title": data["title"],
+        "description": data["description"],
+        "kind": data["kind"],
+        "impact": data["impact"],
+        "urgency": data["urgency"],
+        "category": Category.objects.filter(code=data["category"]).first()
         if data["category"]
         else None,
-        service=Service.objects.filter(code=data["service"]).first() if data["service"] else None,
-        channel=Channel.PORTAL,
-        contact_phone=data["contact_phone"],
-    )
-    for upload in data["files"]:
-        actions.do_add_attachment(incident, actor=reporter, upload=upload)
+        "service": Service.objects.filter(code=data["service"]).first()
+        if data["service"]
+        else None,
+        "channel": Channel.PORTAL,
+        "contact_phone": data["contact_phone"],
+    }
+    if not data["files"]:
+        return actions.do_create_incident(**fields)
+    with transaction.atomic():
+        incident = actions.do_create_incident(**fields)
+        for upload in data["files"]:
+            actions.do_add_attachment(incident, actor=reporter, upload=upload)
     return incident
 
 

@@ -16,13 +16,13 @@ has changed since it was scheduled does nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 
 from django.db.models import Q
 
 from incidesk.accounts.models import User
-from incidesk.core.promises import promise
+from incidesk.core.promises import Promised, promise
 from incidesk.incidents import timeline
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
@@ -159,17 +159,22 @@ def _save(clock: SlaClock, at: datetime) -> None:
 
 def _schedule_check(clock: SlaClock) -> None:
     """Queue a check for the moment the next threshold is reached (none while paused)."""
+    if (check := _next_check(clock)) is not None:
+        promise(check.task, *check.args, run_after=check.run_after)
+
+
+def _next_check(clock: SlaClock) -> Promised | None:
     if clock.state != ClockState.RUNNING:
-        return
+        return None
     pending = [p for p in (*_thresholds(clock), BREACH) if p not in clock.fired]
     if not pending:
-        return
+        return None
     share = budget(clock) * (min(pending) / 100)
     moment = add_business(
         clock.started_at, share + _paused(clock, clock.updated_at), clock.calendar
     )
     run_after = max(moment, clock.updated_at)
-    promise(check_clock, clock.pk, clock.updated_at.isoformat(), run_after=run_after)
+    return Promised(check_clock, (clock.pk, clock.updated_at.isoformat()), run_after)
 
 
 def _thresholds(clock: SlaClock) -> list[int]:
@@ -186,24 +191,45 @@ def _thresholds(clock: SlaClock) -> list[int]:
 # --- lifecycle hooks ---------------------------------------------------------------------
 
 
-def start(incident: Incident) -> Changes:
-    """Start a response and a resolution clock at registration, if a policy covers it."""
-    changes = Changes()
-    for metric in Metric:
-        target = _target(incident, metric)
-        if target is None:
-            continue
+def plan(incident: Incident) -> list[SlaClock]:
+    """The clocks registration will start, unsaved, with their due times: one policy look-up
+    and one query for both targets. Only reads, so the action runs it before its transaction."""
+    policy = policy_for(incident)
+    if policy is None:
+        return []
+    thresholds = sorted(policy.warning_thresholds or DEFAULT_THRESHOLDS)
+    planned = []
+    targets = (
+        policy.targets.filter(priority=incident.priority).select_related("calendar").order_by()
+    )
+    # Response first, the order the clocks have always started in (their ids follow it).
+    for target in sorted(targets, key=lambda t: list(Metric).index(Metric(t.metric))):
         clock = SlaClock(
             incident=incident,
-            metric=metric,
+            metric=target.metric,
             calendar=target.calendar,
             amount=target.amount,
             unit=target.unit,
             started_at=incident.created_at,
+            updated_at=incident.created_at,
         )
+        clock.__dict__["_thresholds"] = thresholds
         _refresh_due(clock)
-        changes.saved(clock, incident.created_at)
-    return changes
+        clock.due_at = _due(clock).astimezone(UTC)  # as the database gives it back
+        planned.append(clock)
+    return planned
+
+
+def due_columns(planned: list[SlaClock]) -> dict[str, datetime | None]:
+    """The incident's queue columns the planned clocks give, to insert with the incident."""
+    return {f"{clock.metric}_due_at": clock.due_at for clock in planned}
+
+
+def start(planned: list[SlaClock]) -> list[Promised]:
+    """Start the planned clocks (one INSERT); returns their first threshold checks, for the
+    action to promise with the rest of its work."""
+    SlaClock.objects.bulk_create(planned)
+    return [check for clock in planned if (check := _next_check(clock)) is not None]
 
 
 def _clocks(incident: Incident, *metrics: Metric) -> list[SlaClock]:

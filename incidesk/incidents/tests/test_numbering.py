@@ -8,9 +8,10 @@ import subprocess
 import sys
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from incidesk.accounts.tests.factories import CustomerFactory
+from incidesk.incidents.actions import do_create_incident
 from incidesk.incidents.models import Incident
 
 PROCESSES = 4
@@ -97,3 +98,21 @@ def test_concurrent_processes_share_one_sqlite_file(tmp_path):
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
     assert len(numbers) == len(set(numbers)) == PROCESSES * PER_PROCESS
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_registration_gives_its_number_back():
+    """The number is taken inside the registration's transaction (last, on PostgreSQL): a
+    registration rolled back after taking it leaves no gap, and no placeholder survives."""
+    customer = CustomerFactory()
+    first = do_create_incident(actor=customer, title="Первое обращение")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        do_create_incident(actor=customer, title="Обращение, которое откатится")
+        raise RuntimeError("the request failed after the action")
+    second = do_create_incident(actor=customer, title="Второе обращение")
+    assert int(second.number.removeprefix("INC-")) == int(first.number.removeprefix("INC-")) + 1
+    assert sorted(Incident.objects.values_list("number", flat=True)) == [
+        first.number,
+        second.number,
+    ]
+    assert second.search_document.body.startswith(second.number)

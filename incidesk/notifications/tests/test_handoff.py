@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
-from incidesk.core.promises import sweep
+from incidesk.core.promises import Promised, promise, promise_all, sweep
 from incidesk.incidents import actions
 from incidesk.incidents.models import EventKind
 from incidesk.incidents.status import Status
@@ -19,6 +19,7 @@ from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.models import MailState, OutgoingMail
 from incidesk.mail.tasks import send_outgoing_mail
 from incidesk.notifications.tasks import deliver_notifications
+from incidesk.sla.tasks import check_clock
 
 ACK = "Обращение зарегистрировано"
 
@@ -109,3 +110,23 @@ def test_a_reminder_task_run_twice_reminds_once(db):
     actions.do_remind_info_request(incident.pk, token)
     actions.do_remind_info_request(incident.pk, token)
     assert incident.events.filter(kind=EventKind.INFO_REMINDER).count() == 1
+
+
+def test_promises_made_together_are_the_rows_made_one_by_one(db):
+    """`promise_all` (one INSERT, as registration uses it) writes what `promise` writes."""
+    later = timezone.now() + timedelta(hours=1)
+    work = [Promised(deliver_notifications, ([1, 2],)), Promised(check_clock, (7, "x"), later)]
+    fields = ("args_kwargs", "priority", "task_path", "queue_name", "run_after", "backend_name")
+    paths = [p.task.module_path for p in work]
+
+    def rows() -> list[dict]:
+        made = DBTaskResult.objects.filter(task_path__in=paths)
+        return list(made.order_by("task_path").values("status", *fields))
+
+    for p in work:
+        promise(p.task, *p.args, run_after=p.run_after)
+    one_by_one = rows()
+    DBTaskResult.objects.filter(task_path__in=paths).delete()
+    promise_all(work)
+    assert rows() == one_by_one
+    assert len(one_by_one) == 2
