@@ -188,3 +188,13 @@ def test_web_concurrency_sets_the_gunicorn_workers(monkeypatch):
 
     assert command[command.index("--workers") + 1] == "5"
     assert command[command.index("--bind") + 1] == "0.0.0.0:9000"
+
+
+def test_web_workers_are_recycled_after_a_jittered_number_of_requests(monkeypatch):
+    """A worker that loaded the heavy libraries of a few pages gives the memory back in time."""
+    monkeypatch.setenv("WEB_MAX_REQUESTS", "1000")
+
+    command = web_command("127.0.0.1", 8000)
+
+    assert command[command.index("--max-requests") + 1] == "1000"
+    assert command[command.index("--max-requests-jitter") + 1] == "100"

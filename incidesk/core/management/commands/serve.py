@@ -241,12 +241,17 @@ def migration_lock() -> Iterator[None]:
 
 
 def web_command(host: str, port: int) -> list[str]:
+    """gunicorn for the desk. No control socket: its default path is per user, so two instances
+    would share it. Workers are recycled after `WEB_MAX_REQUESTS` requests (jittered, so not all
+    at once): a worker that served the few pages loading numpy, scikit-learn and friends (the
+    recurring groups, charts, exports) gives that memory back instead of keeping it for good."""
     workers = os.environ.get("WEB_CONCURRENCY", "2")
-    # No control socket: its default path is per user, so two instances would share it.
+    max_requests = int(os.environ.get("WEB_MAX_REQUESTS", "2000"))
     return [
         *(sys.executable, "-m", "gunicorn", "incidesk.wsgi"),
         *("--bind", f"{host}:{port}", "--workers", workers, "--no-control-socket"),
         *("--timeout", str(REQUEST_TIMEOUT)),
+        *("--max-requests", str(max_requests), "--max-requests-jitter", str(max_requests // 10)),
         *("--access-logfile", "-", "--graceful-timeout", str(STOP_TIMEOUT - 5)),
     ]
 
