@@ -43,7 +43,7 @@ def _portal(browser: Browser, base: str) -> str:
     page.get_by_label("Подробности").fill(
         "С утра из дома не подключается VPN, клиент пишет «ошибка 809». Интернет работает."
     )
-    page.get_by_label("Мою команду или отдел").check()
+    page.get_by_label("Мой отдел").check()
     page.get_by_label("Нет, работа остановилась").check()
     page.get_by_label("Контактный телефон").fill("+7 912 345-67-89")
     page.screenshot(path=HERE / "portal-form.png", full_page=True)
