@@ -95,3 +95,18 @@ def test_pages_link_the_favicon_and_it_is_served(client, settings, path):
     assert served.status_code == 200
     assert served["Content-Type"] == "image/svg+xml"
     assert b"".join(served.streaming_content).startswith(b"<svg")
+
+
+@pytest.mark.parametrize(
+    ("path", "title"),
+    [
+        ("/admin/sla/slapolicy/", "Выберите объект для изменения: политика SLA"),
+        ("/admin/sla/slapolicy/add/", "Добавление: политика SLA"),
+    ],
+)
+def test_russian_admin_titles_agree_whatever_the_models_gender(client, path, title):
+    """Django's «Выберите %s для изменения» gives «Выберите политика SLA»: the name stands in the
+    nominative, so the phrase is built around it."""
+    page = html.unescape(_admin(client, "ru").get(path).content.decode())
+    assert f"<h1>{title}</h1>" in page
+    assert "Выберите политика" not in page and "Добавить политика" not in page
