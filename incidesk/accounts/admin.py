@@ -22,7 +22,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_stubs_ext import WithAnnotations
 
-from incidesk.accounts.models import STAFF_ROLES, ApiToken, Organisation, Team, User
+from incidesk.accounts.models import (
+    STAFF_ROLES,
+    ApiToken,
+    Organisation,
+    SignInEvent,
+    Team,
+    User,
+)
 
 # Rights follow the role and users' groups are hidden, so a page of Django's permission groups
 # would edit what nobody has; its «Группы» would also be mistaken for the support teams.
@@ -151,4 +158,24 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False
+
+
+@admin.register(SignInEvent)
+class SignInEventAdmin(admin.ModelAdmin[SignInEvent]):
+    """Who signed in, or failed to, how and from where: read only, like the timeline."""
+
+    list_display = ("at", "login", "user", "method", "succeeded", "ip")
+    list_filter = ("succeeded", "method", "at")
+    search_fields = ("login", "ip")
+    date_hierarchy = "at"
+    list_select_related = ("user",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SignInEvent | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SignInEvent | None = None) -> bool:
         return False

@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self) -> None:
-        from incidesk.accounts import signals  # noqa: F401  (connects the receivers)
+        from incidesk.accounts import signals, signin_log  # noqa: F401  (connects the receivers)

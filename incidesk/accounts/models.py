@@ -203,3 +203,42 @@ class ApiToken(models.Model):
         raw = "ink_" + secrets.token_urlsafe(32)
         cls.objects.create(user=user, key_hash=hash_token(raw), prefix=raw[4:12])
         return raw
+
+
+class SignInMethod(models.TextChoices):
+    PASSWORD = "password", _("Password")
+    DIRECTORY = "directory", _("LDAP / Active Directory")
+    SINGLE_SIGN_ON = "sso", _("Single sign-on")
+    OTHER = "other", _("Other")
+
+
+class SignInEvent(models.Model):
+    """One sign-in attempt, kept for the admin: who (or what was typed, when nobody matched),
+    how, from where, and whether it succeeded. Written once, never changed."""
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sign_ins",
+    )
+    login = models.CharField(_("login typed"), max_length=254, blank=True)
+    method = models.CharField(_("method"), max_length=16, choices=SignInMethod.choices)
+    succeeded = models.BooleanField(_("succeeded"))
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sign-in")
+        verbose_name_plural = _("sign-ins")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.login} {self.method} {self.succeeded}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Sign-in events are append-only.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,61 @@
+"""Every sign-in attempt is recorded for the admin (`SignInEvent`): success or failure, and the
+method (password, directory, single sign-on), whichever form or backend it came through. Django
+sends `user_logged_in` and `user_login_failed` for all of them, so one pair of receivers covers
+the local form, LDAP and any later backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from incidesk.accounts.models import SignInEvent, SignInMethod, User
+from incidesk.core.ratelimits import client_ip
+
+# The authentication backend that let the person in, by the start of its dotted path.
+METHODS = (
+    ("incidesk.directory.", SignInMethod.DIRECTORY),
+    ("incidesk.sso.", SignInMethod.SINGLE_SIGN_ON),
+    ("mozilla_django_oidc.", SignInMethod.SINGLE_SIGN_ON),
+    ("django.contrib.auth.backends.", SignInMethod.PASSWORD),
+    ("axes.", SignInMethod.PASSWORD),
+)
+
+
+def method_of(backend: str) -> SignInMethod:
+    return next(
+        (method for prefix, method in METHODS if backend.startswith(prefix)), SignInMethod.OTHER
+    )
+
+
+def _ip(request: HttpRequest | None) -> str | None:
+    return (client_ip(request) or None) if request is not None else None
+
+
+@receiver(user_logged_in)
+def _signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    SignInEvent.objects.create(
+        user=user,
+        login=user.email,
+        method=method_of(getattr(user, "backend", "") or ""),
+        succeeded=True,
+        ip=_ip(request),
+    )
+
+
+@receiver(user_login_failed)
+def _refused(
+    sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    """A wrong password, an unknown login or a locked-out address: Django has already replaced
+    the password in `credentials` with stars."""
+    login = str(credentials.get("username") or credentials.get("email") or "")[:254]
+    SignInEvent.objects.create(
+        user=User.objects.filter(email__iexact=login).first() if login else None,
+        login=login,
+        method=SignInMethod.PASSWORD,
+        succeeded=False,
+        ip=_ip(request),
+    )
