@@ -12,7 +12,7 @@ from typing import Any
 
 import jwt
 from django.conf import settings
-from django.contrib.auth.backends import BaseBackend, ModelBackend
+from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
@@ -34,6 +34,8 @@ class OidcBackend(OIDCAuthenticationBackend):
         # The library's __init__ reads one provider's settings; ours are set per sign-in.
         self.UserModel = User
         self.provider: Provider | None = None
+        # A fixed public key instead of the provider's JWKS (the tests' way; never configured).
+        self.OIDC_RP_IDP_SIGN_KEY: str | None = None
 
     def authenticate(self, request: HttpRequest | None, **kwargs: Any) -> User | None:
         provider: Provider | None = getattr(request, "sso_provider", None)
@@ -47,7 +49,6 @@ class OidcBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_CLIENT_ID = provider.client_id
         self.OIDC_RP_CLIENT_SECRET = provider.client_secret
         self.OIDC_RP_SIGN_ALGO = ALGORITHM
-        self.OIDC_RP_IDP_SIGN_KEY = None
         user: User | None = super().authenticate(request, **kwargs)
         return user
 
@@ -94,13 +95,13 @@ class OidcBackend(OIDCAuthenticationBackend):
         try:
             return sign_in(provider, claims_from(raw, provider))
         except Refused as refusal:
-            self.request.sso_refusal = str(refusal)  # type: ignore[attr-defined]
+            self.request.sso_refusal = str(refusal)
             return None
 
     def store_tokens(self, access_token: str, id_token: str) -> None:
         """Keeps only the ID token, for the provider's sign-out (`id_token_hint`); the callback
         puts it in the session once the person is signed in."""
-        self.request.sso_id_token = id_token  # type: ignore[attr-defined]
+        self.request.sso_id_token = id_token
 
     def get_user(self, user_id: int) -> User | None:
         """As for password sessions: a deactivated account's session ends."""
@@ -108,11 +109,14 @@ class OidcBackend(OIDCAuthenticationBackend):
         return user
 
 
-class StaffPasswordGate(BaseBackend):
+class StaffPasswordGate:
     """With INCIDESK_OIDC_STAFF_PASSWORD off, agents, leads and admins may not sign in with a
     local password (they use their provider); customers keep theirs. Placed just before the
     local accounts' backend: refusing here ends the attempt (`PermissionDenied`), whatever the
-    password, with the form's usual error, so it tells nobody which addresses are staff."""
+    password, with the form's usual error, so it tells nobody which addresses are staff.
+
+    Only `authenticate`: with no `get_user` it never holds a session (and the test client's
+    `force_login` does not take it for the backend to log in with)."""
 
     def authenticate(
         self,

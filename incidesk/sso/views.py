@@ -47,7 +47,7 @@ class StartView(OIDCAuthenticationRequestView):
             return self.scopes
         return import_from_settings(attr, *args)
 
-    def get(self, request: HttpRequest, slug: str = "") -> HttpResponse:  # type: ignore[override]
+    def get(self, request: HttpRequest, slug: str = "") -> HttpResponse:
         provider = provider_or_404(slug)
         self.OIDC_OP_AUTH_ENDPOINT = endpoints(provider).authorization
         self.OIDC_RP_CLIENT_ID = provider.client_id
@@ -79,7 +79,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def login_success(self) -> HttpResponse:
         response: HttpResponse = super().login_success()
-        provider: Provider = self.request.sso_provider  # type: ignore[attr-defined]
+        provider: Provider = self.request.sso_provider
         # Django's login started a new session; the backend kept the ID token for sign-out.
         self.request.session[SIGNED_IN_WITH] = provider.slug
         self.request.session[ID_TOKEN] = getattr(self.request, "sso_id_token", "")
