@@ -8,18 +8,23 @@ provider's JWKS) plus what it leaves out: the ID token's issuer, audience and ex
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import jwt
+import requests
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
 from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.sso.config import Provider, endpoints
 from incidesk.sso.people import Refused, claims_from, sign_in
+
+log = logging.getLogger(__name__)
 
 # The ID token's clock may run a little ahead of or behind ours.
 LEEWAY = 60
@@ -41,6 +46,17 @@ class OidcBackend(OIDCAuthenticationBackend):
         provider: Provider | None = getattr(request, "sso_provider", None)
         if request is None or provider is None:
             return None
+        try:
+            return self._authenticate(request, provider, **kwargs)
+        except requests.RequestException as error:
+            # Down, slow, or refusing the code: the person is told, the admin finds why here.
+            log.warning("OpenID provider %s: %s", provider.slug, error)
+            request.sso_refusal = _(  # type: ignore[attr-defined]
+                "The provider could not complete the sign-in. Try again later."
+            )
+            return None
+
+    def _authenticate(self, request: HttpRequest, provider: Provider, **kwargs: Any) -> User | None:
         found = endpoints(provider)
         self.provider = provider
         self.OIDC_OP_TOKEN_ENDPOINT = found.token

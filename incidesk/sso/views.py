@@ -3,9 +3,11 @@ wishes, of the provider too)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import requests
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -16,6 +18,8 @@ from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from incidesk.sso.config import Provider, endpoints
+
+log = logging.getLogger(__name__)
 
 # The session keys: which provider each pending `state` belongs to, and (once signed in)
 # which provider and ID token the session came from, for signing out there.
@@ -49,7 +53,15 @@ class StartView(OIDCAuthenticationRequestView):
 
     def get(self, request: HttpRequest, slug: str = "") -> HttpResponse:
         provider = provider_or_404(slug)
-        self.OIDC_OP_AUTH_ENDPOINT = endpoints(provider).authorization
+        try:
+            self.OIDC_OP_AUTH_ENDPOINT = endpoints(provider).authorization
+        except requests.RequestException as error:
+            log.warning("OpenID provider %s: discovery failed: %s", provider.slug, error)
+            messages.error(
+                request,
+                _("%(provider)s cannot be reached. Try again later.") % {"provider": provider.name},
+            )
+            return HttpResponseRedirect(reverse("web:login"))
         self.OIDC_RP_CLIENT_ID = provider.client_id
         self.scopes = provider.scopes
         response: HttpResponseRedirect = super().get(request)
