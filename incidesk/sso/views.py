@@ -78,7 +78,9 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         state = request.GET.get("state", "")
-        slug = request.session.get(PENDING, {}).get(state, "")
+        pending = dict(request.session.get(PENDING, {}))
+        slug = pending.pop(state, "")
+        request.session[PENDING] = pending
         provider = settings.INCIDESK_OIDC_PROVIDERS.get(slug)
         if provider is None:
             messages.error(
