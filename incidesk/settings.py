@@ -16,6 +16,8 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from incidesk.sso.config import providers_from
+
 # Lets the admin classes name their model (`admin.ModelAdmin[Team]`) for the type checker.
 django_stubs_ext.monkeypatch()
 
@@ -85,6 +87,7 @@ INSTALLED_APPS = [
     "incidesk.analytics",
     "incidesk.recurring",
     "incidesk.directory",
+    "incidesk.sso",
     # After the project's apps, so that their templates (admin/base_site.html: the favicon)
     # override the admin's.
     "django.contrib.admin",
@@ -227,12 +230,29 @@ def ldap_settings(environ: Mapping[str, str]) -> dict | None:
 
 
 INCIDESK_LDAP = ldap_settings(os.environ)
+
+# Single sign-on through OpenID providers (`incidesk/sso`, docs/oidc.md): off until
+# INCIDESK_OIDC_PROVIDERS names some. With INCIDESK_OIDC_STAFF_PASSWORD=0 staff sign in only
+# through a provider (or the directory) while customers keep their local passwords.
+INCIDESK_OIDC_PROVIDERS = providers_from(os.environ)
+INCIDESK_OIDC_STAFF_PASSWORD = env_bool("INCIDESK_OIDC_STAFF_PASSWORD", default=True)
+# mozilla-django-oidc's settings common to every provider; the per-provider ones (endpoints,
+# client, scopes) are set by `sso.views` and `sso.backend` for the provider in use.
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+OIDC_TIMEOUT = 10
+
 # The directory comes after axes (its lockout counts LDAP passwords too) and before the local
-# accounts, which keep signing in with their e-mail and password.
+# accounts, which keep signing in with their e-mail and password (staff: unless switched off
+# above, by the gate). The provider's backend acts only in the single sign-on callback.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     *(["incidesk.directory.backend.DirectoryBackend"] if INCIDESK_LDAP else []),
+    "incidesk.sso.backend.StaffPasswordGate",
     "django.contrib.auth.backends.ModelBackend",
+    "incidesk.sso.backend.OidcBackend",
 ]
 
 # A password reset link works once, and for an hour at most.

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from incidesk.core.ratelimits import LOGIN_IP, RESET_EMAIL, RESET_IP, limit_requests
+from incidesk.sso.views import SignOutView
 from incidesk.web import views
 from incidesk.web.forms import ResetPasswordForm
 
@@ -17,7 +18,8 @@ urlpatterns = [
         limit_requests(LOGIN_IP, count=False)(views.SignInView.as_view()),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # Ends the desk's session, and offers the OpenID provider's sign-out to who came from one.
+    path("logout/", SignOutView.as_view(), name="logout"),
     path("language/", views.set_language, name="language"),
     path("settings/", views.preferences, name="preferences"),
     path(

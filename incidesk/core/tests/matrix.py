@@ -70,6 +70,11 @@ MATRIX: dict[str, str] = {
     "POST web:login": EVERYONE,
     "GET web:logout": NO_SUCH,
     "POST web:logout": "login login login login login login login login login",
+    # single sign-on: an unknown provider, and a callback no sign-in here started
+    "GET sso:start": NOBODY,
+    "POST sso:start": NO_SUCH,
+    "GET sso:callback": "login login login login login login login login login",
+    "POST sso:callback": NO_SUCH,
     "GET web:language": NO_SUCH,
     "POST web:language": EVERYONE,
     "GET web:preferences": SIGNED_IN,

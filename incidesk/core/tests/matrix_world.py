@@ -360,6 +360,8 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "table": lambda world, who, route: "report",
     "rest": lambda world, who, route: "no/such/endpoint",
     "uidb64": lambda world, who, route: "MQ",
+    # A single sign-on provider nobody configured: the world has none.
+    "slug": lambda world, who, route: "nowhere",
     ("console:delete_view", "pk"): lambda world, who, route: world.saved_view.pk,
     ("recurring:same_problem", "number"): lambda world, who, route: world.problem.number,
     ("problems:unlink", "incident"): lambda world, who, route: world.other_incident.number,

@@ -1,0 +1,35 @@
+"""Which provider's person each linked account is."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Identity(models.Model):
+    """A person at an OpenID provider (its `sub`, stable where the e-mail is not) and the
+    local account they sign in as. Made at the first sign-in that links or creates the
+    account; later sign-ins find the account by it, whatever the e-mail has become."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="sso_identities",
+    )
+    provider = models.CharField(_("provider"), max_length=32)
+    subject = models.CharField(_("subject"), max_length=255)
+    groups = models.JSONField(_("groups"), default=list, blank=True)
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+    last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="sso_identity_unique")
+        ]
+        verbose_name = _("single sign-on identity")
+        verbose_name_plural = _("single sign-on identities")
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.subject} → {self.user_id}"

@@ -1,0 +1,57 @@
+// A real OpenID provider (the npm package oidc-provider) on loopback, for the single sign-on
+// tests: `node provider.mjs PORT REDIRECT_URI POST_LOGOUT_URI`. Its development sign-in form
+// accepts any password for the people below; it prints "ready" once it listens.
+import Provider from 'oidc-provider';
+
+const [port, redirectUri, postLogoutUri] = process.argv.slice(2);
+
+const people = {
+  anna: {
+    email: 'anna@corp.example', email_verified: true, name: 'Анна Сергеевна Лебедева',
+    groups: ['/incidesk/agents'],
+  },
+  ivan: {
+    email: 'ivan@corp.example', email_verified: true, name: 'Иван Петров', groups: [],
+  },
+  mallory: {
+    email: 'boss@corp.example', email_verified: false, name: 'Not the boss', groups: [],
+  },
+  stranger: {
+    email: 'stranger@elsewhere.example', email_verified: true, name: 'Stranger', groups: [],
+  },
+};
+
+const configuration = {
+  clients: [{
+    client_id: 'incidesk',
+    client_secret: 'incidesk-test-secret',
+    redirect_uris: [redirectUri],
+    post_logout_redirect_uris: [postLogoutUri],
+    token_endpoint_auth_method: 'client_secret_post',
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+  }],
+  scopes: ['openid', 'email', 'profile', 'groups'],
+  claims: {
+    openid: ['sub'],
+    email: ['email', 'email_verified'],
+    profile: ['name'],
+    groups: ['groups'],
+  },
+  async findAccount(ctx, id) {
+    const person = people[id];
+    if (!person) return undefined;
+    return { accountId: id, async claims() { return { sub: id, ...person }; } };
+  },
+  features: {
+    devInteractions: { enabled: true },
+    rpInitiatedLogout: { enabled: true },
+  },
+  pkce: { required: () => true },
+  cookies: { keys: ['incidesk-test-cookie-key'] },
+};
+
+const provider = new Provider(`http://127.0.0.1:${port}`, configuration);
+provider.listen(Number(port), '127.0.0.1', () => {
+  console.log('ready');
+});

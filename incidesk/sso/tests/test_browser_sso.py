@@ -1,0 +1,73 @@
+"""Signing in through a real OpenID provider in a real browser (Debian's chromium)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from incidesk.accounts.models import Role, Team, User
+from incidesk.accounts.tests.factories import UserFactory
+from incidesk.directory.models import GroupMapping
+from incidesk.sso.models import Identity
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture
+def sso(desk, openid_provider, settings):
+    provider = openid_provider.provider()
+    settings.INCIDESK_OIDC_PROVIDERS = {provider.slug: provider}
+    team = Team.objects.create(name="Первая линия SSO", code="sso-first-line")
+    GroupMapping.objects.create(group_dn="/incidesk/agents", role=Role.AGENT, team=team)
+    return desk
+
+
+def sign_in_at_provider(page: Page, base: str, login: str) -> None:
+    page.goto(base + "/login/")
+    page.get_by_role("link", name="Войти через Test IdP").click()
+    page.locator("input[name=login]").fill(login)
+    page.locator("input[name=password]").fill("any password: the test provider takes any")
+    page.get_by_role("button", name="Sign-in").click()
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_an_agent_lands_in_the_console_and_a_customer_in_the_portal_by_their_groups(
+    sso, page: Page
+):
+    sign_in_at_provider(page, sso.url, "anna")
+    expect(page).to_have_url(re.compile(r"/console/"))
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Анна Сергеевна Лебедева")
+    anna = User.objects.get(email="anna@corp.example")
+    assert anna.role == Role.AGENT
+    assert [t.code for t in anna.teams.all()] == ["sso-first-line"]
+    assert Identity.objects.get(user=anna).subject == "anna"
+
+    # Out of the desk, then (offered, not forced) out of the provider too.
+    page.get_by_role("button", name="Выйти").click()
+    offer = page.get_by_test_id("sso-end-session")
+    expect(offer).to_contain_text("Test IdP")
+    offer.get_by_role("link").click()
+    page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page).to_have_url(re.compile(r"/login/"))
+
+    sign_in_at_provider(page, sso.url, "ivan")
+    expect(page).to_have_url(re.compile(r"/incidents/|/$"))
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Иван Петров")
+    assert User.objects.get(email="ivan@corp.example").role == Role.CUSTOMER
+
+
+def test_an_unverified_address_does_not_take_over_an_account(sso, page: Page):
+    boss = UserFactory(email="boss@corp.example", role=Role.ADMIN)
+    sign_in_at_provider(page, sso.url, "mallory")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    expect(page.get_by_role("status")).to_contain_text("не подтвердил")
+    assert not Identity.objects.filter(user=boss).exists()
+    expect(page.get_by_test_id("signed-in-as")).to_have_count(0)
+
+
+def test_a_stranger_from_another_domain_gets_no_account(sso, page: Page):
+    sign_in_at_provider(page, sso.url, "stranger")
+    expect(page.get_by_role("status")).to_contain_text("stranger@elsewhere.example")
+    assert not User.objects.filter(email="stranger@elsewhere.example").exists()
