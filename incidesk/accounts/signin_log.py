@@ -17,8 +17,7 @@ from incidesk.core.ratelimits import client_ip
 # The authentication backend that let the person in, by the start of its dotted path.
 METHODS = (
     ("incidesk.directory.", SignInMethod.DIRECTORY),
-    ("incidesk.sso.", SignInMethod.SINGLE_SIGN_ON),
-    ("mozilla_django_oidc.", SignInMethod.SINGLE_SIGN_ON),
+    ("incidesk.sso.backend.OidcBackend", SignInMethod.SINGLE_SIGN_ON),
     ("django.contrib.auth.backends.", SignInMethod.PASSWORD),
     ("axes.", SignInMethod.PASSWORD),
 )

@@ -50,6 +50,7 @@ def test_a_wrong_password_and_an_unknown_login_are_recorded_as_failures(client):
 
 def test_the_backend_tells_the_method():
     assert method_of("incidesk.directory.backend.DirectoryBackend") == SignInMethod.DIRECTORY
+    assert method_of("incidesk.sso.backend.OidcBackend") == SignInMethod.SINGLE_SIGN_ON
     assert method_of("django.contrib.auth.backends.ModelBackend") == SignInMethod.PASSWORD
     assert method_of("somewhere.else.Backend") == SignInMethod.OTHER
 
