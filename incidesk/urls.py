@@ -20,6 +20,7 @@ urlpatterns = [
     path("problems/", include("incidesk.problems.urls")),
     path("recurring/", include("incidesk.recurring.urls")),
     path("notifications/", include("incidesk.notifications.urls")),
+    path("two-factor/", include("incidesk.mfa.urls")),
     path("", include("incidesk.portal.urls")),
     path("", include("incidesk.web.urls")),
 ]
