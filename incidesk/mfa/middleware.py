@@ -1,11 +1,11 @@
 """Staff who owe a second factor see nothing but the pages that collect it.
 
 A desk person owes one when their session is not verified yet (django-otp's `is_verified`) and
-either their role requires it (`INCIDESK_MFA_REQUIRED_ROLES`) or they have enrolled an
-authenticator. Until they give it, every page (console, reports, admin...) sends them to the
-code step, or to enrolment when they have nothing to give a code from; the API does not see
-their session at all. Customers are never asked, and an API bearer token is not a session: it
-keeps working.
+either their role requires it (`INCIDESK_MFA_REQUIRED_ROLES`) or they had enrolled an
+authenticator when they signed in. Until they give it, every page (console, reports, admin...)
+sends them to the code step, or to enrolment when they have nothing to give a code from; the
+API does not see their session at all. Customers are never asked, and an API bearer token is
+not a session: it keeps working.
 """
 
 from __future__ import annotations
@@ -28,10 +28,30 @@ OPEN_ROUTES = frozenset(
 )
 
 
-def owes_second_factor(user: User) -> bool:
+# Whether the session's person had an authenticator when they signed in (or enrolled in it):
+# asked once per session, not on every page.
+ENROLLED = "mfa_enrolled"
+
+
+def remember_enrolment(request: HttpRequest, user: User) -> None:
+    if user.is_desk_staff:
+        request.session[ENROLLED] = authenticator(user) is not None
+
+
+def on_sign_in(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    """`user_logged_in` receiver: note whether this desk person will owe a code."""
+    if request is not None and hasattr(request, "session"):
+        remember_enrolment(request, user)
+
+
+def owes_second_factor(request: HttpRequest, user: User) -> bool:
     if not user.is_desk_staff or is_verified(user):
         return False
-    return is_required(user) or authenticator(user) is not None
+    if is_required(user):
+        return True
+    if ENROLLED not in request.session:  # a session from before two-factor sign-in existed
+        remember_enrolment(request, user)
+    return bool(request.session[ENROLLED])
 
 
 class SecondFactorMiddleware:
@@ -48,7 +68,7 @@ class SecondFactorMiddleware:
         if match is None or "mfa" in match.namespaces or match.view_name in OPEN_ROUTES:
             return None
         user = request.user
-        if not isinstance(user, User) or not owes_second_factor(user):
+        if not isinstance(user, User) or not owes_second_factor(request, user):
             return None
         if request.path.startswith("/api/"):
             # The session does not count until verified; a bearer token does not use it.

@@ -29,6 +29,7 @@ from incidesk.core.ratelimits import LOGIN_IP, MFA_USER, limit_requests, too_man
 from incidesk.mfa import devices
 from incidesk.mfa.devices import authenticator, is_required
 from incidesk.mfa.forms import CodeForm, EnrolForm
+from incidesk.mfa.middleware import ENROLLED
 from incidesk.web.access import staff_required
 
 ENROL_KEY = "mfa_enrol_key"
@@ -73,7 +74,8 @@ def verify(request: HttpRequest) -> HttpResponse:
     target = _next(request)
     if is_verified(user):
         return redirect(target)
-    if authenticator(user) is None:
+    if authenticator(user) is None:  # reset by an admin since this session signed in
+        request.session[ENROLLED] = False
         if is_required(user):
             return redirect(f"{reverse('mfa:enrol')}?{urlencode({'next': target})}")
         return redirect(target)
@@ -116,6 +118,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
             if step is not None:
                 device = devices.enrol(user, key, step=step)
                 del request.session[ENROL_KEY]
+                request.session[ENROLLED] = True
                 request.session.cycle_key()
                 otp_login(request, device)
                 return _show_codes(request, user, target)

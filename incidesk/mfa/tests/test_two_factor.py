@@ -214,3 +214,15 @@ def test_wrong_codes_count_as_failed_sign_ins(settings):
             reverse("web:login"), {"username": agent.email, "password": PASSWORD}
         )
         assert again.status_code in (403, 429)
+
+
+def test_a_session_signed_in_before_a_reset_is_not_sent_round_in_circles(settings):
+    settings.INCIDESK_MFA_REQUIRED_ROLES = []
+    agent = AgentFactory()
+    enrolled(agent)
+    client = signed_in(agent)
+    assert client.get(CONSOLE)["Location"].startswith(reverse("mfa:verify"))
+    devices.reset(agent, actor=AdminFactory())
+    went_on = client.get(reverse("mfa:verify"), {"next": CONSOLE})
+    assert went_on["Location"] == CONSOLE
+    assert client.get(CONSOLE).status_code == 200
