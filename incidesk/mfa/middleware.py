@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -75,5 +75,12 @@ class SecondFactorMiddleware:
             request.user = AnonymousUser()
             return None
         step = "mfa:verify" if authenticator(user) is not None else "mfa:enrol"
+        if request.headers.get("HX-Request"):
+            # A fragment the page asked for: the whole page goes to the step, then back to itself.
+            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = page.path + (f"?{page.query}" if page.query else "")
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = f"{reverse(step)}?{urlencode({'next': back or '/'})}"
+            return response
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse(step)}?{query}")

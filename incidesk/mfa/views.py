@@ -93,7 +93,12 @@ def verify(request: HttpRequest) -> HttpResponse:
             _count_failure(request, user)
             form.add_error("code", _("This code is not right. Check the time on your phone."))
         status = 422
-    return render(request, "mfa/verify.html", {"form": form, "next": target}, status=status)
+    return render(
+        request,
+        "mfa/verify.html",
+        {"form": form, "next": target, "second_factor_step": True},
+        status=status,
+    )
 
 
 @limit_requests(LOGIN_IP, count=False)
@@ -132,6 +137,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "qr": segno.make(_provisioning_url(user, key), error="m").svg_data_uri(scale=5, border=2),
         "secret": _base32(key),
         "required": is_required(user),
+        # Before the code is given, the page shows no desk menu (nor its polling bell).
+        "second_factor_step": not is_verified(user),
     }
     return render(request, "mfa/enrol.html", context, status=status)
 

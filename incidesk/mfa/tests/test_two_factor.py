@@ -75,9 +75,17 @@ def test_without_the_code_no_staff_page_and_no_session_api(settings):
         assert refused.status_code == 302, path
         assert refused["Location"].startswith(reverse("mfa:verify")), path
     assert client.get("/api/v1/incidents").status_code == 401
+    # A fragment a page polls for takes the whole page to the code step, and back after it.
+    fragment = client.get(
+        "/notifications/bell/",
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_CURRENT_URL="http://testserver/console/?queue=mine",
+    )
+    assert fragment.status_code == 204
+    assert fragment["HX-Redirect"] == reverse("mfa:verify") + "?next=%2Fconsole%2F%3Fqueue%3Dmine"
     wrong = client.post(reverse("mfa:verify"), {"code": "000000"})
     assert wrong.status_code == 422
-    assert "This code is not right" in wrong.content.decode()
+    assert "Код неверный" in wrong.content.decode()  # the person's language: Russian
     assert client.get(CONSOLE).status_code == 302
     # A bearer token is no session: scripts keep working.
     token = ApiToken.issue(admin)
