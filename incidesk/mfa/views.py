@@ -154,7 +154,8 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 def _show_codes(request: HttpRequest, user: User, target: str) -> HttpResponse:
-    """The recovery codes, shown this once (not stored anywhere they can be shown again)."""
+    """The recovery codes, shown this once: no page shows them again (django-otp keeps them in
+    its table as they are, which the admin no longer lists)."""
     codes = devices.new_recovery_codes(user)
     # Downloaded as a file straight from the page: the codes are not sent a second time.
     download = "data:text/plain;charset=utf-8," + quote("\n".join(codes) + "\n")
