@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidesk.accounts.models import User
+from incidesk.accounts.signals import end_sessions
 from incidesk.mfa.models import SecondFactorReset
 
 RECOVERY_CODES = 10
@@ -51,10 +52,12 @@ def device_for_code(user: User, code: str) -> TOTPDevice | StaticDevice | None:
 
 
 @transaction.atomic
-def enrol(user: User, key: str, *, step: int) -> TOTPDevice:
+def enrol(user: User, key: str, *, step: int, session_key: str | None = None) -> TOTPDevice:
     """Make `key` the person's authenticator (replacing any earlier one); the code just used
-    (`step`) cannot be used again."""
+    (`step`) cannot be used again. The person's other sessions (not `session_key`, the one
+    enrolling) end: they signed in without a code and would go on without one."""
     TOTPDevice.objects.filter(user=user).delete()
+    end_sessions(user, keep=session_key)
     device: TOTPDevice = TOTPDevice.objects.create(
         user=user, name="authenticator", key=key, confirmed=True, last_t=step
     )
@@ -76,7 +79,10 @@ def new_recovery_codes(user: User) -> list[str]:
 @transaction.atomic
 def reset(user: User, *, actor: User) -> SecondFactorReset:
     """An admin's answer to a lost device: the authenticator and recovery codes go, and the
-    reset is recorded. The person enrols again at their next sign-in if their role requires it."""
+    reset is recorded. The person's sessions end too: one left open on a lost laptop would
+    otherwise be let into enrolment and could add its own authenticator. The person signs in
+    again and enrols anew if their role requires it."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    end_sessions(user)
     return SecondFactorReset.objects.create(user=user, reset_by=actor)

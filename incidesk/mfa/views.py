@@ -74,7 +74,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     target = _next(request)
     if is_verified(user):
         return redirect(target)
-    if authenticator(user) is None:  # reset by an admin since this session signed in
+    if authenticator(user) is None:  # removed since this session signed in
         request.session[ENROLLED] = False
         if is_required(user):
             return redirect(f"{reverse('mfa:enrol')}?{urlencode({'next': target})}")
@@ -121,10 +121,12 @@ def enrol(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             step = devices.code_matches(key, form.cleaned_data["code"])
             if step is not None:
-                device = devices.enrol(user, key, step=step)
                 del request.session[ENROL_KEY]
                 request.session[ENROLLED] = True
                 request.session.cycle_key()
+                device = devices.enrol(
+                    user, key, step=step, session_key=request.session.session_key
+                )
                 otp_login(request, device)
                 return _show_codes(request, user, target)
             _count_failure(request, user)

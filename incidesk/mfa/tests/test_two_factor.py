@@ -224,13 +224,32 @@ def test_wrong_codes_count_as_failed_sign_ins(settings):
         assert again.status_code in (403, 429)
 
 
-def test_a_session_signed_in_before_a_reset_is_not_sent_round_in_circles(settings):
+def test_a_reset_ends_the_persons_sessions(settings):
+    """A session left open on a lost laptop must not be let into enrolment after the reset."""
+    settings.INCIDESK_MFA_REQUIRED_ROLES = ["agent"]
+    agent = AgentFactory()
+    device = enrolled(agent)
+    lost_laptop = signed_in(agent)
+    with time_machine.travel(A_MINUTE_ON, tick=False):
+        lost_laptop.post(reverse("mfa:verify"), {"code": code_for(device)})
+    assert lost_laptop.get(CONSOLE).status_code == 200
+    devices.reset(agent, actor=AdminFactory())
+    assert lost_laptop.get(CONSOLE)["Location"].startswith(reverse("web:login"))
+    assert lost_laptop.get(reverse("mfa:enrol"))["Location"].startswith(reverse("web:login"))
+    assert signed_in(agent).get(CONSOLE)["Location"].startswith(reverse("mfa:enrol"))
+
+
+def test_a_session_signed_in_before_enrolment_ends_with_it(settings):
     settings.INCIDESK_MFA_REQUIRED_ROLES = []
     agent = AgentFactory()
-    enrolled(agent)
+    other = signed_in(agent, "198.51.100.8")
+    assert other.get(CONSOLE).status_code == 200
     client = signed_in(agent)
-    assert client.get(CONSOLE)["Location"].startswith(reverse("mfa:verify"))
-    devices.reset(agent, actor=AdminFactory())
-    went_on = client.get(reverse("mfa:verify"), {"next": CONSOLE})
-    assert went_on["Location"] == CONSOLE
+    client.get(reverse("mfa:enrol"))
+    key = client.session[ENROL_KEY]
+    assert (
+        client.post(reverse("mfa:enrol"), {"code": f"{totp(bytes.fromhex(key)):06d}"}).status_code
+        == 200
+    )
     assert client.get(CONSOLE).status_code == 200
+    assert other.get(CONSOLE)["Location"].startswith(reverse("web:login"))
