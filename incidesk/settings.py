@@ -255,15 +255,22 @@ AXES_CLIENT_IP_CALLABLE = "incidesk.core.ratelimits.client_ip"
 # A wrong second-factor code counts as a failed sign-in (incidesk/mfa); it is not stored.
 AXES_SENSITIVE_PARAMETERS = ["code"]
 
+
 # Two-factor sign-in for desk staff (incidesk/mfa): the roles that must use it. Staff of other
 # roles may enrol on their own; once enrolled, they too are asked for a code at each sign-in.
-STAFF_ROLE_NAMES = ("agent", "lead", "admin")
-INCIDESK_MFA_REQUIRED_ROLES = env_list("INCIDESK_MFA_REQUIRED_ROLES", "")
-if unknown := set(INCIDESK_MFA_REQUIRED_ROLES) - set(STAFF_ROLE_NAMES):
-    raise ImproperlyConfigured(
-        f"INCIDESK_MFA_REQUIRED_ROLES: {', '.join(sorted(unknown))} is not one of "
-        + ", ".join(STAFF_ROLE_NAMES)
-    )
+def mfa_required_roles(environ: Mapping[str, str]) -> list[str]:
+    """INCIDESK_MFA_REQUIRED_ROLES: staff roles only (customers have no second factor); a
+    misspelt role stops the start-up rather than leaving that role unprotected."""
+    staff = ("agent", "lead", "admin")  # accounts.models.STAFF_ROLES: settings load first
+    roles = env_list("INCIDESK_MFA_REQUIRED_ROLES", "", environ)
+    if unknown := sorted(set(roles) - set(staff)):
+        raise ImproperlyConfigured(
+            f"INCIDESK_MFA_REQUIRED_ROLES: {', '.join(unknown)} is not one of {', '.join(staff)}."
+        )
+    return roles
+
+
+INCIDESK_MFA_REQUIRED_ROLES = mfa_required_roles(os.environ)
 # The name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = os.environ.get("INCIDESK_MFA_ISSUER", "Incidesk")
 

@@ -67,7 +67,10 @@ def test_enrolment_with_the_qr_code_then_the_console(page: Page, desk, agent):
     page.click("main form button[type=submit]")
     codes = page.locator("[data-recovery-codes] li")
     expect(codes).to_have_count(devices.RECOVERY_CODES)
-    download = page.get_by_role("link", name="Скачать")
-    assert download.get_attribute("download") == "incidesk-recovery-codes.txt"
+    with page.expect_download() as saved:
+        page.get_by_role("link", name="Скачать").click()
+    assert saved.value.suggested_filename == "incidesk-recovery-codes.txt"
+    with open(saved.value.path(), encoding="utf-8") as file:
+        assert file.read().split() == codes.all_inner_texts()
     page.get_by_role("link", name="Продолжить").click()
     page.wait_for_url(_in_the_console)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import totp
@@ -23,6 +24,7 @@ from incidesk.accounts.tests.factories import (
 from incidesk.mfa import devices
 from incidesk.mfa.models import SecondFactorReset
 from incidesk.mfa.views import ENROL_KEY
+from incidesk.settings import mfa_required_roles
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("rate_limit_window")]
 
@@ -253,3 +255,11 @@ def test_a_session_signed_in_before_enrolment_ends_with_it(settings):
     )
     assert client.get(CONSOLE).status_code == 200
     assert other.get(CONSOLE)["Location"].startswith(reverse("web:login"))
+
+
+def test_the_required_roles_are_staff_roles_spelt_right():
+    assert mfa_required_roles({"INCIDESK_MFA_REQUIRED_ROLES": " lead, admin "}) == ["lead", "admin"]
+    assert mfa_required_roles({}) == []
+    for wrong in ("customer", "agent,admins"):
+        with pytest.raises(ImproperlyConfigured, match="INCIDESK_MFA_REQUIRED_ROLES"):
+            mfa_required_roles({"INCIDESK_MFA_REQUIRED_ROLES": wrong})
