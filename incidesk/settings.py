@@ -88,6 +88,11 @@ INSTALLED_APPS = [
     "incidesk.recurring",
     "incidesk.directory",
     "incidesk.sso",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    # After django-otp's plugins: its admin takes their device pages out of the admin.
+    "incidesk.mfa",
     # After the project's apps, so that their templates (admin/base_site.html: the favicon)
     # override the admin's.
     "django.contrib.admin",
@@ -104,6 +109,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "incidesk.directory.middleware.DirectoryRecheckMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "incidesk.mfa.middleware.SecondFactorMiddleware",
     "incidesk.core.middleware.PrivateCacheControlMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -268,6 +275,27 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "incidesk.core.ratelimits.client_ip"
+# A wrong second-factor code counts as a failed sign-in (incidesk/mfa); it is not stored.
+AXES_SENSITIVE_PARAMETERS = ["code"]
+
+
+# Two-factor sign-in for desk staff (incidesk/mfa): the roles that must use it. Staff of other
+# roles may enrol on their own; once enrolled, they too are asked for a code at each sign-in.
+def mfa_required_roles(environ: Mapping[str, str]) -> list[str]:
+    """INCIDESK_MFA_REQUIRED_ROLES: staff roles only (customers have no second factor); a
+    misspelt role stops the start-up rather than leaving that role unprotected."""
+    staff = ("agent", "lead", "admin")  # accounts.models.STAFF_ROLES: settings load first
+    roles = env_list("INCIDESK_MFA_REQUIRED_ROLES", "", environ)
+    if unknown := sorted(set(roles) - set(staff)):
+        raise ImproperlyConfigured(
+            f"INCIDESK_MFA_REQUIRED_ROLES: {', '.join(unknown)} is not one of {', '.join(staff)}."
+        )
+    return roles
+
+
+INCIDESK_MFA_REQUIRED_ROLES = mfa_required_roles(os.environ)
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("INCIDESK_MFA_ISSUER", "Incidesk")
 
 # Behind TLS (INCIDESK_HTTPS=1) cookies are sent over HTTPS only and browsers are told to stay
 # on HTTPS; the embedded default serves plain HTTP on localhost, where secure cookies would
@@ -379,6 +407,7 @@ INCIDESK_RATE_REPORT_IP = env_rate("INCIDESK_RATE_REPORT_IP", "20/h")
 INCIDESK_RATE_REPORT_EMAIL = env_rate("INCIDESK_RATE_REPORT_EMAIL", "5/h")
 INCIDESK_RATE_TRACK_IP = env_rate("INCIDESK_RATE_TRACK_IP", "60/10m")
 INCIDESK_RATE_API_WRITES = env_rate("INCIDESK_RATE_API_WRITES", "120/m")
+INCIDESK_RATE_MFA_USER = env_rate("INCIDESK_RATE_MFA_USER", "10/h")
 # How many proxies in front of the app append to X-Forwarded-For. 0: the client is REMOTE_ADDR
 # and the header is ignored (anyone can send it). Behind TLS (INCIDESK_HTTPS) one proxy is
 # assumed. Rate limits and the sign-in lockout both read the client address this way.

@@ -21,6 +21,7 @@ urlpatterns = [
     path("recurring/", include("incidesk.recurring.urls")),
     path("notifications/", include("incidesk.notifications.urls")),
     path("sso/", include("incidesk.sso.urls")),
+    path("two-factor/", include("incidesk.mfa.urls")),
     path("", include("incidesk.portal.urls")),
     path("", include("incidesk.web.urls")),
 ]

@@ -30,6 +30,7 @@ from incidesk.accounts.models import (
     Team,
     User,
 )
+from incidesk.mfa.admin_actions import reset_second_factor
 
 # Rights follow the role and users' groups are hidden, so a page of Django's permission groups
 # would edit what nobody has; its «Группы» would also be mistaken for the support teams.
@@ -100,6 +101,7 @@ class UserAdmin(DjangoUserAdmin[User]):
     ordering = ["email"]
     filter_horizontal = ()
     readonly_fields = ["last_login", "date_joined"]
+    actions = [reset_second_factor]
 
 
 @admin.register(Team)

@@ -25,16 +25,18 @@ user_deactivated = Signal()
 SESSION_BATCH = 2000
 
 
-def end_sessions(user: User) -> int:
-    """Delete the user's stored sessions; returns how many. Sessions are opaque rows, so each
-    unexpired one is decoded: deactivation is rare, and this is the one place that needs it."""
+def end_sessions(user: User, *, keep: str | None = None) -> int:
+    """Delete the user's stored sessions (but `keep`, the one making the request); returns how
+    many. Sessions are opaque rows, so each unexpired one is decoded: deactivation and
+    two-factor changes are rare, and they are the only callers."""
     user_id = str(user.pk)
     mine = [
         session.session_key
         for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(
             chunk_size=SESSION_BATCH
         )
-        if str(session.get_decoded().get("_auth_user_id")) == user_id
+        if session.session_key != keep
+        and str(session.get_decoded().get("_auth_user_id")) == user_id
     ]
     Session.objects.filter(session_key__in=mine).delete()
     return len(mine)

@@ -1,5 +1,5 @@
-"""Rate limits on what anyone can send over and over: sign-in attempts, password resets,
-anonymous reports, tracking-link lookups and API writes.
+"""Rate limits on what anyone can send over and over: sign-in attempts and second-factor codes,
+password resets, anonymous reports, tracking-link lookups and API writes.
 
 Counting is django-ratelimit's (`get_usage`): a fixed window per limit and key in the shared
 cache, so every web worker sees the same count. Each limit's rate is a setting
@@ -56,6 +56,11 @@ def ip_key(request: HttpRequest) -> str:
 
 def anonymous_ip_key(request: HttpRequest) -> str:
     return "" if request.user.is_authenticated else ip_key(request)
+
+
+def user_key(request: HttpRequest) -> str:
+    """One counter per signed-in account, wherever its requests come from."""
+    return f"user:{request.user.pk}" if request.user.is_authenticated else ""
 
 
 def posted_email_key(field: str, *, anonymous_only: bool = False) -> Callable[[HttpRequest], str]:
@@ -136,6 +141,9 @@ REPORT_EMAIL = RateLimit(
 )
 # Every request under /track/<token>/, right token or wrong.
 TRACK_IP = RateLimit("track-ip", "INCIDESK_RATE_TRACK_IP", ip_key)
+# Wrong second-factor codes for one account, from any address (incidesk/mfa): with the
+# password known, the code is all that is left to guess.
+MFA_USER = RateLimit("mfa-user", "INCIDESK_RATE_MFA_USER", user_key)
 # API writes (POST, PUT, PATCH, DELETE); reads are not counted.
 API_WRITES = RateLimit("api-writes", "INCIDESK_RATE_API_WRITES", api_caller_key)
 

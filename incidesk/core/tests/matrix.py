@@ -78,6 +78,13 @@ MATRIX: dict[str, str] = {
     "GET web:language": NO_SUCH,
     "POST web:language": EVERYONE,
     "GET web:preferences": SIGNED_IN,
+    # two-factor sign-in: staff only (nobody in the world owes a code, so the steps send on)
+    "GET mfa:verify": DESK,
+    "POST mfa:verify": DESK,
+    "GET mfa:enrol": DESK,
+    "POST mfa:enrol": DESK_FORM,
+    "GET mfa:recovery_codes": DESK_405,
+    "POST mfa:recovery_codes": DESK,
     "POST web:preferences": SIGNED_IN,
     "GET web:password_reset": EVERYONE,
     "POST web:password_reset": EVERYONE,
