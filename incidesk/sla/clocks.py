@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from incidesk.accounts.models import User
 from incidesk.core.promises import Promised, promise
 from incidesk.incidents import timeline
-from incidesk.incidents.models import Incident, TimelineEvent
+from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.sla.calendar import (
     add_business,
@@ -61,6 +61,10 @@ class Changes:
     def saved(self, clock: SlaClock, at: datetime) -> None:
         """Store `clock` and note its open due time for the incident's queue column."""
         _save(clock, at)
+        self.note(clock)
+
+    def note(self, clock: SlaClock) -> None:
+        """Note the clock's open due time for the incident's queue column."""
         running = clock.stopped_at is None and clock.state != ClockState.CANCELLED
         self.due[f"{clock.metric}_due_at"] = clock.due_at if running else None
 
@@ -74,12 +78,31 @@ def policy_for(incident: Incident) -> SlaPolicy | None:
         Q(kind="") | Q(kind=incident.kind),
         is_active=True,
     )
+    return max(candidates, key=_specificity, default=None)
 
-    def specificity(policy: SlaPolicy) -> tuple[int, int]:
-        named = sum(bool(v) for v in (policy.organisation_id, policy.service_id, policy.kind))
-        return named, -policy.pk
 
-    return max(candidates, key=specificity, default=None)
+def _specificity(policy: SlaPolicy) -> tuple[int, int]:
+    named = sum(bool(v) for v in (policy.organisation_id, policy.service_id, policy.kind))
+    return named, -policy.pk
+
+
+def policies_for(incidents: list[Incident]) -> dict[int, SlaPolicy | None]:
+    """`policy_for` of many incidents in one query: the active policies, matched in Python."""
+    active = list(SlaPolicy.objects.filter(is_active=True))
+    return {
+        incident.pk: max(
+            (
+                p
+                for p in active
+                if p.organisation_id in (None, incident.organisation_id)
+                and p.service_id in (None, incident.service_id)
+                and p.kind in ("", incident.kind)
+            ),
+            key=_specificity,
+            default=None,
+        )
+        for incident in incidents
+    }
 
 
 def _target(incident: Incident, metric: Metric) -> SlaTarget | None:
@@ -181,11 +204,13 @@ def _thresholds(clock: SlaClock) -> list[int]:
     """The policy's warning thresholds, looked up once per clock object (a check and the
     scheduling of the next one both need them)."""
     if "_thresholds" not in clock.__dict__:
-        policy = policy_for(clock.incident)
-        values = policy.warning_thresholds if policy and policy.warning_thresholds else None
-        clock.__dict__["_thresholds"] = sorted(values or DEFAULT_THRESHOLDS)
+        clock.__dict__["_thresholds"] = _thresholds_of(policy_for(clock.incident))
     thresholds: list[int] = clock.__dict__["_thresholds"]
     return thresholds
+
+
+def _thresholds_of(policy: SlaPolicy | None) -> list[int]:
+    return sorted((policy.warning_thresholds if policy else None) or DEFAULT_THRESHOLDS)
 
 
 # --- lifecycle hooks ---------------------------------------------------------------------
@@ -197,7 +222,7 @@ def plan(incident: Incident) -> list[SlaClock]:
     policy = policy_for(incident)
     if policy is None:
         return []
-    thresholds = sorted(policy.warning_thresholds or DEFAULT_THRESHOLDS)
+    thresholds = _thresholds_of(policy)
     planned = []
     targets = (
         policy.targets.filter(priority=incident.priority).select_related("calendar").order_by()
@@ -350,9 +375,17 @@ def priority_changed(incident: Incident, *, at: datetime, actor: User | None, ol
 
 
 def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
-    """Record the thresholds the clock has passed and not yet reported. Past 100 % it is one
-    breach, not a warning per threshold. A paused clock counts too: a new target or new hours
-    can put the time it ran before the pause past its target."""
+    """Record the thresholds the clock has passed and not yet reported."""
+    events = _crossed(clock, at)
+    for event in events:
+        event.save(force_insert=True)
+    return events
+
+
+def _crossed(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
+    """The thresholds the clock has passed and not yet reported, as unsaved events, noted on the
+    clock. Past 100 % it is one breach, not a warning per threshold. A paused clock counts too:
+    a new target or new hours can put the time it ran before the pause past its target."""
     if clock.state not in OPEN or clock.breached_at is not None:
         return []
     # A check runs at the moment a threshold is reached; allow for sub-second rounding.
@@ -362,13 +395,13 @@ def _fire(clock: SlaClock, at: datetime) -> list[TimelineEvent]:
         # finished pauses, so it is that moment either way.
         clock.state, clock.breached_at = ClockState.BREACHED, clock.due_at
         clock.fired = sorted({*clock.fired, *_thresholds(clock), BREACH})
-        return [timeline.record_sla_breached(incident=clock.incident, metric=clock.metric)]
+        return [timeline.sla_breached(incident=clock.incident, metric=clock.metric)]
     new = [p for p in _thresholds(clock) if p <= reached and p not in clock.fired]
     if not new:
         return []
     clock.fired = sorted({*clock.fired, *new})
     return [
-        timeline.record_sla_warning(
+        timeline.sla_warning(
             incident=clock.incident,
             metric=clock.metric,
             threshold=max(new),
@@ -411,6 +444,64 @@ def check(clock_id: int, scheduled_for: str, at: datetime) -> Changes:
     changes = Changes(events=_fire(clock, at))
     changes.saved(clock, at)
     return changes
+
+
+def check_all(
+    checks: list[tuple[int, str]], incidents: dict[int, Incident], at: datetime
+) -> tuple[dict[int, Changes], list[Promised], set[int]]:
+    """`check` for many clocks of the locked `incidents` at once: two queries (the clocks, the
+    policies) and one UPDATE whatever their number. A clock is checked once, by the first of
+    `checks` it is still scheduled for; the rest are stale. Returns each checked incident's
+    changes, with the events unsaved and in the order of `checks` for the action to insert
+    together; the clocks' next checks, for it to promise; and the positions in `checks` left
+    for a later run: those after an incident's first breach, which the action escalates (and
+    may re-target) before the incident's other checks run, as one by one."""
+    found = (
+        SlaClock.objects.select_for_update(of=("self",))
+        .select_related("calendar")
+        .filter(pk__in={pk for pk, _ in checks}, incident_id__in=list(incidents))
+    )
+    clocks = {clock.pk: clock for clock in found}
+    scheduled = {pk: clock.updated_at.isoformat() for pk, clock in clocks.items()}
+    policies = policies_for(list(incidents.values()))
+    changes: dict[int, Changes] = {}
+    checked: dict[int, SlaClock] = {}
+    breached: set[int] = set()
+    left = set()
+    for position, (pk, scheduled_for) in enumerate(checks):
+        if pk in clocks and clocks[pk].incident_id in breached:
+            left.add(position)
+            continue
+        if pk in checked or pk not in clocks or scheduled[pk] != scheduled_for:
+            continue
+        clock = checked[pk] = clocks[pk]
+        clock.incident = incidents[clock.incident_id]
+        clock.__dict__["_thresholds"] = _thresholds_of(policies[clock.incident_id])
+        change = changes.setdefault(clock.incident_id, Changes())
+        events = _crossed(clock, at)
+        if not clock.incident.escalated and any(e.kind == EventKind.SLA_BREACHED for e in events):
+            breached.add(clock.incident_id)
+        change.events += events
+        clock.updated_at = at
+        change.note(clock)
+    done = list(checked.values())
+    _store_checked(done, at)
+    return changes, [c for clock in done if (c := _next_check(clock)) is not None], left
+
+
+def _store_checked(checked: list[SlaClock], at: datetime) -> None:
+    """Store what checks changed: one UPDATE per outcome (state and thresholds fired, a handful
+    whatever the number of clocks), not `bulk_update`'s CASE per clock, which costs more to
+    build than the checks themselves. A breach dates itself at the due time, as `_crossed`."""
+    outcomes: dict[tuple[str, tuple[int, ...], bool], list[int]] = {}
+    for clock in checked:
+        breached = clock.state == ClockState.BREACHED and clock.breached_at == clock.due_at
+        outcomes.setdefault((clock.state, tuple(clock.fired), breached), []).append(clock.pk)
+    for (state, fired, breached), pks in outcomes.items():
+        values: dict[str, object] = {"state": state, "fired": list(fired), "updated_at": at}
+        if breached:
+            values["breached_at"] = F("due_at")
+        SlaClock.objects.filter(pk__in=pks).update(**values)
 
 
 # --- information requests ----------------------------------------------------------------

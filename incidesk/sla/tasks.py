@@ -7,12 +7,13 @@ from incidesk.sla.models import ClockState, SlaClock
 
 
 @task()
-def check_clock(clock_id: int, scheduled_for: str) -> None:
-    """Fire the warnings or the breach now due; stale runs (the clock changed) do nothing."""
+def check_clock(clock_id: int, scheduled_for: str) -> int:
+    """Fire the warnings or the breach now due; stale runs (the clock changed) do nothing. Other
+    checks already due in the database queue are done with it, set-wise; returns how many."""
     # Imported here: the actions import clocks, which schedule this task.
-    from incidesk.incidents.actions import do_check_sla
+    from incidesk.incidents.actions import do_check_due_sla
 
-    do_check_sla(clock_id, scheduled_for)
+    return do_check_due_sla(clock_id, scheduled_for)
 
 
 @task()

@@ -153,7 +153,7 @@ def test_web_and_worker_run_apart(tmp_path):
 @pytest.mark.parametrize(
     ("redis_url", "expected"),
     [
-        ("", ["db_worker", "--no-reload", "--queue-name", "default"]),
+        ("", ["db_worker", "--no-reload", "--queue-name", "default", "--interval", "5"]),
         (
             "redis://127.0.0.1:6379/0",
             ["rqworker", "--job-class", "django_tasks_rq.Job", "default"],

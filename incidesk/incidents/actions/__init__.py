@@ -37,6 +37,7 @@ from incidesk.incidents.actions.registration import (
 from incidesk.incidents.actions.system import (
     NO_ANSWER_NOTES,
     do_auto_close,
+    do_check_due_sla,
     do_check_sla,
     do_expire_info_request,
     do_recompute_sla,
@@ -56,6 +57,7 @@ __all__ = [
     "do_assign",
     "do_auto_close",
     "do_cancel",
+    "do_check_due_sla",
     "do_check_sla",
     "do_close",
     "do_confirm",

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Cause, ResolutionCode
 from incidesk.core.errors import InvalidInput
+from incidesk.core.promises import claim_due, finish_claimed, promise_all
 from incidesk.incidents import timeline
 from incidesk.incidents.actions._common import (
     _authorise,
@@ -22,10 +25,12 @@ from incidesk.incidents.actions._common import (
     _take_due,
 )
 from incidesk.incidents.actions.lifecycle import _assignment_event, _close, _resume, do_resolve
-from incidesk.incidents.models import EventKind, Incident
+from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
+from incidesk.notifications.dispatch import notification
 from incidesk.sla import clocks
 from incidesk.sla.models import SlaClock
+from incidesk.sla.tasks import check_clock
 
 
 def _open_request(incident_id: int, answer_by: str) -> Incident | None:
@@ -134,6 +139,62 @@ def do_check_sla(clock_id: int, scheduled_for: str) -> None:
     incident = _clock_incident(clock_id)
     if incident is not None:
         _finish_clock_change(incident, clocks.check(clock_id, scheduled_for, timezone.now()))
+
+
+# How many due checks one run of a check task works off.
+CHECK_BATCH = 500
+
+
+@transaction.atomic
+def do_check_due_sla(clock_id: int, scheduled_for: str, limit: int = CHECK_BATCH) -> int:
+    """A scheduled SLA check, and with it up to `limit - 1` other checks due now still waiting
+    in the database queue (a backlog after a bulk import or an outage), done set-wise in one
+    transaction with the same events, notifications and next checks as one by one. Left in the
+    queue: the checks of an incident another transaction holds, and those after an incident's
+    first breach (escalated first, as one by one). Returns how many queued runs it took."""
+    at = timezone.now()
+    claimed = claim_due(check_clock, at, limit - 1)
+    if not claimed:
+        do_check_sla(clock_id, scheduled_for)
+        return 1
+    own = _clock_incident(clock_id)  # this run's own check waits for its incident
+    incidents = {} if own is None else {own.pk: own}
+    owners = dict(
+        SlaClock.objects.filter(pk__in=[_clock_of(row) for row in claimed]).values_list(
+            "pk", "incident_id"
+        )
+    )
+    others = Incident.objects.select_for_update(skip_locked=True).filter(
+        pk__in=set(owners.values()) - set(incidents)
+    )
+    incidents |= {incident.pk: incident for incident in others}
+    # A check whose clock is gone is done (it would do nothing); one whose incident is held
+    # elsewhere stays in the queue.
+    kept = {*incidents, None}
+    claimed = [row for row in claimed if owners.get(_clock_of(row)) in kept]
+    checks = [(clock_id, scheduled_for), *(tuple(row.args_kwargs["args"]) for row in claimed)]
+    changes, next_checks, left = clocks.check_all(checks, incidents, at)
+    claimed = [row for position, row in enumerate(claimed, 1) if position not in left]
+    finish_claimed(claimed, at)
+    events = [event for change in changes.values() for event in change.events]
+    TimelineEvent.objects.bulk_create(events)
+    for incident_id, change in changes.items():
+        incident = incidents[incident_id]
+        moved = _take_due(incident, change)
+        added = _escalation(incident, change.events)
+        if moved and not added:
+            _save(incident, [])
+        events += added
+    if events:
+        next_checks.append(notification([event.pk for event in events]))
+    if next_checks:
+        promise_all(next_checks)
+    return 1 + len(claimed)
+
+
+def _clock_of(row: DBTaskResult[Any, Any]) -> int:
+    """The clock id a queued `check_clock` run was given."""
+    return int(row.args_kwargs["args"][0])
 
 
 @transaction.atomic
