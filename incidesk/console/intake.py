@@ -141,6 +141,7 @@ def register(request: HttpRequest) -> HttpResponse:
     form = CallerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
+            assert isinstance(request.user, User)  # noqa: S101  staff_required turned anonymous visitors away
             with transaction.atomic():
                 incident = form.register(request.user)
         except DomainError as error:

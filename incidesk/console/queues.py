@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
@@ -62,7 +63,8 @@ def breaching(now: datetime) -> Q:
     ) & ~overdue(now)
 
 
-def _teams(user: User) -> QuerySet[Team]:
+def _teams(user: User) -> QuerySet[Team, Any]:
+    # Rows of `{"pk": ...}` (a TypedDict the stubs infer and this module cannot name).
     return Team.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
 
 
@@ -143,7 +145,8 @@ def counts(user: User) -> dict[str, Count]:
     every row of a small queue), as a scalar subquery of one SELECT: one round trip instead
     of eight."""
     now = timezone.now()
-    parts, params = [], []
+    parts: list[str] = []
+    params: list[Any] = []
     for code in QUEUES:
         capped = queue_incidents(user, code, now).order_by().values("pk")[: COUNT_CAP + 1]
         try:

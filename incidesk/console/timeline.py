@@ -173,7 +173,7 @@ def _comment_entry(entry: Entry, comments: dict[int, Comment], files: dict[Any, 
     public = event.kind == EventKind.PUBLIC_REPLY
     entry.css = "is-public-reply" if public else "is-internal"
     entry.badge = _("Reply to customer") if public else _("Internal note")
-    if public and event.actor_id is not None and not event.actor.is_desk_staff:
+    if public and event.actor is not None and not event.actor.is_desk_staff:
         entry.css, entry.badge = "is-customer-message", _("From the customer")
     if entry.comment is not None and not entry.comment.verified:
         entry.css, entry.badge = "is-internal is-unverified", _("Unverified")
@@ -185,8 +185,8 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
     events = queries.events(user, incident)
     if after is not None:
         events = events.filter(pk__gt=after)
-    events = list(events)
-    names = Names.of(events)
+    event_list = list(events)
+    names = Names.of(event_list)
     comments = {c.pk: c for c in queries.comments(user, incident)}
     files: dict[int | None, list[Attachment]] = defaultdict(list)
     by_id: dict[int, Attachment] = {}
@@ -194,15 +194,15 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
         files[attachment.comment_id].append(attachment)
         by_id[attachment.pk] = attachment
     result = []
-    for event in events:
+    for event in event_list:
         entry = Entry(event=event)
         if event.kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE):
             _comment_entry(entry, comments, files)
         elif event.kind == EventKind.ATTACHMENT_ADDED:
-            attachment = by_id.get(event.data.get("attachment_id"))
-            if attachment is not None and attachment.comment_id is not None:
+            added = by_id.get(event.data.get("attachment_id"))
+            if added is not None and added.comment_id is not None:
                 continue  # shown with its comment
-            entry.files = [attachment] if attachment else []
+            entry.files = [added] if added else []
             entry.text = describe(event, names)
         else:
             entry.text = describe(event, names)

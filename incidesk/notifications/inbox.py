@@ -80,11 +80,12 @@ def _what(event: TimelineEvent, viewer: User) -> str:
 
 
 def _who(event: TimelineEvent) -> str:
-    if event.actor_id is None:
+    actor = event.actor
+    if actor is None:
         return _("Incidesk")
-    if event.actor.is_desk_staff:
-        return _("%(name)s, support") % {"name": event.actor.display_name}
-    return event.actor.display_name
+    if actor.is_desk_staff:
+        return _("%(name)s, support") % {"name": actor.display_name}
+    return actor.display_name
 
 
 def items(user: User, notifications: list[Notification]) -> list[Item]:

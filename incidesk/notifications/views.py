@@ -11,11 +11,18 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from incidesk.accounts.models import User
 from incidesk.core.errors import InvalidInput
 from incidesk.core.pagination import paginate
 from incidesk.notifications.inbox import inbox, items, mark_read, unread_count
 
 PAGE_SIZE = 20
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in person: every view here is behind `login_required`."""
+    assert isinstance(request.user, User)  # noqa: S101  login_required turned anonymous visitors away
+    return request.user
 
 
 @login_required
@@ -26,7 +33,8 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 def _list_page(request: HttpRequest) -> HttpResponse:
     """Newest first, in keyset pages; a stale or foreign cursor starts from the top."""
-    queryset = inbox(request.user).select_related("event__incident", "event__actor")
+    user = _user(request)
+    queryset = inbox(user).select_related("event__incident", "event__actor")
     cursor = request.GET.get("cursor") or None
     try:
         page = paginate(queryset, ordering="-created_at", cursor=cursor, limit=PAGE_SIZE)
@@ -36,9 +44,9 @@ def _list_page(request: HttpRequest) -> HttpResponse:
         request,
         "notifications/list.html",
         {
-            "items": items(request.user, page.items),
+            "items": items(user, page.items),
             "next_cursor": page.next_cursor,
-            "unread": unread_count(request.user),
+            "unread": unread_count(user),
         },
     )
 
@@ -47,7 +55,7 @@ def _list_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def bell(request: HttpRequest) -> HttpResponse:
     """The bell with its unread count, fetched by htmx so pages pay nothing for it."""
-    return render(request, "notifications/_bell.html", {"unread": unread_count(request.user)})
+    return render(request, "notifications/_bell.html", {"unread": unread_count(_user(request))})
 
 
 @login_required
@@ -56,10 +64,10 @@ def read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (`notification=<id>`) or all of them (`all`). With htmx the
     answer is the refreshed list and an event the bell listens to; without, back to the list."""
     if "all" in request.POST:
-        mark_read(request.user)
+        mark_read(_user(request))
     else:
         ids = [int(v) for v in request.POST.getlist("notification") if v.isdecimal()]
-        mark_read(request.user, ids)
+        mark_read(_user(request), ids)
     if request.headers.get("HX-Request"):
         response = _list_page(request)
         response["HX-Trigger"] = "notifications-changed"

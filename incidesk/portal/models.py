@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
+from typing import cast
 
 from django.db import models, transaction
 from django.utils import timezone
@@ -86,10 +87,16 @@ class PendingReport(models.Model):
         """Delete the report and its stored files (the files once the deletion is committed; a
         file store that fails then is logged and leaves an orphan, never an error to the visitor
         whose incident is already filed)."""
-        names = [pending.file.name for pending in self.files.all()]
+        # Every pending file is saved with its file (the field is required), so each has a name.
+        names = [cast(str, pending.file.name) for pending in self.files.all()]
         storage = PendingFile._meta.get_field("file").storage
+
+        def delete_files() -> None:
+            for name in names:
+                storage.delete(name)
+
         self.delete()
-        transaction.on_commit(lambda: [storage.delete(name) for name in names], robust=True)
+        transaction.on_commit(delete_files, robust=True)
 
 
 class PendingFile(models.Model):

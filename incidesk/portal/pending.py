@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -50,11 +51,13 @@ def _check_files(files: list[UploadedFile]) -> None:
     """The attachment action's own limits, checked now: a confirmed report must not fail."""
     limit = settings.INCIDESK_MAX_ATTACHMENT_BYTES
     for upload in files:
-        if upload.size > limit:
+        # Django sets the size of every file it parses from a request.
+        size = cast(int, upload.size)
+        if size > limit:
             raise InvalidInput.field(
                 "file", _("The file is larger than %(mb)d MiB.") % {"mb": limit // 2**20}
             )
-        if upload.size == 0:
+        if size == 0:
             raise InvalidInput.field("file", _("The file is empty."))
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
+from django.db.models import Field
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -28,13 +30,14 @@ class Entry:
 
 
 def _who(event: TimelineEvent, viewer: User) -> str:
-    if event.actor_id is None:
-        return _("Incidesk")
-    if event.actor_id == viewer.pk:
+    if event.actor_id is not None and event.actor_id == viewer.pk:
         return _("You")
-    if event.actor.is_desk_staff:
-        return _("%(name)s, support") % {"name": event.actor.display_name}
-    return event.actor.display_name
+    actor = event.actor
+    if actor is None:
+        return _("Incidesk")
+    if actor.is_desk_staff:
+        return _("%(name)s, support") % {"name": actor.display_name}
+    return actor.display_name
 
 
 def _status_text(event: TimelineEvent, names: Names) -> str:
@@ -81,7 +84,8 @@ def customer_timeline(incident: Incident, viewer: User) -> list[Entry]:
         elif event.kind == EventKind.RATED:
             text = _("Rated the help %(rating)d of 5") % {"rating": event.data["rating"]}
         elif event.kind == EventKind.FIELD_CHANGED:
-            field = Incident._meta.get_field(event.data["field"])
+            # A change event names one of the incident's own fields, never a reverse relation.
+            field = cast("Field[Any, Any]", Incident._meta.get_field(event.data["field"]))
             text = _("Changed: %(field)s") % {"field": field.verbose_name}
         else:
             text = str(EventKind(event.kind).label)

@@ -10,14 +10,17 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from incidesk.accounts.models import User
+
 View = Callable[..., HttpResponse]
 
 
-def _role_required(check: Callable[[object], bool]) -> Callable[[View], View]:
+def _role_required(check: Callable[[User], bool]) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            assert isinstance(request.user, User)  # noqa: S101  login_required turned anonymous visitors away
             if not check(request.user):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
