@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import cache, partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import connection, transaction
 from django.db.models import DateTimeField, JSONField, Model
@@ -63,7 +63,8 @@ class Table:
             else None
             for f in self.fields
         ]
-        columns = ", ".join(ops.quote_name(f.column) for f in self.fields)
+        # A concrete field always has a column (only a non-concrete one's is None).
+        columns = ", ".join(ops.quote_name(cast(str, f.column)) for f in self.fields)
         placeholders = ", ".join(["%s"] * len(self.fields))
         table = model._meta.db_table
         self.sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608  our own model's table and columns; values are parameters

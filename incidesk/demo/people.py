@@ -56,19 +56,20 @@ def create_people(rng: random.Random) -> tuple[list, dict[str, Staff], list[User
         team.members.add(lead, *members)
         staff[code] = Staff(team, lead, members)
 
-    customers, emails = [], set()
+    customers: list[User] = []
+    emails: set[str] = set()
     for name, domain, shared in names.ORGANISATIONS:
         organisation = Organisation.objects.create(name=name, shared_visibility=shared)
-        members = 0
+        joined = 0
         if not customers:
             full_name, login = DEMO_CUSTOMER
             emails.add(f"{login}@{domain}")
-            members += 1
+            joined += 1
             customers.append(
                 user(f"{login}@{domain}", full_name, Role.CUSTOMER, organisation=organisation)
             )
             logins.append((Role.CUSTOMER.label, customers[-1].email, PASSWORDS[Role.CUSTOMER]))
-        while members < CUSTOMERS_PER_ORGANISATION:
+        while joined < CUSTOMERS_PER_ORGANISATION:
             female = rng.random() < 0.55
             first, initial = rng.choice(names.FEMALE_NAMES if female else names.MALE_NAMES)
             surname, latin = rng.choice(names.SURNAMES)
@@ -78,7 +79,7 @@ def create_people(rng: random.Random) -> tuple[list, dict[str, Staff], list[User
             if email in emails:
                 continue
             emails.add(email)
-            members += 1
+            joined += 1
             customers.append(
                 user(email, f"{first} {surname}", Role.CUSTOMER, organisation=organisation)
             )

@@ -4,9 +4,10 @@ scenario, and the steps that took it there, with their times."""
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -47,7 +48,8 @@ HOLD_WEIGHTS = {
 }
 # Status mix by the incident's age: recent ones are still open, old ones mostly closed. Resolved
 # ones are never older than the auto-close window allows (see `_fit`).
-STATUS_WEIGHTS_BY_AGE = [  # (younger than days, {status: weight})
+# (younger than days, {status: weight})
+STATUS_WEIGHTS_BY_AGE: list[tuple[float, dict[str, float]]] = [
     (
         0.1,
         {"new": 35, "in_progress": 40, "on_hold": 8, "resolved": 10, "closed": 2, "cancelled": 5},
@@ -71,7 +73,10 @@ class Catalog:
         self.matrix = {(r.impact, r.urgency): r.priority for r in PriorityRule.objects.all()}
 
 
-def _weighted(rng: random.Random, weights: dict) -> Callable[[], object]:
+T = TypeVar("T")
+
+
+def _weighted(rng: random.Random, weights: Mapping[T, float]) -> Callable[[], T]:
     """A fast chooser for a fixed weight table."""
     population, cumulative = list(weights), list(accumulate(weights.values()))
     return lambda: rng.choices(population, cum_weights=cumulative)[0]
@@ -116,7 +121,7 @@ class IncidentBuilder:
         days = [today - timedelta(days=n) for n in range(HISTORY_DAYS)]
         day = _weighted(rng, {d: 1.0 if d.weekday() < 5 else 0.3 for d in days})
         latest = self.now - timedelta(minutes=5)
-        times = []
+        times: list[datetime] = []
         while len(times) < count:
             working = rng.random() < 0.85
             hour = rng.triangular(7.5, 19, 10.5) if working else rng.uniform(0, 24)
@@ -149,6 +154,7 @@ class IncidentBuilder:
         impact, urgency = self.level(), self.level()
         channel = self.channel()
         customer = self.reporter()
+        priority = catalog.matrix[(impact, urgency)]
         title, description = rng.choice(scenario.problems)
         incident = {
             "number": number,
@@ -157,7 +163,7 @@ class IncidentBuilder:
             "description": description.format(**slots),
             "impact": impact,
             "urgency": urgency,
-            "priority": catalog.matrix[(impact, urgency)],
+            "priority": priority,
             "status": Status.NEW,
             "category_id": catalog.categories[scenario.category].pk,
             "service_id": catalog.services[scenario.service].pk,
@@ -185,7 +191,7 @@ class IncidentBuilder:
             channel=channel,
             priority=incident["priority"],
         )
-        steps = self._steps(status, incident["priority"], escalate=scenario.team != "first-line")
+        steps = self._steps(status, priority, escalate=scenario.team != "first-line")
         times = self._fit(created, steps, status)
         Play(self, story, scenario, reporter).run(steps, times)
         story.clocks = self.sla.clocks(incident, story.events)

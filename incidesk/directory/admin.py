@@ -68,7 +68,7 @@ class DirectoryAccountInline(admin.StackedInline):
                 for m in result.matched
             ),
         )
-        teams = ", ".join(sorted(m.team.name for m in result.matched if m.team_id)) or "—"
+        teams = ", ".join(sorted(m.team.name for m in result.matched if m.team is not None)) or "—"
         reason = result.role_reason
         return format_html(
             "<div>{}: {}{}; {}: {}</div><ul>{}</ul>",

@@ -8,6 +8,8 @@ their groups, nested ones included. The account itself is written by `people.sig
 
 from __future__ import annotations
 
+from typing import cast
+
 import ldap
 from django.conf import settings
 from django_auth_ldap.backend import LDAPBackend, _LDAPUser
@@ -45,10 +47,12 @@ class DirectoryBackend(LDAPBackend):
     settings_prefix = "INCIDESK_LDAP_DJANGO_"  # nothing is read from AUTH_LDAP_* settings
 
     _built_from: dict | None = None
+    _settings: LDAPSettings | None  # LDAPBackend sets it to None; built below
 
     @property
     def settings(self) -> LDAPSettings:
-        conf = settings.INCIDESK_LDAP
+        # settings.py lists this backend only when INCIDESK_LDAP is set.
+        conf = cast(dict, settings.INCIDESK_LDAP)
         if self._settings is None or self._built_from is not conf:
             self._settings = LDAPSettings(self.settings_prefix, auth_ldap_settings(conf))
             self._built_from = conf
@@ -61,9 +65,8 @@ class DirectoryBackend(LDAPBackend):
     def get_or_build_user(self, username: str, ldap_user: _LDAPUser) -> tuple[User, bool]:
         """Called once the password is proven: the local account, created or brought up to
         date. A person disabled in the directory is deactivated here and refused."""
-        person = person_from_entry(
-            ldap_user.dn, ldap_user.attrs or {}, ldap_user.group_dns, settings.INCIDESK_LDAP
-        )
+        conf = cast(dict, settings.INCIDESK_LDAP)  # set: settings.py lists this backend only then
+        person = person_from_entry(ldap_user.dn, ldap_user.attrs or {}, ldap_user.group_dns, conf)
         user = sign_in(person)
         if user is None:
             raise ldap_user.AuthenticationFailed(f"{person.dn} may not sign in")

@@ -10,7 +10,7 @@ from incidesk.accounts.models import Role
 from incidesk.directory.models import GroupMapping, normalise_dn
 
 # Least to most privileged; with no mapped group a person is a customer.
-RANK = {Role.CUSTOMER: 0, Role.AGENT: 1, Role.LEAD: 2, Role.ADMIN: 3}
+RANK: dict[str, int] = {Role.CUSTOMER: 0, Role.AGENT: 1, Role.LEAD: 2, Role.ADMIN: 3}
 
 
 @dataclass(frozen=True)

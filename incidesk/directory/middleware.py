@@ -46,7 +46,9 @@ class DirectoryRecheckMiddleware:
         from incidesk.directory.connection import is_disabled
 
         user = request.user
-        account = getattr(user, "directory_account", None) if user.is_authenticated else None
+        if not user.is_authenticated:
+            return
+        account = getattr(user, "directory_account", None)
         if account is None:
             return
         try:

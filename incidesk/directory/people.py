@@ -241,7 +241,7 @@ def sign_in(person: Person) -> User | None:
             mark_left(account.user, now)
         return None
     mappings = load_mappings()
-    names = {m.team_id: m.team.name for m in mappings if m.team_id}
+    names = {m.team.id: m.team.name for m in mappings if m.team is not None}
     update = plan(person, index, decide(person.groups, mappings), names)
     if update.conflict:
         return None

@@ -39,7 +39,7 @@ def make_plan(people: Sequence[Person]) -> Plan:
     """Compare the directory's people with the local accounts; writes nothing. People without
     an e-mail address (service and computer accounts, mostly) are only counted."""
     mappings = load_mappings()
-    names = {m.team_id: m.team.name for m in mappings if m.team_id}
+    names = {m.team.id: m.team.name for m in mappings if m.team is not None}
     index = Index(people)
     result = Plan()
     present: set[int] = set()
