@@ -19,7 +19,6 @@ METHODS = (
     ("incidesk.directory.", SignInMethod.DIRECTORY),
     ("incidesk.sso.backend.OidcBackend", SignInMethod.SINGLE_SIGN_ON),
     ("django.contrib.auth.backends.", SignInMethod.PASSWORD),
-    ("axes.", SignInMethod.PASSWORD),
 )
 
 
