@@ -4,7 +4,6 @@
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +20,10 @@ from incidesk.core.management.commands.serve import (
     worker_command,
 )
 from incidesk.core.management.commands.worker import queue_worker
+from incidesk.core.tests.servers import free_port
 
 START_TIMEOUT = 90
 WORKER_READY = ("Starting worker", "Listening on")  # db_worker's and RQ's first words
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def alive(pid: int) -> bool:

@@ -10,9 +10,7 @@ import datetime
 import ipaddress
 import shutil
 import signal
-import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from incidesk.accounts.models import Role, Team
+from incidesk.core.tests.servers import free_port, listening
 from incidesk.directory.models import GroupMapping
 from incidesk.directory.tests.people import ADMINS, AGENTS, LEADS
 
@@ -75,12 +74,6 @@ class Directory:
             capture_output=True,
             env={"LDAPTLS_CACERT": str(self.ca_file), "LDAPTLS_REQCERT": "demand"},
         )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _certificates(folder: Path) -> None:
@@ -147,16 +140,8 @@ def slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Directory]:
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise RuntimeError((folder / "slapd.log").read_text()) from None
-            time.sleep(0.1)
+    if not listening(port, process):
+        raise RuntimeError((folder / "slapd.log").read_text())
     try:
         yield Directory(port=port, ldaps_port=ldaps_port, ca_file=folder / "ca.pem")
     finally:

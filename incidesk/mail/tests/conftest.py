@@ -7,10 +7,8 @@ import email
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
-import time
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -21,6 +19,7 @@ from aiosmtpd.controller import Controller
 from imap_tools import MailBoxUnencrypted
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
+from incidesk.core.tests.servers import free_port, listening
 
 CORPUS = Path(__file__).parent / "corpus"
 DOVECOT = Path("/usr/sbin/dovecot")
@@ -31,12 +30,6 @@ def corpus(name: str, number: str = "") -> bytes:
     """A message of the test corpus; `INC-NUMBER` in it becomes `number`."""
     raw = (CORPUS / name).read_bytes()
     return raw.replace(b"INC-NUMBER", number.encode()) if number else raw
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -154,17 +147,9 @@ def dovecot_server():
         (root / name).mkdir()
     port = free_port()
     process = subprocess.Popen([str(DOVECOT), "-F", "-c", str(_dovecot_config(root, port))])
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-                pytest.fail(f"dovecot did not start:\n{log}")
-            time.sleep(0.1)
+    if not listening(port, process):
+        log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+        pytest.fail(f"dovecot did not start:\n{log}")
     yield ImapServer("127.0.0.1", port, DESK, "secret")
     process.terminate()
     process.wait(timeout=10)

@@ -20,12 +20,13 @@ from django.db import OperationalError, connection
 from django.utils import timezone
 
 from incidesk.accounts.tests.factories import CustomerFactory
+from incidesk.core.tests.servers import free_port
 from incidesk.incidents import actions
 from incidesk.incidents.models import Incident
 from incidesk.mail import imap as polling
 from incidesk.mail import inbound
 from incidesk.mail.models import InboundMessage, MailboxLease, MailState, Outcome, OutgoingMail
-from incidesk.mail.tests.conftest import corpus, free_port
+from incidesk.mail.tests.conftest import corpus
 
 RAW = corpus("utf8_qp.eml")
 

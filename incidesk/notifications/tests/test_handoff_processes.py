@@ -27,7 +27,7 @@ from django.db import connection
 from rq import Queue
 from rq.registry import StartedJobRegistry
 
-from incidesk.mail.tests.conftest import free_port
+from incidesk.core.tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 

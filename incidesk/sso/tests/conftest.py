@@ -7,7 +7,6 @@ Node.js or those packages are missing."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from incidesk.core.tests.servers import free_port
 from incidesk.sso.config import Provider, providers_from
 
 HERE = Path(__file__).parent / "oidc"
@@ -42,12 +42,6 @@ class OpenIdProvider:
         }
         environ.update({f"INCIDESK_OIDC_TESTIDP_{k}": v for k, v in overrides.items()})
         return providers_from(environ)["testidp"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
