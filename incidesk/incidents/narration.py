@@ -37,6 +37,16 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
+def actor_name(actor: User | None) -> str:
+    """Who made a change, as customers and staff both read it: the system by the desk's name,
+    desk staff marked as support."""
+    if actor is None:
+        return _("Incidesk")
+    if actor.is_desk_staff:
+        return _("%(name)s, support") % {"name": actor.display_name}
+    return actor.display_name
+
+
 def _codes(events: Iterable[TimelineEvent]) -> dict[type[Model], set[str]]:
     """Every reference code the events mention, by the model that names it."""
     wanted: dict[type[Model], set[str]] = defaultdict(set)

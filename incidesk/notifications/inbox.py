@@ -15,6 +15,7 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import HoldReason
 from incidesk.incidents.access import visible_timeline
 from incidesk.incidents.models import EventKind, TimelineEvent
+from incidesk.incidents.narration import actor_name
 from incidesk.incidents.status import Status
 from incidesk.incidents.wording import CUSTOMER_STATUS
 from incidesk.notifications.models import Notification
@@ -79,15 +80,6 @@ def _what(event: TimelineEvent, viewer: User) -> str:
     return str(EventKind(event.kind).label)
 
 
-def _who(event: TimelineEvent) -> str:
-    actor = event.actor
-    if actor is None:
-        return _("Incidesk")
-    if actor.is_desk_staff:
-        return _("%(name)s, support") % {"name": actor.display_name}
-    return actor.display_name
-
-
 def items(user: User, notifications: list[Notification]) -> list[Item]:
     """The list's lines (the notifications come with event, actor and incident joined)."""
     return [
@@ -96,7 +88,7 @@ def items(user: User, notifications: list[Notification]) -> list[Item]:
             number=n.event.incident.number,
             title=n.event.incident.title,
             what=_what(n.event, user),
-            who=_who(n.event),
+            who=actor_name(n.event.actor),
             at=n.created_at,
             unread=n.read_at is None,
             url=incident_url(user, n.event.incident.number),

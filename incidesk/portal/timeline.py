@@ -14,7 +14,7 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import HoldReason
 from incidesk.incidents.access import visible_attachments, visible_comments, visible_events
 from incidesk.incidents.models import Attachment, EventKind, Incident, TimelineEvent
-from incidesk.incidents.narration import Names, lower_first
+from incidesk.incidents.narration import Names, actor_name, lower_first
 from incidesk.incidents.status import Status
 from incidesk.incidents.wording import CUSTOMER_STATUS
 
@@ -32,12 +32,7 @@ class Entry:
 def _who(event: TimelineEvent, viewer: User) -> str:
     if event.actor_id is not None and event.actor_id == viewer.pk:
         return _("You")
-    actor = event.actor
-    if actor is None:
-        return _("Incidesk")
-    if actor.is_desk_staff:
-        return _("%(name)s, support") % {"name": actor.display_name}
-    return actor.display_name
+    return actor_name(event.actor)
 
 
 def _status_text(event: TimelineEvent, names: Names) -> str:
