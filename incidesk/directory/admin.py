@@ -29,25 +29,9 @@ class DirectoryAccountInline(admin.StackedInline):
     extra = 0
     max_num = 1
     can_delete = False
-    fields = [
-        "local_override",
-        "access",
-        "dn",
-        "login",
-        "department",
-        "group_list",
-        "synced_at",
-        "left_at",
-    ]
-    readonly_fields = [
-        "access",
-        "dn",
-        "login",
-        "department",
-        "group_list",
-        "synced_at",
-        "left_at",
-    ]
+    # Only the admin's pin is editable; the rest is what the directory said.
+    readonly_fields = ["access", "dn", "login", "department", "group_list", "synced_at", "left_at"]
+    fields = ["local_override", *readonly_fields]
 
     def has_add_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return False
