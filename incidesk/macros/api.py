@@ -5,8 +5,6 @@ Same rules as the console: `macros.access` decides which macros a person sees,
 (`apply.apply_macro`), so a refusal at any step is the action's problem+json and writes nothing.
 """
 
-from __future__ import annotations
-
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
