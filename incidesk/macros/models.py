@@ -146,6 +146,10 @@ class Macro(models.Model):
                     | Q(scope=Scope.DESK, owner__isnull=True, for_team__isnull=True)
                 ),
                 name="macro_scope_matches_owner_and_team",
+                violation_error_message=_(
+                    "A personal macro has an owner and no team, a team's macro a team and no "
+                    "owner, a macro for the whole desk neither."
+                ),
             )
         ]
 
@@ -206,6 +210,8 @@ class Macro(models.Model):
                 errors.setdefault(field, []).extend(error.messages)
         if self.scope == Scope.TEAM and self.for_team_id is None:
             errors.setdefault("for_team", []).append(_("Choose the team that shares it."))
+        if self.scope == Scope.PERSONAL and self.owner_id is None:
+            errors.setdefault("owner", []).append(_("Choose whose personal macro it is."))
         errors.update(self._verb_errors())
         if not (self.has_reply or self.changes_fields or self.verb):
             errors.setdefault("reply_ru", []).append(

@@ -16,7 +16,8 @@ def do_record_macro(
     incident: Incident, *, actor: User, macro_id: int, name: str, events: list[int]
 ) -> TimelineEvent:
     """An internal `macro_applied` event naming the macro and the events its steps recorded.
-    Nobody is notified of it: the steps' own events told whoever they concern."""
+    Nobody is notified of it: the steps' own events told whoever they concern. It changes no
+    field, so the version stays where the steps left it."""
     incident = _lock(incident)
     return timeline.record_macro_applied(
         incident=incident, actor=actor, macro_id=macro_id, name=name, events=events
