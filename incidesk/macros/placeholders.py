@@ -51,7 +51,8 @@ class Context:
         reporter = incident.reporter
         language = reporter.language if reporter is not None else settings.LANGUAGE_CODE
         zone_name = reporter.time_zone if reporter is not None else settings.TIME_ZONE
-        return cls(incident, agent, language or settings.LANGUAGE_CODE, ZoneInfo(zone_name))
+        zone = ZoneInfo(zone_name or settings.TIME_ZONE)
+        return cls(incident, agent, language or settings.LANGUAGE_CODE, zone)
 
 
 def _customer_name(context: Context) -> str:
