@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import JavaScriptCatalog
 from django_otp import login as otp_login
 from django_otp.middleware import is_verified
@@ -135,6 +135,7 @@ translations = JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])
 
 
 @staff_required
+@require_GET
 def passkey_list(request: HttpRequest) -> HttpResponse:
     """The person's passkeys, and the button that adds one (the library's script). Reached from
     the settings, or from enrolment instead of an authenticator app."""
