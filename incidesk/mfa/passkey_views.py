@@ -126,7 +126,6 @@ class AuthenticateComplete(DeskCeremony, CompleteCredentialAuthenticationView):
     def complete_auth(self, device: Any) -> None:
         self.request.session.cycle_key()
         otp_login(self.request, device)
-        # The sign-in log's second factor ("passkey") is recorded here.
 
 
 # The library's scripts take their messages from this catalogue: its own, and the Russian in
