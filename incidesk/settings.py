@@ -16,6 +16,7 @@ import django_stubs_ext
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from incidesk.mfa.relying_party import relying_party, usable
 from incidesk.sso.config import providers_from
 
 # Lets the admin classes name their model (`admin.ModelAdmin[Team]`) for the type checker.
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
     # After django-otp's plugins: its admin takes their device pages out of the admin.
     "incidesk.mfa",
     # After the project's apps, so that their templates (admin/base_site.html: the favicon)
@@ -469,3 +471,16 @@ INCIDESK_MAIL_RETRY_MINUTES = tuple(
 # from incoming mail); its `dmarc=fail` refuses a message. Unset: no such header is trusted.
 INCIDESK_MAIL_AUTHSERV_ID = os.environ.get("INCIDESK_MAIL_AUTHSERV_ID", "")
 INCIDESK_BASE_URL = os.environ.get("INCIDESK_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Passkeys (WebAuthn, incidesk/mfa; django-otp-webauthn) as a second factor, never instead of
+# the password. The relying party is the desk's own address: its host is the ID passkeys are
+# bound to, its origin the only one accepted; the name is the one authenticator apps show.
+_passkeys = relying_party(INCIDESK_BASE_URL)
+OTP_WEBAUTHN_RP_ID = _passkeys.id
+OTP_WEBAUTHN_RP_NAME = OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [_passkeys.origin]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+if not usable(_passkeys):
+    # An address browsers offer no passkeys on (http:// but for localhost, an IP address):
+    # the pages say passkeys are unavailable rather than the library stopping the start-up.
+    SILENCED_SYSTEM_CHECKS.append("otp_webauthn.E031")

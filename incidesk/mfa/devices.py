@@ -1,6 +1,6 @@
 """Who needs a second factor, and the devices that give it: an authenticator app (TOTP) and a
-set of one-time recovery codes (django-otp's static device). Views and the admin call these;
-nothing else creates or deletes devices."""
+set of one-time recovery codes (django-otp's static device); passkeys are in `mfa.passkeys`.
+Views and the admin call these; nothing else creates or deletes devices."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidesk.accounts.models import User
 from incidesk.accounts.signals import end_sessions
+from incidesk.mfa import passkeys
 from incidesk.mfa.models import SecondFactorReset
 
 RECOVERY_CODES = 10
@@ -26,6 +27,16 @@ def authenticator(user: User) -> TOTPDevice | None:
     """The person's confirmed authenticator app, if they have enrolled one."""
     device: TOTPDevice | None = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     return device
+
+
+def has_second_factor(user: User) -> bool:
+    """Whether the person has something to give a second factor with: an authenticator app or
+    a passkey (recovery codes only stand in for one of these)."""
+    return authenticator(user) is not None or passkeys.has_passkey(user)
+
+
+def has_recovery_codes(user: User) -> bool:
+    return StaticDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def code_matches(key: str, code: str) -> int | None:
@@ -78,11 +89,12 @@ def new_recovery_codes(user: User) -> list[str]:
 
 @transaction.atomic
 def reset(user: User, *, actor: User) -> SecondFactorReset:
-    """An admin's answer to a lost device: the authenticator and recovery codes go, and the
-    reset is recorded. The person's sessions end too: one left open on a lost laptop would
+    """An admin's answer to a lost device: the authenticator, passkeys and recovery codes go,
+    and the reset is recorded. The person's sessions end too: one left open on a lost laptop would
     otherwise be let into enrolment and could add its own authenticator. The person signs in
     again and enrols anew if their role requires it."""
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()
+    passkeys.remove_all(user)
     end_sessions(user)
     return SecondFactorReset.objects.create(user=user, reset_by=actor)

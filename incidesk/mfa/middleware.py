@@ -2,8 +2,9 @@
 
 A desk person owes one when their session is not verified yet (django-otp's `is_verified`) and
 either their role requires it (`INCIDESK_MFA_REQUIRED_ROLES`) or they had enrolled an
-authenticator when they signed in. Until they give it, every page (console, reports, admin...)
-sends them to the code step, or to enrolment when they have nothing to give a code from; the
+authenticator or a passkey when they signed in. Until they give it, every page (console,
+reports, admin...) sends them to the second step (a code or their passkey), or to enrolment
+when they have nothing to give one with; the
 API does not see their session at all. Customers are never asked, and an API bearer token is
 not a session: it keeps working.
 """
@@ -20,7 +21,7 @@ from django.urls import reverse
 from django_otp.middleware import is_verified
 
 from incidesk.accounts.models import User
-from incidesk.mfa.devices import authenticator, is_required
+from incidesk.mfa.devices import has_second_factor, is_required
 
 # Routes a person owing a code may still use: giving it, and leaving.
 OPEN_ROUTES = frozenset(
@@ -28,14 +29,14 @@ OPEN_ROUTES = frozenset(
 )
 
 
-# Whether the session's person had an authenticator when they signed in (or enrolled in it):
-# asked once per session, not on every page.
+# Whether the session's person had an authenticator or a passkey when they signed in (or enrolled
+# in it): asked once per session, not on every page.
 ENROLLED = "mfa_enrolled"
 
 
 def remember_enrolment(request: HttpRequest, user: User) -> None:
     if user.is_desk_staff:
-        request.session[ENROLLED] = authenticator(user) is not None
+        request.session[ENROLLED] = has_second_factor(user)
 
 
 def on_sign_in(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
@@ -74,7 +75,7 @@ class SecondFactorMiddleware:
             # The session does not count until verified; a bearer token does not use it.
             request.user = AnonymousUser()
             return None
-        step = "mfa:verify" if authenticator(user) is not None else "mfa:enrol"
+        step = "mfa:verify" if has_second_factor(user) else "mfa:enrol"
         if request.headers.get("HX-Request"):
             # A fragment the page asked for: the whole page goes to the step, then back to itself.
             page = urlsplit(request.headers.get("HX-Current-URL", ""))

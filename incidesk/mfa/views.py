@@ -26,8 +26,8 @@ from django_otp.plugins.otp_totp.models import default_key
 
 from incidesk.accounts.models import User
 from incidesk.core.ratelimits import LOGIN_IP, MFA_USER, limit_requests, too_many_requests
-from incidesk.mfa import devices
-from incidesk.mfa.devices import authenticator, is_required
+from incidesk.mfa import devices, passkeys
+from incidesk.mfa.devices import is_required
 from incidesk.mfa.forms import CodeForm, EnrolForm
 from incidesk.mfa.middleware import ENROLLED
 from incidesk.web.access import staff_required
@@ -74,7 +74,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     target = _next(request)
     if is_verified(user):
         return redirect(target)
-    if authenticator(user) is None:  # removed since this session signed in
+    if not devices.has_second_factor(user):  # removed since this session signed in
         request.session[ENROLLED] = False
         if is_required(user):
             return redirect(f"{reverse('mfa:enrol')}?{urlencode({'next': target})}")
@@ -96,7 +96,12 @@ def verify(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "mfa/verify.html",
-        {"form": form, "next": target, "second_factor_step": True},
+        {
+            "form": form,
+            "next": target,
+            "second_factor_step": True,
+            "passkey": passkeys.available() and passkeys.has_passkey(user),
+        },
         status=status,
     )
 
@@ -108,8 +113,8 @@ def enrol(request: HttpRequest) -> HttpResponse:
     code to prove it works, then see the recovery codes once."""
     user = _person(request)
     target = _next(request)
-    if authenticator(user) is not None and not is_verified(user):
-        # Replacing an authenticator takes the current one first.
+    if devices.has_second_factor(user) and not is_verified(user):
+        # Replacing an authenticator, or adding one beside a passkey, takes the current one first.
         return redirect(f"{reverse('mfa:verify')}?{urlencode({'next': target})}")
     key = request.session.get(ENROL_KEY) or default_key()
     request.session[ENROL_KEY] = key
@@ -139,6 +144,7 @@ def enrol(request: HttpRequest) -> HttpResponse:
         "qr": segno.make(_provisioning_url(user, key), error="m").svg_data_uri(scale=5, border=2),
         "secret": _base32(key),
         "required": is_required(user),
+        "passkeys": passkeys.available(),
         # Before the code is given, the page shows no desk menu (nor its polling bell).
         "second_factor_step": not is_verified(user),
     }

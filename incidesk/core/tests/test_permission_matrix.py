@@ -42,8 +42,11 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    """Replaces the project's: its per-test media folder would hide the world's files."""
+    """Replaces the project's: its per-test media folder would hide the world's files. The desk
+    is at an address with passkeys, so their routes are called past that check."""
     settings.PASSWORD_HASHERS = FAST_HASHER
+    settings.OTP_WEBAUTHN_RP_ID = "localhost"
+    settings.OTP_WEBAUTHN_ALLOWED_ORIGINS = ["http://localhost:8000"]
 
 
 @pytest.fixture
