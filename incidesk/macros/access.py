@@ -68,7 +68,15 @@ def can_edit(user: User, macro: Macro) -> bool:
 def access_macro(user: User, pk: int, need: Need = "use") -> Macro:
     """The macro `pk` if `user` may `need` it: NotFound if missing or not theirs to see,
     Forbidden if seen but not theirs to edit."""
-    macro = visible_macros(user).filter(pk=pk).first()
+    # With what a preview and an application read, in the same query.
+    macro = (
+        visible_macros(user)
+        .select_related(
+            "set_category", "set_service", "set_team", "hold_reason", "cause", "resolution_code"
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if macro is None:
         raise NotFound(_("Macro %(id)s was not found.") % {"id": pk})
     if need == "edit" and not can_edit(user, macro):
