@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "incidesk.web",
     "incidesk.portal",
     "incidesk.console",
+    "incidesk.macros",
     "incidesk.analytics",
     "incidesk.recurring",
     "incidesk.directory",

@@ -37,6 +37,7 @@ class Entry:
     files: list[Attachment] = field(default_factory=list)
     css: str = ""
     badge: str = ""
+    macro: str = ""  # the name of the macro that made this change
 
 
 def _label(choices: Any, value: Any) -> str:
@@ -138,6 +139,9 @@ _TELLERS: dict[str, Any] = {
     EventKind.ATTACHMENT_ADDED: lambda data, names: _("File %(name)s") % {"name": data.get("name")},
     EventKind.CREATED: _created,
     EventKind.RATED: lambda data, names: _("Rated %(rating)s of 5") % data,
+    EventKind.MACRO_APPLIED: lambda data, names: (
+        _("Macro «%(name)s» applied") % {"name": data.get("name", "")}
+    ),
 }
 # Events told as their kind followed by one detail: "SLA clock paused: Resolution (…)".
 _DETAILED: dict[str, Any] = {
@@ -193,9 +197,15 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
     for attachment in visible_attachments(user, incident):
         files[attachment.comment_id].append(attachment)
         by_id[attachment.pk] = attachment
+    by_macro = {
+        made: event.data.get("name", "")
+        for event in event_list
+        if event.kind == EventKind.MACRO_APPLIED
+        for made in event.data.get("events", [])
+    }
     result = []
     for event in event_list:
-        entry = Entry(event=event)
+        entry = Entry(event=event, macro=by_macro.get(event.pk, ""))
         if event.kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE):
             _comment_entry(entry, comments, files)
         elif event.kind == EventKind.ATTACHMENT_ADDED:

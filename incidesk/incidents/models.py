@@ -359,6 +359,7 @@ class EventKind(models.TextChoices):
     RATED = "rated", _("Rated by the customer")
     PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
     PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
+    MACRO_APPLIED = "macro_applied", _("Macro applied")
 
 
 class AppendOnlyError(Exception):

@@ -220,3 +220,12 @@ def record_info_reminder(*, incident: Incident, answer_by: str) -> TimelineEvent
 
 def record_info_expired(*, incident: Incident, answer_by: str, resolved: bool) -> TimelineEvent:
     return _record(incident, EventKind.INFO_EXPIRED, None, answer_by=answer_by, resolved=resolved)
+
+
+def record_macro_applied(
+    *, incident: Incident, actor: User, macro_id: int, name: str, events: list[int]
+) -> TimelineEvent:
+    """Which macro made the `events` just recorded (internal: the macro's name is the desk's)."""
+    return _record(
+        incident, EventKind.MACRO_APPLIED, actor, macro_id=macro_id, name=name, events=events
+    )

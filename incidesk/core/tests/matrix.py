@@ -166,6 +166,21 @@ MATRIX: dict[str, str] = {
     "POST console:comment": DESK_FORM,
     "GET console:act": DESK_405,
     "POST console:act": DESK_FORM,
+    # macros: the world's macro is shared with the agent's team and was written by its lead
+    "GET macros:list": DESK,
+    "POST macros:list": DESK_405,
+    "GET macros:new": DESK,
+    "POST macros:new": DESK,
+    "GET macros:edit": "login login 403 403 403 404 403 ok ok",
+    "POST macros:edit": "login login 403 403 403 404 403 ok ok",
+    "GET macros:delete": DESK_405,
+    "POST macros:delete": "login login 403 403 403 404 403 ok ok",
+    "GET macros:picker": DESK,
+    "POST macros:picker": DESK_405,
+    "GET macros:preview": "login login 403 403 403 404 ok ok ok",
+    "POST macros:preview": DESK_405,
+    "GET macros:apply": DESK_405,
+    "POST macros:apply": "login login 403 403 403 404 ok ok ok",
     # analytics
     "GET analytics:dashboard": DESK,
     "POST analytics:dashboard": NO_SUCH,
@@ -248,6 +263,9 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/incidents/{number}/attachments": API_SEEN,
     "GET /api/v1/incidents/{number}/attachments/{attachment_id}": API_SEEN,
     "GET /api/v1/incidents/{number}/sla": API_SEEN,
+    # API: macros (desk only; the world's macro is not the other team's to see)
+    "GET /api/v1/macros": API_DESK,
+    "POST /api/v1/incidents/{number}/apply-macro": "401 401 403 403 404 404 ok ok ok",
     # API: accounts and reference data
     "GET /api/v1/me": API_SIGNED_IN,
     "GET /api/v1/teams": API_SIGNED_IN,
@@ -397,6 +415,22 @@ BODIES: dict[str, object] = {
     "POST /api/v1/problems/{number}/preventive-actions/{action_id}/done": {"done": True},
     "GET /api/v1/recurring/similar": {"text": "принтер не печатает"},
     "POST /api/v1/notifications/read": {"ids": [1]},
+    "POST macros:new": {
+        "name": "Мой макрос",
+        "scope": "personal",
+        "reply_visibility": "public",
+        "reply_ru": "Принято",
+    },
+    "POST macros:edit": {
+        "name": "Матрица: запрос модели",
+        "scope": "team",
+        "for_team": "$team",
+        "reply_visibility": "public",
+        "reply_ru": "Какая модель?",
+        "verb": "request-info",
+    },
+    "POST macros:apply": {"version": "$version"},
+    "POST /api/v1/incidents/{number}/apply-macro": {"macro": "$macro"},
 }
 
 

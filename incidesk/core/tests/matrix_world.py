@@ -35,6 +35,7 @@ from incidesk.incidents import actions
 from incidesk.incidents.models import Attachment, Comment, Incident, IncidentLink, TimelineEvent
 from incidesk.incidents.status import VERBS, Status
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.macros.models import Macro, MacroVerb, Scope
 from incidesk.portal.models import TrackingLink
 from incidesk.portal.views import CUSTOMER_VERBS
 from incidesk.problems import actions as problem_actions
@@ -197,6 +198,7 @@ class World:
     saved_view: SavedView
     other_incident: Incident
     agent: User
+    macro: Macro
     media: Path | None = None
 
 
@@ -310,6 +312,13 @@ def build_world() -> World:
         saved_view=SavedView.objects.create(user=agent, name="Мои срочные", query="priority=1"),
         other_incident=other,
         agent=agent,
+        macro=Macro.objects.create(
+            name="Матрица: запрос модели",
+            scope=Scope.TEAM,
+            for_team=team,
+            reply_ru="{{ customer.name }}, какая модель принтера?",
+            verb=MacroVerb.REQUEST_INFO,
+        ),
     )
 
 
@@ -362,6 +371,7 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "uidb64": lambda world, who, route: "MQ",
     # A single sign-on provider nobody configured: the world has none.
     "slug": lambda world, who, route: "nowhere",
+    "macro": lambda world, who, route: world.macro.pk,
     ("console:delete_view", "pk"): lambda world, who, route: world.saved_view.pk,
     ("recurring:same_problem", "number"): lambda world, who, route: world.problem.number,
     ("problems:unlink", "incident"): lambda world, who, route: world.other_incident.number,
@@ -440,6 +450,8 @@ def substitute(template: Any, world: World, who: Principal, route: Route) -> Any
             "$file": lambda: SimpleUploadedFile("matrix.txt", b"matrix", "text/plain"),
             "$agent": lambda: world.agent.email,
             "$version": lambda: _incident(world, who, route).version,
+            "$macro": lambda: world.macro.pk,
+            "$team": lambda: world.macro.for_team_id,
         }[template]()
     return template
 
@@ -537,6 +549,7 @@ _FOOTPRINT = [
     (PreventiveAction, "COUNT(*), SUM(CASE WHEN done THEN 1 ELSE 0 END)"),
     (SavedView, "COUNT(*), SUM(LENGTH(name) + LENGTH(query))"),
     (TrackingLink, "COUNT(*)"),
+    (Macro, "COUNT(*), SUM(LENGTH(name) + LENGTH(reply_ru))"),
     (User, "COUNT(*)"),
 ]
 

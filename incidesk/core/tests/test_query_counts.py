@@ -68,6 +68,7 @@ PRINCIPALS_BY_PREFIX: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("problems:", _DESK),
     ("analytics:", _DESK),
     ("recurring:", _DESK),
+    ("macros:", _DESK),
     (mw.API_PREFIX, (("agent",), ("customer",))),
     ("", (("anonymous", "customer"),)),
 )

@@ -7,8 +7,9 @@ the API, e-mail, tasks and commands all call these; nothing else writes incident
 
 The verbs live in submodules by theme: `registration` (create, triage, priority, team),
 `lifecycle` (accept to reopen and rate), `conversation` (comments, attachments), `links`
-(incident and problem links), `system` (SLA checks, information-request expiry, auto-close, the
-problem cascade); `_common` holds what they share (lock, rights check, save, commit).
+(incident and problem links), `macros` (which macro made a set of changes), `system` (SLA
+checks, information-request expiry, auto-close, the problem cascade); `_common` holds what they
+share (lock, rights check, save, commit).
 """
 
 from incidesk.core.text import MAX_TITLE_LENGTH
@@ -28,6 +29,7 @@ from incidesk.incidents.actions.lifecycle import (
     do_resume,
 )
 from incidesk.incidents.actions.links import do_link, do_link_problem, do_unlink_problem
+from incidesk.incidents.actions.macros import do_record_macro
 from incidesk.incidents.actions.registration import (
     EDITABLE_FIELDS,
     do_create_incident,
@@ -69,6 +71,7 @@ __all__ = [
     "do_override_priority",
     "do_rate",
     "do_recompute_sla",
+    "do_record_macro",
     "do_remind_info_request",
     "do_reopen",
     "do_request_info",
