@@ -229,6 +229,7 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/incidents/{number}/attachments": API_SEEN,
     "GET /api/v1/incidents/{number}/attachments/{attachment_id}": API_SEEN,
     "GET /api/v1/incidents/{number}/sla": API_SEEN,
+    "GET /api/v1/incidents/{number}/automation": API_DESK,
     # API: accounts and reference data
     "GET /api/v1/me": API_SIGNED_IN,
     "GET /api/v1/teams": API_SIGNED_IN,
