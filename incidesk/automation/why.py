@@ -112,7 +112,7 @@ def _candidate(candidate: dict[str, Any], mode: str) -> str:
     else:
         state = _("available")
     if mode == AssignmentMode.LEAST_LOADED:
-        state += ", " + _("%(n)s incidents in work") % {"n": candidate["load"]}
+        state += ", " + _("incidents in work: %(n)s") % {"n": candidate["load"]}
     if mode == AssignmentMode.SKILLS:
         state += ", " + _("skills matched: %(n)s") % {"n": candidate["skill"]}
     return f"{candidate['agent']}: {state}"
