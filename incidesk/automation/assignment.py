@@ -59,6 +59,8 @@ def assign(incident_id: int, *, at: datetime | None = None) -> User | None:
     at = at or timezone.now()
     with transaction.atomic():
         team_id = Incident.objects.filter(pk=incident_id).values_list("team_id", flat=True).first()
+        if team_id is None:
+            return None
         config = (
             TeamAssignment.objects.select_for_update()
             .select_related("team", "calendar")
@@ -149,7 +151,7 @@ def _candidates(config: TeamAssignment, incident: Incident, at: datetime) -> lis
 
 def _availability(person: User) -> AgentAvailability | None:
     try:
-        return person.availability  # type: ignore[no-any-return]  reverse one-to-one
+        return person.availability
     except AgentAvailability.DoesNotExist:
         return None
 

@@ -125,7 +125,7 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
         return priority
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         conditions: dict[str, Any] = {}
         for name, key in self.CONDITION_FIELDS.items():
             values = data.get(name) or []

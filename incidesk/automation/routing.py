@@ -14,7 +14,13 @@ from typing import Any
 
 from incidesk.accounts.models import Team
 from incidesk.automation.conditions import Facts, matches
-from incidesk.automation.models import AssignmentMode, Decision, DecisionKind, RoutingRule
+from incidesk.automation.models import (
+    AssignmentMode,
+    Decision,
+    DecisionKind,
+    RoutingRule,
+    TeamAssignment,
+)
 from incidesk.catalog.models import Level, PriorityRule
 from incidesk.core.promises import Promised
 from incidesk.incidents.models import Incident
@@ -101,14 +107,14 @@ def _assigns(team: Team | None) -> bool:
         return False
     try:
         return team.assignment.mode != AssignmentMode.OFF
-    except Team.assignment.RelatedObjectDoesNotExist:  # type: ignore[attr-defined]  Django's reverse one-to-one error
+    except TeamAssignment.DoesNotExist:
         return False
 
 
 def _reachable(impact: str, reported: str, suggested: int) -> tuple[str, int]:
     """The urgency (impact stays as reported) whose matrix priority is nearest the suggestion,
     preferring the reported urgency, then the more urgent, on a tie."""
-    row = {
+    row: dict[str, int] = {
         level: _RANK[Level(impact)] + _RANK[Level(level)] - 1
         for level in (Level.HIGH, Level.MEDIUM, Level.LOW)
     }

@@ -115,7 +115,8 @@ def test_least_loaded_counts_the_incidents_in_work(network, run_tasks):
 def test_by_skills_the_agent_who_knows_the_category(network, run_tasks):
     network.assignment.mode = AssignmentMode.SKILLS
     network.assignment.save()
-    category = Category.objects.filter(parent__isnull=False).first()
+    category = Category.objects.filter(parent__isnull=False).select_related("parent").first()
+    assert category is not None and category.parent is not None
     skilled = AgentAvailability.objects.create(agent=network.agents[2], languages=["en"])
     skilled.categories.add(category.parent)
     incident = actions.do_create_incident(actor=network.customer, title="VPN", category=category)

@@ -34,6 +34,7 @@ def test_mail_about_vpn_from_the_organisation_lands_in_the_network_team(network)
     message = receive(vpn_mail(network.customer.email), source="stdin")
     assert message.outcome == Outcome.INCIDENT, message.reason
     incident = message.incident
+    assert incident is not None
     assert (incident.channel, incident.team, incident.tags) == (
         Channel.EMAIL,
         network.team,
@@ -102,7 +103,9 @@ def test_the_first_match_wins_unless_it_says_continue(network):
     network.customer.vip = True
     network.customer.save()
     incident = actions.do_create_incident(actor=network.customer, title="Нет VPN")
-    assert incident.team.code == "vector"  # rule 2 came before the VPN rule (order 100)
+    assert (
+        incident.team is not None and incident.team.code == "vector"
+    )  # rule 2 came before the VPN rule (order 100)
     assert incident.tags == ["vip", "vector"]
     fired = Decision.objects.get(incident=incident).data["rules"]
     assert [rule["name"] for rule in fired] == ["VIP — метка", "Всё от Вектора"]
