@@ -62,7 +62,7 @@ def assign(incident_id: int, *, at: datetime | None = None) -> User | None:
         if team_id is None:
             return None
         config = (
-            TeamAssignment.objects.select_for_update()
+            TeamAssignment.objects.select_for_update(of=("self",))
             .select_related("team", "calendar")
             .filter(team_id=team_id)
             .first()

@@ -173,10 +173,13 @@ class AgentAvailability(models.Model):
         return str(self.agent)
 
     def clean(self) -> None:
+        errors = {}
         if self.away_from and self.away_until and self.away_until <= self.away_from:
-            raise ValidationError({"away_until": _("The absence must end after it begins.")})
+            errors["away_until"] = _("The absence must end after it begins.")
         if self.substitute_id is not None and self.substitute_id == self.agent_id:
-            raise ValidationError({"substitute": _("An agent cannot stand in for themself.")})
+            errors["substitute"] = _("An agent cannot stand in for themself.")
+        if errors:
+            raise ValidationError(errors)
 
     def is_away(self, at: Any) -> bool:
         """Out of office at `at`: from `away_from` until `away_until` (open-ended if empty)."""
