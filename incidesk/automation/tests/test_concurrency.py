@@ -33,7 +33,7 @@ def _intake(customer_id: int, made: list[int], lock: threading.Lock, barrier, er
                 other = chance.choice(made)
             assign(incident.pk)
             assign(other)  # races the other's own worker: never a second assignment
-    except Exception as error:  # noqa: BLE001  reported to the test's thread
+    except Exception as error:
         errors.append(error)
     finally:
         connections.close_all()
