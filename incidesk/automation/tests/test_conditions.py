@@ -96,3 +96,27 @@ def test_a_missing_fact_never_matches_an_id():
     assert matches({"category": [10]}, facts) is None
     assert matches({"organisation": [5]}, facts) is None
     assert matches({"vip": False}, facts) == [Matched("vip", (False,))]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Пишет: нет подключения",
+        "Подключения нет с утра",
+        "We keep losing connections",
+        "The disks are dying",  # English may change a stem's last letters: dying → die
+        "Happiness is a working printer",
+    ],
+)
+def test_looking_at_fewer_words_finds_what_stemming_every_word_finds(text):
+    """`Facts.has_stem` stems only the words that can have the stem; it must agree with
+    stemming every word, as search does."""
+    from incidesk.incidents.search import stem_words
+
+    facts = Facts(kind="incident", channel="portal", priority=3, title=text)
+    every = set(stem_words(text))
+    for word in text.split():
+        for stem in stem_words(word):
+            assert facts.has_stem(stem) == (stem in every)
+    for stem in ("подключ", "connect", "die", "happi", "принтер", "нет"):
+        assert facts.has_stem(stem) == (stem in every), stem
