@@ -45,6 +45,7 @@ def test_every_page_renders(admin_client, model):
 def test_a_rules_fields_become_its_conditions_and_read_back(admin_client):
     team = TeamFactory(name="Сеть")
     category = Category.objects.first()
+    assert category is not None
     response = admin_client.post(
         url(RoutingRule, "add"),
         {
