@@ -65,6 +65,26 @@ def test_the_portal_and_the_api_route_the_same_way(network):
     assert [i.team for i in Incident.objects.all()] == [network.team, network.team]
 
 
+def test_the_console_routes_a_callers_incident_when_the_agent_chose_no_team(network):
+    client = Client()
+    client.force_login(AgentFactory())
+    form = {
+        "title": "Не работает VPN",
+        "kind": "incident",
+        "impact": "medium",
+        "urgency": "medium",
+        "channel": "phone",
+        "customer": network.customer.email,
+    }
+    assert client.post(reverse("console:register"), form).status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.channel, incident.team, incident.tags) == (
+        Channel.PHONE,
+        network.team,
+        ["vpn"],
+    )
+
+
 def test_an_incident_the_rules_do_not_match_keeps_no_team_and_no_record(network):
     stranger = CustomerFactory()  # another organisation
     incident = actions.do_create_incident(actor=stranger, title="Не работает VPN")
