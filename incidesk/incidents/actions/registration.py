@@ -59,7 +59,9 @@ def do_create_incident(
     A customer always reports for themself, in their own organisation; staff register on behalf
     of a customer account or of a contact without one (an e-mail or phone is then required).
     `follows`: a closed or cancelled incident this complaint continues (the caller checked the
-    actor may see it); the new one is linked to it as `follow_up_of`.
+    actor may see it); the new one is linked to it as `follow_up_of`. The routing rules
+    (`automation.routing`) may choose the team, the urgency and tags first; the decision is
+    recorded and the team's automatic assignment promised in the same transaction.
 
     Registrations run side by side, so the part that must be serialised is kept short: what
     only reads (the checks, the priority, the SLA policy and due times) runs before the
