@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "incidesk.incidents",
     "incidesk.problems",
     "incidesk.sla",
+    "incidesk.automation",
     "incidesk.notifications",
     "incidesk.mail",
     "incidesk.demo",

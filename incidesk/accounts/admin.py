@@ -72,7 +72,7 @@ class UserAdmin(DjangoUserAdmin[User]):
         (None, {"fields": ("email", "password")}),
         (
             _("Personal info"),
-            {"fields": ("full_name", "phone", "organisation", "time_zone", "language")},
+            {"fields": ("full_name", "phone", "organisation", "vip", "time_zone", "language")},
         ),
         (_("Access"), {"fields": ("role", "is_active")}),
         (_("Important dates"), {"fields": ("last_login", "date_joined")}),

@@ -92,6 +92,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # A customer whose incidents routing rules may treat first (`automation.conditions`).
+    vip = models.BooleanField(_("VIP"), default=False)
     is_staff = models.BooleanField(_("admin site access"), default=False)
     date_joined = models.DateTimeField(_("joined"), default=timezone.now)
 

@@ -145,6 +145,9 @@ class Incident(models.Model):
         db_index=False,  # a partial index in Meta: most incidents have none
     )
     is_major = models.BooleanField(_("major incident"), default=False)
+    # Labels routing rules put on at registration (`automation.routing`), for triggers and
+    # people to act on; a list of short strings.
+    tags = models.JSONField(_("tags"), default=list, blank=True)
     escalated = models.BooleanField(_("escalated"), default=False)
     # Due times of the running SLA clocks, copied here by `sla.clocks` so work queues can be
     # ordered by what falls due next with an index (null once a clock stops).

@@ -266,6 +266,7 @@ MATRIX: dict[str, str] = {
     # API: macros (desk only; the world's macro is not the other team's to see)
     "GET /api/v1/macros": API_DESK,
     "POST /api/v1/incidents/{number}/apply-macro": "401 401 403 403 404 404 ok ok ok",
+    "GET /api/v1/incidents/{number}/automation": API_DESK,
     # API: accounts and reference data
     "GET /api/v1/me": API_SIGNED_IN,
     "GET /api/v1/teams": API_SIGNED_IN,

@@ -51,7 +51,7 @@ def do_accept(incident: Incident, *, actor: User, expected_version: int | None =
 
 
 def _assignment_event(
-    incident: Incident, actor: User, team: Team | None, assignee: User | None
+    incident: Incident, actor: User | None, team: Team | None, assignee: User | None
 ) -> TimelineEvent:
     return timeline.record_assigned(
         incident=incident,
@@ -67,13 +67,14 @@ def _assignment_event(
 def do_assign(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     team: Team | None = None,
     assignee: User | None = None,
     expected_version: int | None = None,
 ) -> Incident:
     """Give the incident to a team and/or an agent. A new incident goes into work; moving it
-    from one team to another is for leads and admins."""
+    from one team to another is for leads and admins. `actor=None` is the system (automatic
+    assignment), which passes the rights checks."""
     incident = _lock(incident, expected_version)
     _authorise("assign", incident, actor)
     if team is None and assignee is None:
@@ -90,7 +91,7 @@ def do_assign(
                 _("%(user)s is not a member of team %(team)s.")
                 % {"user": assignee.display_name, "team": team.name},
             )
-    if incident.team_id and team and team.pk != incident.team_id:
+    if actor is not None and incident.team_id and team and team.pk != incident.team_id:
         require(actor, "move_team", incident)
     keeps_assignee = assignee is None and incident.team_id == (team.pk if team else None)
     assignee = incident.assignee if keeps_assignee else assignee

@@ -9,6 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import Organisation, Team, User
+from incidesk.automation import routing
+from incidesk.automation.conditions import facts_of
 from incidesk.catalog.models import Category, Level, Service, priority_for
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import promise_all
@@ -57,7 +59,9 @@ def do_create_incident(
     A customer always reports for themself, in their own organisation; staff register on behalf
     of a customer account or of a contact without one (an e-mail or phone is then required).
     `follows`: a closed or cancelled incident this complaint continues (the caller checked the
-    actor may see it); the new one is linked to it as `follow_up_of`.
+    actor may see it); the new one is linked to it as `follow_up_of`. The routing rules
+    (`automation.routing`) may choose the team, the urgency and tags first; the decision is
+    recorded and the team's automatic assignment promised in the same transaction.
 
     Registrations run side by side, so the part that must be serialised is kept short: what
     only reads (the checks, the priority, the SLA policy and due times) runs before the
@@ -93,6 +97,8 @@ def do_create_incident(
         created_at=now,
         updated_at=now,
     )
+    routed = routing.route(facts_of(incident), impact=impact, urgency=urgency, team=team)
+    _take_routing(incident, routed)
     planned = clocks.plan(incident)
     for column, due in clocks.due_columns(planned).items():
         setattr(incident, column, due)
@@ -107,13 +113,24 @@ def do_create_incident(
         events = [timeline.record_created(incident=incident, actor=actor)]
         if follows is not None:
             events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
-        promise_all([*checks, notification([event.pk for event in events])])
+        promised = routed.record(incident)
+        promise_all([*checks, notification([event.pk for event in events]), *promised])
         if not number_first:
             incident.number = next_number()  # serialised from here to the commit
             Incident.objects.filter(pk=incident.pk).update(number=incident.number)
         index_new_incident(incident)
     _with_clocks(incident, planned)
     return incident
+
+
+def _take_routing(incident: Incident, routed: routing.Routed) -> None:
+    """The routing rules' team, urgency (for their priority, through the matrix) and tags, onto
+    the incident before it is inserted."""
+    if routed.team is not None:
+        incident.team = routed.team
+    if routed.urgency is not None and routed.priority is not None:
+        incident.urgency, incident.priority = Level(routed.urgency), routed.priority
+    incident.tags = routed.tags
 
 
 def _reported_by(

@@ -1,0 +1,52 @@
+"""Routing rules, teams' assignment modes and agents' availability in the Django admin (until
+the console edits them). Decisions are not editable anywhere: they are a record."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.automation.forms import AgentAvailabilityForm, RoutingRuleForm
+from incidesk.automation.models import AgentAvailability, RoutingRule, TeamAssignment
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin[RoutingRule]):
+    form = RoutingRuleForm
+    list_display = ("order", "name", "is_active", "team", "priority", "continue_matching")
+    list_display_links = ("name",)
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active", "team")
+    fieldsets = (
+        (None, {"fields": ("name", "order", "is_active")}),
+        (
+            _("Conditions"),
+            {
+                "fields": (
+                    "kinds",
+                    "categories",
+                    "services",
+                    "organisations",
+                    "channels",
+                    "priorities",
+                    "languages",
+                    "words",
+                    "vip",
+                )
+            },
+        ),
+        (_("Actions"), {"fields": ("team", "priority", "tag_list", "continue_matching")}),
+    )
+
+
+@admin.register(TeamAssignment)
+class TeamAssignmentAdmin(admin.ModelAdmin[TeamAssignment]):
+    list_display = ("team", "mode", "calendar", "last_agent")
+    readonly_fields = ("last_agent",)
+
+
+@admin.register(AgentAvailability)
+class AgentAvailabilityAdmin(admin.ModelAdmin[AgentAvailability]):
+    form = AgentAvailabilityForm
+    list_display = ("agent", "calendar", "away_from", "away_until", "substitute")
+    filter_horizontal = ("categories", "services")

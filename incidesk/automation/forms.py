@@ -1,0 +1,173 @@
+"""The admin's forms: a routing rule's conditions as ordinary fields (stored as the JSON
+`conditions.matches` reads), tags and languages as lists, with errors in words."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from incidesk.accounts.models import STAFF_ROLES, Organisation, User
+from incidesk.automation.models import AgentAvailability, RoutingRule
+from incidesk.catalog.models import Category, Service
+from incidesk.core.text import clean_line
+from incidesk.incidents.models import Channel, Kind
+from incidesk.incidents.search import stem_words
+
+MAX_TAG_LENGTH = 50
+VIP_CHOICES = [("", _("either")), ("yes", _("VIP only")), ("no", _("not VIP"))]
+
+
+def _split(text: str) -> list[str]:
+    """Comma- or line-separated entries, cleaned, without empties or repeats."""
+    parts = (clean_line(part) for part in text.replace("\n", ",").split(","))
+    return list(dict.fromkeys(part for part in parts if part))
+
+
+class RoutingRuleForm(forms.ModelForm[RoutingRule]):
+    """Conditions: leave a field empty not to look at it; a field with several values holds
+    when the incident has any of them; every filled field must hold."""
+
+    kinds = forms.MultipleChoiceField(
+        label=_("kind"), choices=Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    categories = forms.ModelMultipleChoiceField(
+        label=_("categories"),
+        queryset=Category.objects.all(),
+        required=False,
+        help_text=_("A parent category also matches its subcategories."),
+    )
+    services = forms.ModelMultipleChoiceField(
+        label=_("services"), queryset=Service.objects.all(), required=False
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label=_("organisations"), queryset=Organisation.objects.all(), required=False
+    )
+    channels = forms.MultipleChoiceField(
+        label=_("channel"),
+        choices=Channel.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    priorities = forms.TypedMultipleChoiceField(
+        label=_("priority"),
+        choices=[(n, f"P{n}") for n in range(1, 6)],
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("reporter's language"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    words = forms.CharField(
+        label=_("words in the title or description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "Separated by commas; any one is enough, in any word form (VPN, впн, не работает)."
+        ),
+    )
+    vip = forms.ChoiceField(label=_("reporter"), choices=VIP_CHOICES, required=False)
+    tag_list = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
+
+    CONDITION_FIELDS: ClassVar[dict[str, str]] = {
+        "kinds": "kind",
+        "categories": "category",
+        "services": "service",
+        "organisations": "organisation",
+        "channels": "channel",
+        "priorities": "priority",
+        "languages": "language",
+    }
+
+    class Meta:
+        model = RoutingRule
+        fields = ("name", "order", "is_active", "team", "priority", "continue_matching")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        conditions = self.instance.conditions or {}
+        for name, key in self.CONDITION_FIELDS.items():
+            self.initial.setdefault(name, conditions.get(key, []))
+        self.initial.setdefault("words", ", ".join(conditions.get("words", [])))
+        if "vip" in conditions:
+            self.initial.setdefault("vip", "yes" if conditions["vip"] else "no")
+        self.initial.setdefault("tag_list", ", ".join(self.instance.tags or []))
+
+    def clean_words(self) -> list[str]:
+        words = _split(self.cleaned_data["words"])
+        empty = [word for word in words if not stem_words(word)]
+        if empty:
+            raise forms.ValidationError(
+                _("“%(word)s” has no letters or digits to look for.") % {"word": empty[0]}
+            )
+        return words
+
+    def clean_tag_list(self) -> list[str]:
+        tags = _split(self.cleaned_data["tag_list"])
+        long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+        if long:
+            raise forms.ValidationError(
+                _("The tag “%(tag)s” is longer than %(limit)d characters.")
+                % {"tag": long[0][:20] + "…", "limit": MAX_TAG_LENGTH}
+            )
+        return tags
+
+    def clean_priority(self) -> int | None:
+        priority: int | None = self.cleaned_data["priority"]
+        if priority is not None and not 1 <= priority <= 5:
+            raise forms.ValidationError(_("Priority is a number from 1 to 5."))
+        return priority
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        conditions: dict[str, Any] = {}
+        for name, key in self.CONDITION_FIELDS.items():
+            values = data.get(name) or []
+            if values:
+                conditions[key] = [getattr(v, "pk", v) for v in values]
+        if data.get("words"):
+            conditions["words"] = data["words"]
+        if data.get("vip"):
+            conditions["vip"] = data["vip"] == "yes"
+        self.instance.conditions = conditions
+        self.instance.tags = data.get("tag_list") or []
+        return data
+
+
+def _staff() -> Any:
+    return User.objects.filter(role__in=STAFF_ROLES, is_active=True)
+
+
+class AgentAvailabilityForm(forms.ModelForm[AgentAvailability]):
+    languages = forms.MultipleChoiceField(
+        label=_("languages"),
+        choices=settings.LANGUAGES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    class Meta:
+        model = AgentAvailability
+        fields = (
+            "agent",
+            "calendar",
+            "away_from",
+            "away_until",
+            "substitute",
+            "categories",
+            "services",
+            "languages",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("agent", "substitute"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101  a foreign key's field
+            field.queryset = _staff()

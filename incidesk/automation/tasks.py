@@ -1,0 +1,12 @@
+"""Background work of the automation. Tasks take ids and call actions."""
+
+from django_tasks import task
+
+
+@task()
+def auto_assign(incident_id: int) -> None:
+    """Give a newly registered incident to an available agent of its team, if the team assigns
+    automatically (idempotent: an incident already assigned, or taken into work, is left)."""
+    from incidesk.automation.assignment import assign
+
+    assign(incident_id)
