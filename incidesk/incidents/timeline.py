@@ -220,3 +220,16 @@ def record_info_reminder(*, incident: Incident, answer_by: str) -> TimelineEvent
 
 def record_info_expired(*, incident: Incident, answer_by: str, resolved: bool) -> TimelineEvent:
     return _record(incident, EventKind.INFO_EXPIRED, None, answer_by=answer_by, resolved=resolved)
+
+
+def record_watcher_added(
+    *, incident: Incident, actor: User | None, person: User, source: str
+) -> TimelineEvent:
+    """Internal: customers never learn one another's addresses from the timeline."""
+    return _record(incident, EventKind.WATCHER_ADDED, actor, person=person.email, source=source)
+
+
+def record_watcher_removed(
+    *, incident: Incident, actor: User | None, person: User
+) -> TimelineEvent:
+    return _record(incident, EventKind.WATCHER_REMOVED, actor, person=person.email)
