@@ -55,9 +55,14 @@ def recipients(event: TimelineEvent) -> list[User]:
     people: list[User] = []
     watching, following = _watchers(incident)
     actor_is_customer = event.actor is not None and event.actor.is_customer
-    # The system's move after the customer's answer is the customer's doing, not news to them.
-    customers_doing = actor_is_customer or event.data.get("answered", False)
-    if event.is_public and not customers_doing:
+    # The system's move after the reporter's answer is the reporter's doing, not news to them.
+    answered = event.data.get("answered", False)
+    customers_doing = actor_is_customer or answered
+    reporters_doing = answered or (
+        event.actor_id is not None and event.actor_id == incident.reporter_id
+    )
+    if event.is_public and not reporters_doing:
+        # What the desk, the system or a watcher did (a watcher's reply is news to the reporter).
         people += _reporter(incident)
     if event.is_public:
         # Watchers hear the reporter's doings too (never their own: the actor is dropped).

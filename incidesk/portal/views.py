@@ -31,6 +31,7 @@ from incidesk.incidents.access import (
     access_incident,
     can,
     is_watching,
+    require,
     visible_attachments,
     visible_comments,
     visible_to,
@@ -367,6 +368,7 @@ def _apply(verb: str, incident: Incident, actor: User, data: dict) -> str:
         actions.do_reopen(incident, actor=actor, reason=data["reason"])
         return _("The incident is back in work. We will look at it again.")
     if verb == "add-watcher":
+        require(actor, "manage_watchers", incident)  # before the address is looked at
         actions.do_add_watcher(
             incident,
             actor=actor,
