@@ -124,7 +124,9 @@ def test_a_colleague_added_in_the_portal_gets_the_next_status_mail_and_replies_i
     assert reporter.email not in _headers(status_mail)
     assert colleague.email not in _headers(smtp.to(reporter.email)[-1])
 
-    message = act(receive, _reply(status_mail, "Ольга <olga@example.ru>", "Он у меня тоже."), "stdin")
+    message = act(
+        receive, _reply(status_mail, "Ольга <olga@example.ru>", "Он у меня тоже."), "stdin"
+    )
     assert message.outcome == Outcome.COMMENT, message.reason
     comment = incident.comments.get()
     assert (comment.author, comment.body, comment.visibility, comment.verified) == (
@@ -171,9 +173,7 @@ def test_unknown_addresses_in_cc_are_skipped_when_unknown_senders_are_refused(sm
 
 def test_an_unverified_reply_signs_nobody_up(smtp, act, office):
     incident, reporter, _colleague = office
-    raw = _raw(
-        "ivan@example.ru", subject=f"Re: [{incident.number}] принтер", cc="spy@example.com"
-    )
+    raw = _raw("ivan@example.ru", subject=f"Re: [{incident.number}] принтер", cc="spy@example.com")
     message = act(receive, raw, "stdin")
     assert message.outcome == Outcome.COMMENT
     assert not Watcher.objects.exists()
