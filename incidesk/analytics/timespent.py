@@ -18,34 +18,25 @@ def time_spent(rows: QuerySet[IncidentFact], f: ReportFilter) -> dict[str, list[
     the agent who recorded them and by the incident's organisation; most minutes first."""
     entries = TimeEntry.objects.filter(
         at__gte=f.since, at__lt=f.until, incident_id__in=rows.values("incident_id")
-    )
-    totals = {"minutes": Sum("minutes"), "incidents": Count("incident", distinct=True)}
+    ).order_by()
+    minutes, incidents = Sum("minutes"), Count("incident", distinct=True)
     by_agent = (
-        entries.values("author__email", "author__full_name")
-        .annotate(**totals)
+        entries.values_list("author__email", "author__full_name")
+        .annotate(minutes=minutes, incidents=incidents)
         .order_by("-minutes", "author__email")
     )
     by_organisation = (
-        entries.values("incident__organisation__name")
-        .annotate(**totals)
+        entries.values_list("incident__organisation__name")
+        .annotate(minutes=minutes, incidents=incidents)
         .order_by("-minutes", "incident__organisation__name")
     )
     return {
         "by_agent": [
-            {
-                "agent": row["author__email"],
-                "name": row["author__full_name"] or row["author__email"],
-                "minutes": row["minutes"],
-                "incidents": row["incidents"],
-            }
-            for row in by_agent
+            {"agent": email, "name": name or email, "minutes": total, "incidents": count}
+            for email, name, total, count in by_agent
         ],
         "by_organisation": [
-            {
-                "organisation": row["incident__organisation__name"],
-                "minutes": row["minutes"],
-                "incidents": row["incidents"],
-            }
-            for row in by_organisation
+            {"organisation": organisation, "minutes": total, "incidents": count}
+            for organisation, total, count in by_organisation
         ],
     }

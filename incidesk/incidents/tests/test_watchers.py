@@ -132,7 +132,7 @@ def test_a_watcher_sees_what_the_reporter_sees_and_nothing_internal_on_every_pat
     listed = api.get("/incidents", {"q": "принтер"}).json()
     assert [row["number"] for row in listed["items"]] == [incident.number]
     export = api.get("/reports/export/incidents.csv")
-    body = b"".join(export.streaming_content).decode()
+    body = b"".join(export).decode()
     assert incident.number in body and "admin123" not in body and "Time spent" not in body
 
     client.force_login(colleague)
@@ -169,7 +169,7 @@ def test_a_watcher_never_gets_the_reporters_verbs(office, client):
 
 
 def test_a_watcher_may_reply_in_the_portal_and_leave(watched, client):
-    incident, reporter, colleague, _agent = watched
+    incident, _reporter, colleague, _agent = watched
     client.force_login(colleague)
     client.post(reverse("portal:act", args=[incident.number, "reply"]), {"body": "У меня тоже."})
     assert incident.comments.filter(author=colleague, visibility=Visibility.PUBLIC).exists()

@@ -172,7 +172,7 @@ def test_unknown_addresses_in_cc_are_skipped_when_unknown_senders_are_refused(sm
 
 
 def test_an_unverified_reply_signs_nobody_up(smtp, act, office):
-    incident, reporter, _colleague = office
+    incident, _reporter, _colleague = office
     raw = _raw("ivan@example.ru", subject=f"Re: [{incident.number}] принтер", cc="spy@example.com")
     message = act(receive, raw, "stdin")
     assert message.outcome == Outcome.COMMENT
