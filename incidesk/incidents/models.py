@@ -385,7 +385,7 @@ class Watcher(models.Model):
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching"
     )
-    source = models.CharField(_("how"), max_length=8, choices=WatcherSource)
+    source = models.CharField(_("how added"), max_length=8, choices=WatcherSource)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -417,13 +417,13 @@ class TimeEntry(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
     )
-    minutes = models.PositiveIntegerField(_("minutes"))
+    minutes = models.PositiveIntegerField(_("minutes spent"))
     comment = models.ForeignKey(
         Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    what = models.CharField(_("with"), max_length=24, blank=True)
-    at = models.DateTimeField(_("recorded"), default=timezone.now)
-    edited_at = models.DateTimeField(_("edited"), null=True, blank=True)
+    what = models.CharField(_("recorded with"), max_length=24, blank=True)
+    at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("time entry")
