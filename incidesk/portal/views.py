@@ -278,6 +278,7 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
     )
     refused = refused or {}
     question = _question(incident, actor) if awaiting_answer else None
+    manages = can(actor, "manage_watchers", incident)
     context = {
         "incident": incident,
         "view": view,
@@ -292,12 +293,10 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "can_confirm": "confirm" in verbs,
         "can_reopen": "reopen" in verbs,
         "can_rate": "rate" in verbs,
-        "can_manage_watchers": can(actor, "manage_watchers", incident) and not incident.is_final,
+        "can_manage_watchers": manages and not incident.is_final,
         # The reporter sees whom they share the incident with; a watcher sees only themselves.
-        "watchers": list(incident.watchers.select_related("person"))
-        if can(actor, "manage_watchers", incident)
-        else [],
-        "watching": is_watching(actor, incident),
+        "watchers": list(incident.watchers.select_related("person")) if manages else [],
+        "watching": not manages and is_watching(actor, incident),
         "watcher_form": refused.get("add-watcher") or WatcherForm(),
         "reply_form": refused.get("reply") or ReplyForm(),
         "reopen_form": refused.get("reopen") or ReopenForm(),
