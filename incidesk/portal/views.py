@@ -349,6 +349,8 @@ def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
         add_domain_error(form, error, {"file": "files"})
         return _page(request, view, {verb: form})
     messages.success(request, done)
+    if verb == "remove-watcher" and not visible_to(actor).filter(pk=incident.pk).exists():
+        return redirect("portal:list")  # they stopped watching: the page is no longer theirs
     return redirect(view.page_url)
 
 
