@@ -205,6 +205,11 @@ class VersionedForm(BootstrapForm, forms.Form):
         label=_("Time spent, minutes"), min_value=1, max_value=MAX_MINUTES, required=False
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "minutes" in self.fields:  # last: the verb's own fields come first (and get focus)
+            self.fields["minutes"] = self.fields.pop("minutes")
+
     def perform(self, incident: Incident, actor: User) -> Any:
         raise NotImplementedError
 
