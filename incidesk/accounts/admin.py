@@ -136,8 +136,8 @@ class TeamAdmin(admin.ModelAdmin[Team]):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
-    list_display = ["name", "shared_visibility", "member_count"]
-    list_filter = ["shared_visibility"]
+    list_display = ["name", "shared_visibility", "watchers_any_address", "member_count"]
+    list_filter = ["shared_visibility", "watchers_any_address"]
     search_fields = ["name"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Organisation]:

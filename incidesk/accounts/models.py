@@ -27,11 +27,16 @@ MANAGER_ROLES = frozenset({Role.LEAD, Role.ADMIN})
 
 
 class Organisation(models.Model):
-    """A customer company. `shared_visibility` lets its customers see each other's incidents."""
+    """A customer company. `shared_visibility` lets its customers see each other's incidents;
+    `watchers_any_address` lets them add people outside it as watchers of theirs."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
     shared_visibility = models.BooleanField(
         _("colleagues see each other's incidents"), default=False
+    )
+    # Off: a customer may add only people of their own organisation as watchers.
+    watchers_any_address = models.BooleanField(
+        _("customers may add any address as a watcher"), default=False
     )
 
     class Meta:

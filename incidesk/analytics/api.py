@@ -33,6 +33,8 @@ REPORT_TABLES = (
     "csat",
     "causes",
     "trend",
+    "time_agents",
+    "time_organisations",
 )
 
 

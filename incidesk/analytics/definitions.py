@@ -44,4 +44,12 @@ DEFINITIONS = {
         "Per local day, Monday week or month: registered incidents and service requests, "
         "resolved ones, and their mean time to resolve (wall clock)."
     ),
+    "time_agents": _(
+        "Minutes agents recorded in the period (with replies, notes and actions) on the "
+        "incidents the filter selects, by the agent who recorded them; incidents = how many "
+        "different incidents."
+    ),
+    "time_organisations": _(
+        "The same minutes by the incident's organisation: what a service provider bills."
+    ),
 }

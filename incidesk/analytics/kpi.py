@@ -41,6 +41,7 @@ from incidesk.analytics import facts
 from incidesk.analytics.buckets import as_date, local_bucket
 from incidesk.analytics.filters import ReportFilter
 from incidesk.analytics.models import OPEN, IncidentFact
+from incidesk.analytics.timespent import time_spent
 from incidesk.catalog.models import Cause
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident, Kind
@@ -426,6 +427,7 @@ class Report:
     csat: dict[str, Any]
     causes: list[dict[str, Any]]
     trend: list[dict[str, Any]]
+    time_spent: dict[str, list[dict[str, Any]]]
 
 
 def incidents(user: User, f: ReportFilter) -> QuerySet[Incident]:
@@ -477,4 +479,5 @@ def _report(rows: QuerySet[IncidentFact], f: ReportFilter) -> Report:
         csat=csat(rows, f),
         causes=causes(rows, f, registered),
         trend=trend(rows, f, registered),
+        time_spent=time_spent(rows, f),
     )

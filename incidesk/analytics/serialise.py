@@ -41,4 +41,5 @@ def report_json(report: Report) -> dict[str, Any]:
         },
         "causes": [{"cause": row["cause"].code, "count": row["count"]} for row in report.causes],
         "trend": [{**row, "start": row["start"].isoformat()} for row in report.trend],
+        "time_spent": report.time_spent,
     }

@@ -207,6 +207,29 @@ def tables(report: Report) -> dict[str, Table]:
                 for row in r.trend
             ],
         ),
+        Table(
+            "time_agents",
+            _("Time spent by agent"),
+            [_("Agent"), _("Minutes"), _("Hours"), _("Incidents")],
+            [
+                [row["name"], row["minutes"], round(row["minutes"] / 60, 2), row["incidents"]]
+                for row in r.time_spent["by_agent"]
+            ],
+        ),
+        Table(
+            "time_organisations",
+            _("Time spent by organisation"),
+            [_("Organisation"), _("Minutes"), _("Hours"), _("Incidents")],
+            [
+                [
+                    row["organisation"] or str(_("no organisation")),
+                    row["minutes"],
+                    round(row["minutes"] / 60, 2),
+                    row["incidents"],
+                ]
+                for row in r.time_spent["by_organisation"]
+            ],
+        ),
     ]
     return {table.name: table for table in found}
 

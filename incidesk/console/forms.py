@@ -20,7 +20,8 @@ from incidesk.console.queues import QUEUES
 from incidesk.core.errors import InvalidInput
 from incidesk.core.text import LineField
 from incidesk.incidents import actions, queries
-from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
+from incidesk.incidents.actions.timekeeping import MAX_MINUTES
+from incidesk.incidents.models import Channel, Incident, Kind, LinkKind, WatcherSource
 from incidesk.incidents.status import Status
 from incidesk.problems.models import Problem
 from incidesk.web.forms import (
@@ -199,8 +200,17 @@ class VersionedForm(BootstrapForm, forms.Form):
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     seen_event = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # Recorded with the reply, note or action by the view (`actions.do_log_time`).
+    minutes = forms.IntegerField(
+        label=_("Time spent, minutes"), min_value=1, max_value=MAX_MINUTES, required=False
+    )
 
-    def perform(self, incident: Incident, actor: User) -> Incident:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "minutes" in self.fields:  # last: the verb's own fields come first (and get focus)
+            self.fields["minutes"] = self.fields.pop("minutes")
+
+    def perform(self, incident: Incident, actor: User) -> Any:
         raise NotImplementedError
 
     @property
@@ -464,6 +474,39 @@ class CommentForm(VersionedForm):
     )
 
 
+class FollowForm(VersionedForm):
+    """Follow the incident: its customers' doings and SLA alerts reach the agent too."""
+
+    version = None  # type: ignore[assignment]  # following changes no incident field
+    seen_event = None  # type: ignore[assignment]
+    minutes = None  # type: ignore[assignment]
+
+    def perform(self, incident: Incident, actor: User) -> Any:
+        return actions.do_add_watcher(
+            incident, actor=actor, person=actor, source=WatcherSource.FOLLOW
+        )
+
+
+class UnfollowForm(FollowForm):
+    def perform(self, incident: Incident, actor: User) -> Any:
+        return actions.do_remove_watcher(incident, actor=actor, person=actor)
+
+
+class TimeEditForm(FollowForm):
+    """Correct one's own time entry (the action allows it for a day)."""
+
+    entry = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    minutes = forms.IntegerField(  # type: ignore[assignment]
+        label=_("Time spent, minutes"), min_value=1, max_value=MAX_MINUTES
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Any:
+        entry = incident.time_entries.filter(pk=self.cleaned_data["entry"]).first()
+        if entry is None:
+            raise InvalidInput.field("minutes", _("There is no such time entry."))
+        return actions.do_edit_time(entry, actor=actor, minutes=self.cleaned_data["minutes"])
+
+
 # The verbs of `status.VERBS` the workspace offers, with their forms (customers' `rate` is not
 # a desk action), and the desk's edits that are not status moves.
 VERB_FORMS: dict[str, type[VersionedForm]] = {
@@ -483,4 +526,10 @@ EDIT_FORMS: dict[str, type[VersionedForm]] = {
     "priority": PriorityForm,
     "problem": ProblemForm,
     "edit": EditForm,
+}
+# Buttons beside the workspace's sections: following and correcting one's time.
+OTHER_FORMS: dict[str, type[VersionedForm]] = {
+    "follow": FollowForm,
+    "unfollow": UnfollowForm,
+    "time": TimeEditForm,
 }

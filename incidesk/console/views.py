@@ -7,12 +7,12 @@ Views parse forms and render; reads start from `incidents.access`, every change 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,7 +31,14 @@ from incidesk.core.errors import DomainError, InvalidInput, NotFound, VersionCon
 from incidesk.core.pagination import Page, paginate
 from incidesk.incidents import actions, queries
 from incidesk.incidents.access import access_incident, can
-from incidesk.incidents.models import Incident, IncidentLink, LinkKind
+from incidesk.incidents.models import (
+    TIME_EDIT_WINDOW_HOURS,
+    Comment,
+    Incident,
+    IncidentLink,
+    LinkKind,
+    Visibility,
+)
 from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
 from incidesk.sla import clocks as sla_clocks
 from incidesk.sla.explain import explain
@@ -395,8 +402,30 @@ def _workspace(
         # statistics see a parent column that is almost always empty.
         "children": sorted(incident.children.order_by().values_list("number", flat=True)),
         "links": _links(incident),
+        **_people_and_time(incident, user),
     }
     return render(request, "console/incident_workspace.html", context, status=status)
+
+
+def _people_and_time(incident: Incident, user: User) -> dict[str, Any]:
+    """Who watches the incident, whether the agent follows it, the time spent on it in all,
+    and the agent's own entries they may still correct: three queries."""
+    watchers = list(incident.watchers.select_related("person"))
+    since = timezone.now() - timedelta(hours=TIME_EDIT_WINDOW_HOURS)
+    return {
+        "watchers": watchers,
+        "following": any(w.person_id == user.pk for w in watchers),
+        "time_spent": incident.time_entries.aggregate(total=Sum("minutes"))["total"] or 0,
+        "my_time": [
+            (
+                entry,
+                forms.TimeEditForm(
+                    initial={"entry": entry.pk, "minutes": entry.minutes}, prefix="time"
+                ),
+            )
+            for entry in incident.time_entries.filter(author=user, at__gte=since)
+        ],
+    }
 
 
 @staff_required
@@ -412,7 +441,8 @@ def _submit(request: HttpRequest, number: str, name: str, form: Any, perform: An
         return _workspace(request, incident, bound=(name, form), status=422)
     try:
         with transaction.atomic():
-            perform(incident, form)
+            done = perform(incident, form)
+            _log_time(incident, user, name, form, done)
     except VersionConflict:
         return _conflict(request, number, name, form)
     except DomainError as error:
@@ -420,6 +450,17 @@ def _submit(request: HttpRequest, number: str, name: str, form: Any, perform: An
         return _workspace(request, _incident(user, number), bound=(name, form), status=422)
     messages.success(request, _("Saved."))
     return redirect("console:incident", number=incident.number)
+
+
+def _log_time(incident: Incident, user: User, name: str, form: Any, done: Any) -> None:
+    """The minutes the agent gave with a reply, note or action, in the same transaction."""
+    minutes = form.cleaned_data.get("minutes") if name not in forms.OTHER_FORMS else None
+    if not minutes:
+        return
+    comment = done if isinstance(done, Comment) else None
+    if comment is not None:
+        name = "reply" if comment.visibility == Visibility.PUBLIC else "note"
+    actions.do_log_time(incident, actor=user, minutes=minutes, what=name, comment=comment)
 
 
 def _conflict(request: HttpRequest, number: str, name: str, form: Any) -> HttpResponse:
@@ -440,7 +481,7 @@ def _conflict(request: HttpRequest, number: str, name: str, form: Any) -> HttpRe
 @staff_required
 @require_POST
 def incident_action(request: HttpRequest, number: str, verb: str) -> HttpResponse:
-    cls = forms.VERB_FORMS.get(verb) or forms.EDIT_FORMS.get(verb)
+    cls = forms.VERB_FORMS.get(verb) or forms.EDIT_FORMS.get(verb) or forms.OTHER_FORMS.get(verb)
     if cls is None:
         raise Http404
     return _submit(
@@ -459,7 +500,7 @@ def incident_comment(request: HttpRequest, number: str) -> HttpResponse:
     user = request.user
     uploads = request.FILES.getlist("comment-files")
 
-    def perform(incident: Incident, form: forms.CommentForm) -> None:
+    def perform(incident: Incident, form: forms.CommentForm) -> Comment:
         visibility = form.cleaned_data["visibility"]
         comment = actions.do_add_comment(
             incident,
@@ -472,6 +513,7 @@ def incident_comment(request: HttpRequest, number: str) -> HttpResponse:
             actions.do_add_attachment(
                 incident, actor=user, upload=upload, comment=comment, visibility=visibility
             )
+        return comment
 
     form = forms.CommentForm(request.POST, prefix="comment")
     return _submit(request, number, "comment", form, perform)

@@ -23,6 +23,7 @@ from incidesk.incidents.models import (
     Incident,
     TimelineEvent,
     Visibility,
+    Watcher,
 )
 from incidesk.incidents.status import FINAL_STATUSES
 
@@ -72,7 +73,16 @@ CUSTOMER_FIELDS = frozenset(
     }
 )
 STAFF_FIELDS = frozenset(
-    {"team", "assignee", "cause", "parent", "is_major", "priority_overridden", "escalated"}
+    {
+        "team",
+        "assignee",
+        "cause",
+        "parent",
+        "is_major",
+        "priority_overridden",
+        "escalated",
+        "time_spent",
+    }
 )
 # Who wrote a comment or did an event, as an e-mail address: customers see the name only.
 STAFF_PEOPLE_FIELDS = frozenset({"comment.author", "event.actor"})
@@ -118,6 +128,9 @@ def event_is_public(
 
 Capability = Literal[
     "edit",
+    "manage_watchers",
+    "follow",
+    "log_time",
     "override_priority",
     "move_team",
     "comment_by_mail",
@@ -130,7 +143,14 @@ _REFUSALS = {
     "edit": _("Only support staff may change this incident."),
     "override_priority": _("Only team leads and administrators may override priority."),
     "move_team": _("Only team leads and administrators may move incidents between teams."),
-    "comment_by_mail": _("Only the reporter or support staff may reply to this incident."),
+    "comment_by_mail": _(
+        "Only the reporter, its watchers or support staff may reply to this incident."
+    ),
+    "manage_watchers": _(
+        "Only the reporter or support staff may change who watches this incident."
+    ),
+    "follow": _("Only support staff may follow incidents."),
+    "log_time": _("Only support staff may record time spent."),
     "link_known_error": _("Only the reporter may link their incident to a known error."),
     "write_internal": _("Only support staff may write internal notes."),
     "attach_internal": _("Only support staff may add internal files."),
@@ -144,12 +164,16 @@ def can(user: User, need: Capability, incident: Incident) -> bool:
         return False
     if need in ("override_priority", "move_team"):
         return user.is_manager
-    if need in ("edit", "write_internal", "attach_internal"):
+    if need in ("edit", "write_internal", "attach_internal", "follow", "log_time"):
         return user.is_desk_staff
+    if need == "manage_watchers":
+        return user.is_desk_staff or incident.reporter_id == user.pk
     if need == "comment_by_mail":
         # Narrower than the portal's reply (any viewer): a signed-in colleague is proven, a
-        # From: header is not, so mail speaks only for the reporter and the desk.
-        return user.is_desk_staff or incident.reporter_id == user.pk
+        # From: header is not, so mail speaks only for the reporter, the people the incident's
+        # mail goes to (its watchers: their reply must still carry their own token or one of
+        # our Message-IDs to them to be believed) and the desk.
+        return user.is_desk_staff or incident.reporter_id == user.pk or is_watching(user, incident)
     if need == "link_known_error":
         return user.is_customer and incident.reporter_id == user.pk
     raise ValueError(need)
@@ -161,15 +185,22 @@ def require(user: User, need: Capability, incident: Incident) -> None:
         raise Forbidden(_REFUSALS[need])
 
 
+def is_watching(user: User, incident: Incident) -> bool:
+    """Whether `user` is one of the incident's watchers (a colleague, a Cc, a follower)."""
+    return Watcher.objects.filter(incident_id=incident.pk, person_id=user.pk).exists()
+
+
 def visible_to(user: User, queryset: QuerySet[Incident] | None = None) -> QuerySet[Incident]:
-    """Incidents `user` may see: all for desk staff; a customer's own, plus their
-    organisation's when it shares visibility."""
+    """Incidents `user` may see: all for desk staff; a customer's own, those they watch, plus
+    their organisation's when it shares visibility. Watching is a subquery, not a join, so an
+    incident with many watchers is still one row."""
     qs = Incident.objects.all() if queryset is None else queryset
     if not user.is_active:
         return qs.none()
     if user.is_desk_staff:
         return qs
-    rule = Q(reporter=user)
+    watched = Watcher.objects.filter(person_id=user.pk).values("incident_id")
+    rule = Q(reporter=user) | Q(pk__in=watched)
     if user.organisation is not None and user.organisation.shared_visibility:
         rule |= Q(organisation_id=user.organisation_id)
     return qs.filter(rule)

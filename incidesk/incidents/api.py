@@ -489,14 +489,17 @@ def list_comments(request: HttpRequest, number: str) -> QuerySet[Comment]:
 @transaction.atomic
 def add_comment(request: HttpRequest, number: str, payload: CommentIn) -> Status[Comment]:
     """A public reply, or an internal note (staff only). A customer's reply to an information
-    request puts the incident back in progress."""
+    request puts the incident back in progress. `minutes` records the time spent with it."""
     user = api_user(request)
+    incident = access_incident(user, number, need="comment")
     comment = actions.do_add_comment(
-        access_incident(user, number, need="comment"),
-        actor=user,
-        body=payload.body,
-        visibility=payload.visibility,
+        incident, actor=user, body=payload.body, visibility=payload.visibility
     )
+    if payload.minutes is not None:
+        kind = "reply" if comment.visibility == "public" else "note"
+        actions.do_log_time(
+            incident, actor=user, minutes=payload.minutes, what=kind, comment=comment
+        )
     return Status(201, comment)
 
 

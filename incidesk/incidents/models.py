@@ -363,6 +363,88 @@ class EventKind(models.TextChoices):
     PROBLEM_LINKED = "problem_linked", _("Linked to a problem")
     PROBLEM_UNLINKED = "problem_unlinked", _("Unlinked from a problem")
     MACRO_APPLIED = "macro_applied", _("Macro applied")
+    WATCHER_ADDED = "watcher_added", _("Watcher added")
+    WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
+
+
+class WatcherSource(models.TextChoices):
+    """How someone came to watch an incident."""
+
+    PORTAL = "portal", _("Added in the portal")
+    CC = "cc", _("Copied on an e-mail")
+    FOLLOW = "follow", _("Follows it")
+    DESK = "desk", _("Added by the desk")
+
+
+# How many people may watch one incident: a Cc list of a hundred must not become a mailing list.
+MAX_WATCHERS = 20
+
+
+class Watcher(models.Model):
+    """Someone besides the reporter who hears of an incident: a customer's colleague (they get
+    its public mail, see what the reporter sees and may reply, but use none of the reporter's
+    verbs) or an agent who follows it. One row per (incident, person), so a merge moves a row."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="watchers")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching"
+    )
+    source = models.CharField(_("how added"), max_length=8, choices=WatcherSource)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("watcher")
+        verbose_name_plural = _("watchers")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "person"], name="unique_watcher")
+        ]
+        indexes = [models.Index(fields=["person", "incident"], name="watcher_person")]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id} <- {self.person_id}"
+
+
+# The author may correct what they recorded for this long; after that it is what was billed.
+TIME_EDIT_WINDOW_HOURS = 24
+
+
+class TimeEntry(models.Model):
+    """Minutes an agent spent on an incident, recorded with a reply, a note or an action.
+    The author may change the minutes within `TIME_EDIT_WINDOW_HOURS`; reports sum them per
+    agent and per organisation (a service provider bills by them)."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="time_entries")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
+    )
+    minutes = models.PositiveIntegerField(_("minutes spent"))
+    comment = models.ForeignKey(
+        Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    what = models.CharField(_("recorded with"), max_length=24, blank=True)
+    at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    edited_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("time entry")
+        verbose_name_plural = _("time entries")
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["incident", "at"], name="time_incident"),
+            models.Index(fields=["at", "author"], name="time_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(minutes__gte=1, minutes__lte=24 * 60), name="time_minutes_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.minutes} min"
 
 
 class AppendOnlyError(Exception):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, overload
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,7 @@ from incidesk.accounts.models import Organisation, Team, User
 from incidesk.catalog.models import ReferenceEntry
 from incidesk.core.errors import InvalidInput
 from incidesk.incidents.access import visible_comments, visible_events, visible_to
-from incidesk.incidents.models import Comment, Incident, TimelineEvent
+from incidesk.incidents.models import Comment, Incident, TimeEntry, TimelineEvent
 from incidesk.incidents.search import search
 from incidesk.sla.models import ClockState, SlaClock
 
@@ -38,11 +39,27 @@ INCIDENT_RELATED = (
 )
 
 
+def time_spent() -> Coalesce:
+    """The minutes recorded on the outer incident, as a correlated subquery (0 when none)."""
+    total = (
+        TimeEntry.objects.filter(incident=OuterRef("pk"))
+        .order_by()
+        .values("incident")
+        .annotate(total=Sum("minutes"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), 0)
+
+
 def with_related() -> QuerySet[Incident]:
-    """All incidents with what IncidentOut reads joined in (the SLA clocks in one more query);
-    filter it through access."""
-    return Incident.objects.select_related(*INCIDENT_RELATED).prefetch_related(
-        Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("calendar"))
+    """All incidents with what IncidentOut reads joined in (the SLA clocks in one more query,
+    the time spent as a subquery); filter it through access."""
+    return (
+        Incident.objects.select_related(*INCIDENT_RELATED)
+        .prefetch_related(
+            Prefetch("sla_clocks", queryset=SlaClock.objects.select_related("calendar"))
+        )
+        .annotate(time_spent_total=time_spent())
     )
 
 

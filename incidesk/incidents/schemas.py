@@ -181,6 +181,9 @@ class LinkIn(Strict):
 class CommentIn(Strict):
     body: RequiredText
     visibility: Visibility = Visibility.PUBLIC
+    minutes: int | None = Field(
+        None, ge=1, le=24 * 60, description="Time spent with this comment (desk staff only)."
+    )
 
 
 class IncidentFilters(Schema):
@@ -276,6 +279,9 @@ class IncidentOut(Schema):
     version: int
     allowed_actions: list[str]
     escalated: bool | None
+    time_spent: int | None = Field(
+        None, description="Minutes the desk recorded on the incident (desk only)."
+    )
     answer_by: datetime | None
     no_answer: bool
     response_due: datetime | None
@@ -288,6 +294,11 @@ class IncidentOut(Schema):
     @staticmethod
     def resolve_escalated(obj: Incident, context: dict[str, Any]) -> bool | None:
         return _shown("escalated", obj.escalated, context)
+
+    @staticmethod
+    def resolve_time_spent(obj: Incident, context: dict[str, Any]) -> int | None:
+        # Annotated by `queries.with_related`; an incident an action just created has none yet.
+        return _shown("time_spent", getattr(obj, "time_spent_total", 0), context)
 
     @staticmethod
     def resolve_response_due(obj: Incident) -> datetime | None:

@@ -229,3 +229,16 @@ def record_macro_applied(
     return _record(
         incident, EventKind.MACRO_APPLIED, actor, macro_id=macro_id, name=name, events=events
     )
+
+
+def record_watcher_added(
+    *, incident: Incident, actor: User | None, person: User, source: str
+) -> TimelineEvent:
+    """Internal: customers never learn one another's addresses from the timeline."""
+    return _record(incident, EventKind.WATCHER_ADDED, actor, person=person.email, source=source)
+
+
+def record_watcher_removed(
+    *, incident: Incident, actor: User | None, person: User
+) -> TimelineEvent:
+    return _record(incident, EventKind.WATCHER_REMOVED, actor, person=person.email)

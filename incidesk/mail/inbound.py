@@ -33,13 +33,19 @@ from incidesk.core.text import clean_line
 from incidesk.incidents import actions
 from incidesk.incidents.access import can, visible_to
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
-from incidesk.incidents.models import Channel, Comment, Incident
-from incidesk.incidents.status import Status
+from incidesk.incidents.models import Channel, Comment, Incident, WatcherSource
+from incidesk.incidents.status import VERBS, may_use
 from incidesk.mail.models import InboundMessage, Outcome, OutgoingMail
 from incidesk.mail.parsing import ParsedMessage, parse
 from incidesk.mail.quotes import latest_reply
 from incidesk.mail.tasks import sweep_pending_mail
-from incidesk.mail.trust import NUMBER_SHAPED_ID, addressed_incident, dmarc_failure, is_verified
+from incidesk.mail.trust import (
+    NUMBER_SHAPED_ID,
+    addressed_incident,
+    dmarc_failure,
+    is_desk_address,
+    is_verified,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -296,12 +302,15 @@ def _reply(incident: Incident, user: User, parsed: ParsedMessage, verified: bool
         return _unverified(incident, user, parsed, body)
     reopen = REOPEN_KEYWORD.match(body)
     comment = None
-    if reopen and incident.status == Status.RESOLVED:
+    # A watcher's "#reopen" is a comment like any other: reopening is the reporter's verb.
+    if reopen and may_use(VERBS["reopen"], incident, user):
         actions.do_reopen(incident, actor=user, reason=body[reopen.end() :].strip())
         comment = incident.comments.filter(author=user).order_by("-id").first()
     elif body:
         comment = actions.do_add_comment(incident, actor=user, body=_fit(body))
-    notes = _attach(incident, user, parsed, comment)
+    notes = "\n".join(
+        filter(None, [_attach(incident, user, parsed, comment), _watch(incident, user, parsed)])
+    )
     return Result(Outcome.COMMENT, notes, incident=incident, comment=comment)
 
 
@@ -348,8 +357,36 @@ def _new_incident(user: User, parsed: ParsedMessage, follows: Incident | None) -
         contact_email=parsed.sender if staff else "",
         follows=follows,
     )
-    notes = _attach(incident, user, parsed, None)
+    notes = "\n".join(
+        filter(None, [_attach(incident, user, parsed, None), _watch(incident, user, parsed)])
+    )
     return Result(Outcome.INCIDENT, notes, incident=incident)
+
+
+def _watch(incident: Incident, user: User, parsed: ParsedMessage) -> str:
+    """Make the people in Cc watchers of the incident the message opened or joined. Called only
+    for a new incident or a verified reply: an unverified one must not sign anyone up for an
+    incident's mail. The desk's own addresses and the sender are skipped; unknown addresses
+    become contacts unless unknown senders are refused; a refusal (staff, the limit) is noted."""
+    skipped = []
+    for address in parsed.cc:
+        if address == parsed.sender or is_desk_address(address):
+            continue
+        person = User.objects.filter(email__iexact=address).first()
+        if person is None:
+            if settings.INCIDESK_MAIL_UNKNOWN_SENDERS == "refuse":
+                skipped.append(f"{address}: {_('unknown address')}")
+                continue
+            person = contact_for(address, "", _language(parsed))
+        if person.pk == incident.reporter_id:
+            continue
+        try:
+            actions.do_add_watcher(incident, actor=user, person=person, source=WatcherSource.CC)
+        except DomainError as error:
+            skipped.append(f"{address}: {error.message}")
+    if not skipped:
+        return ""
+    return _("Not made watchers: %s") % "; ".join(skipped)
 
 
 def _fit(text: str) -> str:

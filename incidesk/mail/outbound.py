@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import User
 from incidesk.catalog.models import HoldReason
 from incidesk.core import promises
-from incidesk.incidents.access import visible_comments, visible_to
+from incidesk.incidents.access import is_watching, visible_comments, visible_to
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.wording import customer_status, priority_words
@@ -115,7 +115,11 @@ def _asks_for_info(event: TimelineEvent) -> bool:
     )
 
 
-def kinds_for(event: TimelineEvent, person: User) -> list[str]:  # noqa: C901  one branch per event kind, read as a table
+# What the reporter alone is asked to do: a watcher gets the news but not the question.
+REPORTER_ONLY_KINDS = frozenset({"satisfaction"})
+
+
+def kinds_for(event: TimelineEvent, person: User) -> list[str]:
     """The e-mails `event` makes for `person` (often none: not every event is worth a mail)."""
     incident = event.incident
     if person.is_desk_staff:
@@ -131,8 +135,18 @@ def kinds_for(event: TimelineEvent, person: User) -> list[str]:  # noqa: C901  o
         if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.ESCALATED):
             return ["sla_alert"]
         return []
-    if not event.is_public or person.pk != incident.reporter_id:
+    if not event.is_public:
         return []
+    if person.pk == incident.reporter_id:
+        return _customer_kinds(event)
+    if is_watching(person, incident):
+        # The reporter's news, not what asks for the reporter's verbs (rating).
+        return [kind for kind in _customer_kinds(event) if kind not in REPORTER_ONLY_KINDS]
+    return []
+
+
+def _customer_kinds(event: TimelineEvent) -> list[str]:
+    """The e-mails a public `event` makes for the customers of its incident."""
     if event.kind == EventKind.CREATED:
         return ["acknowledgement"]
     if event.kind == EventKind.STATUS_CHANGED:

@@ -137,6 +137,7 @@ class ParsedMessage:
     problems: list[str] = field(default_factory=list)
     from_header: str = ""  # as it came (raw), to tell an admin why a sender was refused
     recipients: list[str] = field(default_factory=list)  # lower-case addresses
+    cc: list[str] = field(default_factory=list)  # the Cc header's valid addresses, lower-case
     authentication_results: list[str] = field(default_factory=list)
 
 
@@ -237,6 +238,16 @@ def _recipients(reader: Reader) -> list[str]:
     except Exception:  # unreadable recipients only cost the reply-address proof
         return []
     return [address.lower() for _, address in pairs if address]
+
+
+def _copied(reader: Reader) -> list[str]:
+    """The valid addresses in Cc, in order, once each (from the raw header: a display name
+    never supplies an address)."""
+    try:
+        pairs = getaddresses(reader.raw_headers("Cc"))
+    except Exception:  # an unreadable Cc only costs its watchers
+        return []
+    return list(dict.fromkeys(a for a in (_address(address) for _, address in pairs) if a))
 
 
 def _filename(part: Message) -> str:
@@ -350,5 +361,6 @@ def parse(raw: bytes) -> ParsedMessage:
         problems=reader.problems,
         from_header=reader.raw_header("From"),
         recipients=_recipients(reader),
+        cc=_copied(reader),
         authentication_results=reader.raw_headers("Authentication-Results"),
     )

@@ -62,6 +62,20 @@ def _desk_address() -> tuple[str, str, str]:
     return name, local, domain
 
 
+def is_desk_address(address: str) -> bool:
+    """Whether `address` is one of the desk's own: the sender, the reply address or any of its
+    plus-addresses, the polled mailbox. Copying the desk on a mail never makes it a watcher."""
+    address = address.lower()
+    _, local, domain = _desk_address()
+    own = {
+        parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower(),
+        f"{local}@{domain}".lower(),
+        settings.IMAP_USER.lower(),
+    }
+    mailbox, _, host = address.rpartition("@")
+    return address in own or (host == domain.lower() and mailbox.startswith(f"{local}+".lower()))
+
+
 def reply_address(incident: Incident, person: User) -> str:
     """The Reply-To of our mail to `person` about `incident` (shown nowhere else)."""
     name, local, domain = _desk_address()

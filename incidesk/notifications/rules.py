@@ -10,6 +10,16 @@ def _reporter(incident: Incident) -> list[User]:
     return [incident.reporter] if incident.reporter is not None else []
 
 
+def _watchers(incident: Incident) -> tuple[list[User], list[User]]:
+    """The incident's watchers: (customers, who hear what the reporter hears; agents who
+    follow it, who hear what its desk owner hears). One query."""
+    people = [w.person for w in incident.watchers.select_related("person")]
+    return (
+        [p for p in people if not p.is_desk_staff],
+        [p for p in people if p.is_desk_staff],
+    )
+
+
 def _desk_owner(incident: Incident) -> list[User]:
     """The assignee, or the team lead while nobody is assigned."""
     if incident.assignee is not None:
@@ -38,22 +48,33 @@ def _sla_audience(event: TimelineEvent) -> list[User]:
 
 
 def recipients(event: TimelineEvent) -> list[User]:
-    """The people to tell about `event`, never its own actor. Customers only hear of public
-    events; the desk hears of what customers do and of assignments."""
+    """The people to tell about `event`, never its own actor. Customers (the reporter and the
+    customers watching) only hear of public events; the desk (the owner and the agents
+    following) hears of what customers do, of assignments and of service-level alerts."""
     incident = event.incident
     people: list[User] = []
+    watching, following = _watchers(incident)
     actor_is_customer = event.actor is not None and event.actor.is_customer
-    # The system's move after the customer's answer is the customer's doing, not news to them.
-    customers_doing = actor_is_customer or event.data.get("answered", False)
-    if event.is_public and not customers_doing:
+    # The system's move after the reporter's answer is the reporter's doing, not news to them.
+    answered = event.data.get("answered", False)
+    customers_doing = actor_is_customer or answered
+    reporters_doing = answered or (
+        event.actor_id is not None and event.actor_id == incident.reporter_id
+    )
+    if event.is_public and not reporters_doing:
+        # What the desk, the system or a watcher did (a watcher's reply is news to the reporter).
         people += _reporter(incident)
+    if event.is_public:
+        # Watchers hear the reporter's doings too (never their own: the actor is dropped).
+        people += watching
     if customers_doing and event.kind != EventKind.CREATED:
-        people += _desk_owner(incident)
+        people += _desk_owner(incident) + following
     if event.kind == EventKind.CREATED:
         people += _desk_owner(incident)
     if event.kind == EventKind.ASSIGNED and incident.assignee is not None:
         people.append(incident.assignee)
-    people += _sla_audience(event)
+    sla = _sla_audience(event)
+    people += sla + (following if sla else [])
     unique = {person.pk: person for person in people if person.is_active}
     if event.actor_id is not None:
         unique.pop(event.actor_id, None)

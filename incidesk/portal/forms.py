@@ -143,6 +143,12 @@ class RateForm(BootstrapForm, forms.Form):
     )
 
 
+class WatcherForm(BootstrapForm, forms.Form):
+    """A colleague to add to (or remove from) the people who hear of the incident."""
+
+    email = forms.EmailField(label=_("Colleague's e-mail"), max_length=254)
+
+
 STATUS_FILTERS = {
     "open": [Status.NEW, Status.IN_PROGRESS, Status.ON_HOLD],
     "resolved": [Status.RESOLVED],

@@ -20,6 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
@@ -28,11 +29,14 @@ from incidesk.core.ratelimits import REPORT_EMAIL, REPORT_IP, TRACK_IP, limit_re
 from incidesk.incidents import actions, files
 from incidesk.incidents.access import (
     access_incident,
+    can,
+    is_watching,
+    require,
     visible_attachments,
     visible_comments,
     visible_to,
 )
-from incidesk.incidents.models import Channel, Comment, Incident
+from incidesk.incidents.models import Channel, Comment, Incident, Watcher, WatcherSource
 from incidesk.incidents.search import search
 from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.incidents.wording import customer_status, priority_words, progress
@@ -45,6 +49,7 @@ from incidesk.portal.forms import (
     ReopenForm,
     ReplyForm,
     SubmitForm,
+    WatcherForm,
 )
 from incidesk.portal.models import TrackingLink
 from incidesk.portal.timeline import customer_timeline
@@ -54,8 +59,14 @@ from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 25
 # What a customer may do on their incident's page, and the form each verb reads.
-CUSTOMER_VERBS = ("reply", "confirm", "reopen", "rate")
-VERB_FORMS = {"reply": ReplyForm, "reopen": ReopenForm, "rate": RateForm}
+CUSTOMER_VERBS = ("reply", "confirm", "reopen", "rate", "add-watcher", "remove-watcher")
+VERB_FORMS = {
+    "reply": ReplyForm,
+    "reopen": ReopenForm,
+    "rate": RateForm,
+    "add-watcher": WatcherForm,
+    "remove-watcher": WatcherForm,
+}
 
 
 @dataclass(frozen=True)
@@ -267,6 +278,7 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
     )
     refused = refused or {}
     question = _question(incident, actor) if awaiting_answer else None
+    manages = can(actor, "manage_watchers", incident)
     context = {
         "incident": incident,
         "view": view,
@@ -281,10 +293,15 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "can_confirm": "confirm" in verbs,
         "can_reopen": "reopen" in verbs,
         "can_rate": "rate" in verbs,
+        "can_manage_watchers": manages and not incident.is_final,
+        # The reporter sees whom they share the incident with; a watcher sees only themselves.
+        "watchers": list(incident.watchers.select_related("person")) if manages else [],
+        "watching": not manages and is_watching(actor, incident),
+        "watcher_form": refused.get("add-watcher") or WatcherForm(),
         "reply_form": refused.get("reply") or ReplyForm(),
         "reopen_form": refused.get("reopen") or ReopenForm(),
         "rate_form": refused.get("rate") or RateForm(),
-        "urls": {verb: view.action_url(verb) for verb in CUSTOMER_VERBS},
+        "urls": {verb.replace("-", "_"): view.action_url(verb) for verb in CUSTOMER_VERBS},
     }
     return render(request, "portal/incident.html", context, status=422 if refused else 200)
 
@@ -332,6 +349,8 @@ def _act(request: HttpRequest, view: Viewpoint, verb: str) -> HttpResponse:
         add_domain_error(form, error, {"file": "files"})
         return _page(request, view, {verb: form})
     messages.success(request, done)
+    if verb == "remove-watcher" and not visible_to(actor).filter(pk=incident.pk).exists():
+        return redirect("portal:list")  # they stopped watching: the page is no longer theirs
     return redirect(view.page_url)
 
 
@@ -349,8 +368,46 @@ def _apply(verb: str, incident: Incident, actor: User, data: dict) -> str:
     if verb == "reopen":
         actions.do_reopen(incident, actor=actor, reason=data["reason"])
         return _("The incident is back in work. We will look at it again.")
+    if verb == "add-watcher":
+        require(actor, "manage_watchers", incident)  # before the address is looked at
+        actions.do_add_watcher(
+            incident,
+            actor=actor,
+            person=_colleague(incident, data["email"]),
+            source=WatcherSource.PORTAL,
+        )
+        return _("%(email)s will receive this incident's news.") % {"email": data["email"]}
+    if verb == "remove-watcher":
+        watcher = (
+            Watcher.objects.filter(incident=incident, person__email__iexact=data["email"])
+            .select_related("person")
+            .first()
+        )
+        if watcher is not None:
+            actions.do_remove_watcher(incident, actor=actor, person=watcher.person)
+        return _("%(email)s will no longer receive this incident's news.") % {
+            "email": data["email"]
+        }
     actions.do_rate(incident, actor=actor, rating=data["rating"], comment=data["comment"])
     return _("Thank you for your rating.")
+
+
+def _colleague(incident: Incident, email: str) -> User:
+    """The person behind `email` whom the reporter may add: a member of the incident's
+    organisation, or, where the organisation allows any address, anyone (a new address becomes
+    a contact). The refusal is the same whether the address has an account or not, so the form
+    tells nobody who has one."""
+    organisation = incident.organisation
+    member = (
+        User.objects.filter(email__iexact=email, organisation=organisation, is_active=True).first()
+        if organisation is not None
+        else None
+    )
+    if member is not None:
+        return member
+    if organisation is None or not organisation.watchers_any_address:
+        raise InvalidInput.field("email", _("Only colleagues from your organisation can be added."))
+    return contact_for(email)
 
 
 @login_required

@@ -153,7 +153,8 @@ def test_xlsx_export_is_inert_behind_controls_and_in_full_width(desk):
 
 def test_report_workbook_has_a_sheet_per_table(desk):
     sheets = read_xlsx(export(desk.lead, "report.xlsx"))
-    assert len(sheets) == 9
+    assert len(sheets) == 11
+    assert list(sheets)[-2:] == ["Time spent by agent", "Time spent by organisation"]
     volume = sheets["Volume"]
     assert volume[1] == ("Registered", 7)
 

@@ -20,8 +20,8 @@ order of `PRINCIPALS`, what each one gets:
 
 Every refusal must leave the database as it was (checked). An API write whose body ninja
 validates before the handler runs needs a valid body in `BODIES` (`$incident`, `$other`,
-`$problem`, `$agent`, `$file` are filled from the world), or a refusal would be hidden behind
-a 422; a GET's entry is its query string.
+`$problem`, `$agent`, `$colleague`, `$file` are filled from the world), or a refusal would be
+hidden behind a 422; a GET's entry is its query string.
 """
 
 from incidesk.core.tests.matrix_world import PRINCIPALS
@@ -132,6 +132,8 @@ MATRIX: dict[str, str] = {
     "POST portal:act[confirm]": "login login ok msg 404 ok ok ok ok",
     "POST portal:act[rate]": "login login ok msg 404 msg msg msg msg",
     "POST portal:act[reopen]": "login login ok msg 404 ok ok ok ok",
+    # Who hears of the incident is the reporter's (or the desk's) to decide.
+    "POST portal:act[add-watcher]": "login login ok msg 404 ok ok ok ok",
     "GET portal:confirm": NOBODY,
     "POST portal:confirm": NOBODY,
     "GET portal:track": TRACKED,
@@ -181,6 +183,9 @@ MATRIX: dict[str, str] = {
     "POST macros:preview": DESK_405,
     "GET macros:apply": DESK_405,
     "POST macros:apply": "login login 403 403 403 404 ok ok ok",
+    # Following is any agent's; correcting time is the entry's author's (none here: 422).
+    "POST console:act[follow]": DESK,
+    "POST console:act[unfollow]": DESK,
     # analytics
     "GET analytics:dashboard": DESK,
     "POST analytics:dashboard": NO_SUCH,
@@ -370,6 +375,11 @@ BODIES: dict[str, object] = {
     "POST portal:track_act[reply]": {"body": "Всё ещё не работает"},
     "POST portal:track_act[reopen]": {"reason": "Не помогло"},
     "POST portal:track_act[rate]": {"rating": "5"},
+    "POST portal:act[add-watcher]": {"email": "$colleague"},
+    "POST portal:act[remove-watcher]": {"email": "$colleague"},
+    "POST portal:track_act[add-watcher]": {"email": "$colleague"},
+    "POST portal:track_act[remove-watcher]": {"email": "$colleague"},
+    "POST console:act[time]": {"time-entry": "1", "time-minutes": "5"},
     "POST console:save_view": {"name": "Новые", "query": "status=new"},
     "POST console:bulk": {"incident": "$incident", "action": "assign", "assignee": "$agent"},
     "POST console:register": {

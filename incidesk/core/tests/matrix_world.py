@@ -29,7 +29,7 @@ from incidesk.accounts.tests.factories import (
     UserFactory,
 )
 from incidesk.api import api
-from incidesk.console.forms import EDIT_FORMS, VERB_FORMS
+from incidesk.console.forms import EDIT_FORMS, OTHER_FORMS, VERB_FORMS
 from incidesk.console.models import SavedView
 from incidesk.incidents import actions
 from incidesk.incidents.models import Attachment, Comment, Incident, IncidentLink, TimelineEvent
@@ -93,7 +93,7 @@ class Route:
 VERB_CHOICES: dict[str, tuple[str, ...]] = {
     "portal:act": CUSTOMER_VERBS,
     "portal:track_act": CUSTOMER_VERBS,
-    "console:act": (*VERB_FORMS, *EDIT_FORMS),
+    "console:act": (*VERB_FORMS, *EDIT_FORMS, *OTHER_FORMS),
     "problems:verb": tuple(PROBLEM_VERBS),
     f"{API_PREFIX}/incidents/{{number}}/actions/{{verb}}": ("no-such-verb",),
 }
@@ -449,6 +449,7 @@ def substitute(template: Any, world: World, who: Principal, route: Route) -> Any
             "$problem": lambda: world.problem.number,
             "$file": lambda: SimpleUploadedFile("matrix.txt", b"matrix", "text/plain"),
             "$agent": lambda: world.agent.email,
+            "$colleague": lambda: world.principals["colleague"].user.email,
             "$version": lambda: _incident(world, who, route).version,
             "$macro": lambda: world.macro.pk,
             "$team": lambda: world.macro.for_team_id,

@@ -8,8 +8,9 @@ the API, e-mail, tasks and commands all call these; nothing else writes incident
 The verbs live in submodules by theme: `registration` (create, triage, priority, team),
 `lifecycle` (accept to reopen and rate), `conversation` (comments, attachments), `links`
 (incident and problem links), `macros` (which macro made a set of changes), `system` (SLA
-checks, information-request expiry, auto-close, the problem cascade); `_common` holds what they
-share (lock, rights check, save, commit).
+checks, information-request expiry, auto-close, the problem cascade), `watchers` (who else hears
+of it), `timekeeping` (time spent); `_common` holds what they share (lock, rights check, save,
+commit).
 """
 
 from incidesk.core.text import MAX_TITLE_LENGTH
@@ -46,6 +47,8 @@ from incidesk.incidents.actions.system import (
     do_remind_info_request,
     do_resolve_for_problem,
 )
+from incidesk.incidents.actions.timekeeping import do_edit_time, do_log_time
+from incidesk.incidents.actions.watchers import do_add_watcher, do_remove_watcher
 
 __all__ = [
     "DUE_COLUMNS",
@@ -56,6 +59,7 @@ __all__ = [
     "do_accept",
     "do_add_attachment",
     "do_add_comment",
+    "do_add_watcher",
     "do_assign",
     "do_auto_close",
     "do_cancel",
@@ -64,15 +68,18 @@ __all__ = [
     "do_close",
     "do_confirm",
     "do_create_incident",
+    "do_edit_time",
     "do_expire_info_request",
     "do_hold",
     "do_link",
     "do_link_problem",
+    "do_log_time",
     "do_override_priority",
     "do_rate",
     "do_recompute_sla",
     "do_record_macro",
     "do_remind_info_request",
+    "do_remove_watcher",
     "do_reopen",
     "do_request_info",
     "do_resolve",

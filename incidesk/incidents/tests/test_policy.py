@@ -39,10 +39,20 @@ pytestmark = pytest.mark.django_db
 NEEDS = get_args(Capability)
 # principal -> the needs it has on a customer's incident (everything else is refused).
 EXPECTED = {
-    "reporter": {"comment_by_mail", "link_known_error"},
+    "reporter": {"comment_by_mail", "link_known_error", "manage_watchers"},
+    # A watcher replies by mail (verified like the reporter) and nothing more.
+    "watcher": {"comment_by_mail"},
     "colleague": set(),
     "stranger": set(),
-    "agent": {"edit", "comment_by_mail", "write_internal", "attach_internal"},
+    "agent": {
+        "edit",
+        "comment_by_mail",
+        "write_internal",
+        "attach_internal",
+        "manage_watchers",
+        "follow",
+        "log_time",
+    },
     "lead": set(NEEDS) - {"link_known_error"},
     "admin": set(NEEDS) - {"link_known_error"},
     "inactive agent": set(),
@@ -58,8 +68,11 @@ def principals():
     reporter = CustomerFactory(organisation=org)
     incident = make_incident(reporter=reporter)
     inactive_agent = AgentFactory(is_active=False)
+    watcher = CustomerFactory(organisation=org)
+    actions.do_add_watcher(incident, actor=reporter, person=watcher, source="portal")
     return incident, {
         "reporter": reporter,
+        "watcher": watcher,
         "colleague": CustomerFactory(organisation=org),
         "stranger": CustomerFactory(),
         "agent": AgentFactory(),
