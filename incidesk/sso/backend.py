@@ -114,6 +114,13 @@ class OidcBackend(OIDCAuthenticationBackend):
             self.request.sso_refusal = str(refusal)
             return None
 
+    def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The token response, kept whole for the callback: its refresh token and granted
+        scopes are what the session is checked with later (`sso.middleware.start`)."""
+        token: dict[str, Any] = super().get_token(payload)
+        self.request.sso_token = token
+        return token
+
     def store_tokens(self, access_token: str, id_token: str) -> None:
         """Keeps only the ID token, for the provider's sign-out (`id_token_hint`); the callback
         puts it in the session once the person is signed in."""

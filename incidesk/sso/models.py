@@ -33,3 +33,27 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider}:{self.subject} → {self.user_id}"
+
+
+class ProviderGrant(models.Model):
+    """What the provider granted one desk session: the refresh token the session is checked
+    with every INCIDESK_OIDC_RECHECK_MINUTES (`sso.middleware`), and whether it is an offline
+    grant, which outlives the person's session at the provider, so that only the provider
+    withdrawing it (account disabled or deleted, access revoked) ends it. The session holds
+    this row's id, not the token: a session saved by a concurrent request cannot put back a
+    token the provider has already replaced."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="sso_grants",
+    )
+    provider = models.CharField(_("provider"), max_length=32)
+    refresh_token = models.TextField()
+    offline = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.provider} → {self.user_id}"

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from incidesk.sso import middleware
 from incidesk.sso.config import Provider, endpoints
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,14 @@ class StartView(OIDCAuthenticationRequestView):
         if attr == "OIDC_RP_SCOPES":
             return self.scopes
         return import_from_settings(attr, *args)
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        """An offline grant (`offline_access`) is given only with `prompt=consent` (OpenID
+        Connect Core 11); the person is asked to agree once more."""
+        params = dict(super().get_extra_params(request))
+        if "offline_access" in self.scopes.split():
+            params["prompt"] = "consent"
+        return params
 
     def get(self, request: HttpRequest, slug: str = "") -> HttpResponse:
         provider = provider_or_404(slug)
@@ -97,6 +106,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
         # Django's login started a new session; the backend kept the ID token for sign-out.
         self.request.session[SIGNED_IN_WITH] = provider.slug
         self.request.session[ID_TOKEN] = getattr(self.request, "sso_id_token", "")
+        middleware.start(self.request, self.user, provider, getattr(self.request, "sso_token", {}))
         return response
 
     def login_failure(self) -> HttpResponse:

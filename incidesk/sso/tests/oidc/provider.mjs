@@ -1,6 +1,8 @@
 // A real OpenID provider (the npm package oidc-provider) on loopback, for the single sign-on
 // tests: `node provider.mjs PORT REDIRECT_URI POST_LOGOUT_URI`. Its development sign-in form
 // accepts any password for the people below; it prints "ready" once it listens.
+// `POST /test/disable/<login>` disables a person, as an admin would at a real provider: from
+// then on the provider finds no such account (sign-in and refresh tokens refused).
 import Provider from 'oidc-provider';
 
 const [port, redirectUri, postLogoutUri] = process.argv.slice(2);
@@ -21,6 +23,8 @@ const people = {
   },
 };
 
+const disabled = new Set();
+
 const configuration = {
   clients: [{
     client_id: 'incidesk',
@@ -28,10 +32,10 @@ const configuration = {
     redirect_uris: [redirectUri],
     post_logout_redirect_uris: [postLogoutUri],
     token_endpoint_auth_method: 'client_secret_post',
-    grant_types: ['authorization_code'],
+    grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
   }],
-  scopes: ['openid', 'email', 'profile', 'groups'],
+  scopes: ['openid', 'offline_access', 'email', 'profile', 'groups'],
   claims: {
     openid: ['sub'],
     email: ['email', 'email_verified'],
@@ -39,7 +43,7 @@ const configuration = {
     groups: ['groups'],
   },
   async findAccount(ctx, id) {
-    const person = people[id];
+    const person = disabled.has(id) ? undefined : people[id];
     if (!person) return undefined;
     return { accountId: id, async claims() { return { sub: id, ...person }; } };
   },
@@ -48,10 +52,21 @@ const configuration = {
     rpInitiatedLogout: { enabled: true },
   },
   pkce: { required: () => true },
+  // A refresh token for every sign-in (not only offline ones), as Keycloak gives.
+  async issueRefreshToken(ctx, client) { return client.grantTypeAllowed('refresh_token'); },
   cookies: { keys: ['incidesk-test-cookie-key'] },
 };
 
 const provider = new Provider(`http://127.0.0.1:${port}`, configuration);
+provider.use(async (ctx, next) => {
+  const found = ctx.path.match(/^\/test\/disable\/(\w+)$/);
+  if (found && ctx.method === 'POST') {
+    disabled.add(found[1]);
+    ctx.status = 204;
+    return;
+  }
+  await next();
+});
 provider.listen(Number(port), '127.0.0.1', () => {
   console.log('ready');
 });
