@@ -55,5 +55,9 @@ class ProviderGrant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     checked_at = models.DateTimeField()
 
+    class Meta:
+        verbose_name = _("provider grant")
+        verbose_name_plural = _("provider grants")
+
     def __str__(self) -> str:
         return f"{self.provider} → {self.user_id}"
