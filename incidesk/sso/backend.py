@@ -102,6 +102,7 @@ class OidcBackend(OIDCAuthenticationBackend):
         """The ID token's claims, with the userinfo endpoint's where the provider has one
         (many put groups and names only there) for the same subject."""
         provider = self._current()
+        self.request.sso_claims = payload  # `sub` and `sid`, for the provider's sign-out
         raw = dict(payload)
         if self.OIDC_OP_USER_ENDPOINT:
             info = self.get_userinfo(access_token, id_token, payload)

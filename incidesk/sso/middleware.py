@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import math
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -41,9 +42,11 @@ from incidesk.accounts.models import User
 from incidesk.sso.config import TIMEOUT, Provider, endpoints
 from incidesk.sso.models import ProviderGrant
 
-# The session keys: the grant's id, and when to ask the provider next (a time.time()).
+# The session keys: the grant's id, when to ask the provider next (a time.time(); absent when
+# the provider gave no refresh token), and the session key the grant knows.
 GRANT = "sso_grant"
 CHECK_AFTER = "sso_check_after"
+KNOWN_AS = "sso_session_key"
 logger = logging.getLogger(__name__)
 
 
@@ -57,12 +60,17 @@ def _interval() -> timedelta:
     return timedelta(minutes=settings.INCIDESK_OIDC_RECHECK_MINUTES)
 
 
-def start(request: HttpRequest, user: User, provider: Provider, token: dict[str, Any]) -> None:
-    """Keep what the provider granted a session that has just signed in (its token response),
-    if it gave a refresh token; a provider that gives none cannot be asked again."""
+def start(
+    request: HttpRequest,
+    user: User,
+    provider: Provider,
+    token: dict[str, Any],
+    claims: dict[str, Any],
+) -> None:
+    """Keep what the provider granted a session that has just signed in: its token response
+    (a provider that gives no refresh token cannot be asked again) and who the ID token's
+    `claims` say the person and their session at the provider are."""
     refresh_token = str(token.get("refresh_token") or "")
-    if not refresh_token:
-        return
     now = timezone.now()
     # Grants of sessions that have long expired without a sign-out go with the next sign-in.
     ProviderGrant.objects.filter(
@@ -71,12 +79,17 @@ def start(request: HttpRequest, user: User, provider: Provider, token: dict[str,
     grant = ProviderGrant.objects.create(
         user=user,
         provider=provider.slug,
+        subject=str(claims.get("sub", "")),
+        sid=str(claims.get("sid") or ""),
+        session_key=request.session.session_key or "",
         refresh_token=refresh_token,
         offline="offline_access" in str(token.get("scope", "")).split(),
         checked_at=now,
     )
     request.session[GRANT] = grant.pk
-    request.session[CHECK_AFTER] = time.time() + _interval().total_seconds()
+    request.session[KNOWN_AS] = grant.session_key
+    if refresh_token:
+        request.session[CHECK_AFTER] = time.time() + _interval().total_seconds()
 
 
 def renew(provider: Provider, grant: ProviderGrant) -> Answer:
@@ -128,7 +141,7 @@ def recheck(request: HttpRequest, grant_id: int) -> None:
         logout(request)
         return
     provider = settings.INCIDESK_OIDC_PROVIDERS.get(grant.provider)
-    if not claimed or provider is None:
+    if not claimed or provider is None or not grant.refresh_token:
         return
     answer = renew(provider, grant)
     if answer is not Answer.REFUSED:
@@ -156,14 +169,22 @@ def forget_grants(sender: Any, user: User, **kwargs: Any) -> None:
 
 
 class ProviderRecheckMiddleware:
-    """Does nothing, and queries nothing, for sessions not signed in through a provider, nor
-    between checks."""
+    """Checks a provider's session when it is due, and tells its grant the session's new key
+    when the session got one (the second factor's step), so that the provider's back-channel
+    sign-out finds it. Does nothing, and queries nothing, for other sessions, nor between
+    checks."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         grant_id = request.session.get(GRANT)
-        if grant_id is not None and time.time() >= request.session.get(CHECK_AFTER, 0):
+        if grant_id is not None and time.time() >= request.session.get(CHECK_AFTER, math.inf):
             recheck(request, grant_id)
-        return self.get_response(request)
+        response = self.get_response(request)
+        grant_id = request.session.get(GRANT)
+        key = request.session.session_key
+        if grant_id is not None and key and key != request.session.get(KNOWN_AS):
+            ProviderGrant.objects.filter(pk=grant_id).update(session_key=key)
+            request.session[KNOWN_AS] = key
+        return response

@@ -92,7 +92,7 @@ def test_a_person_disabled_at_the_provider_is_out_at_the_next_check(
     ivan = User.objects.get(email="ivan@corp.example")
     grant = ProviderGrant.objects.get(user=ivan)
     assert grant.offline is deactivated
-    # Renewed at each request (the provider rotates the refresh token): still signed in.
+    # Renewed at each request: still signed in.
     page.reload()
     page.reload()
     expect(page.get_by_test_id("signed-in-as")).to_have_text("Иван Петров")
@@ -108,12 +108,15 @@ def test_a_person_disabled_at_the_provider_is_out_at_the_next_check(
     assert not ProviderGrant.objects.exists()
 
 
-def test_signing_out_at_the_provider_signs_out_here(sso, openid_provider, settings, page: Page):
-    settings.INCIDESK_OIDC_RECHECK_MINUTES = 0
+def test_signing_out_at_the_provider_signs_out_here_at_once(sso, openid_provider, page: Page):
+    """Through the provider's back-channel sign-out, long before the next recheck."""
     sign_in_at_provider(page, sso.url, "anna")
     expect(page).to_have_url(re.compile(r"/console/"))
+    assert ProviderGrant.objects.get().sid
     page.goto(f"{openid_provider.issuer}/session/end")
     page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page.get_by_text("Sign-out Success")).to_be_visible()
     page.goto(sso.url + "/console/")
     expect(page).to_have_url(re.compile(r"/login/"))
     assert User.objects.get(email="anna@corp.example").is_active
+    assert not ProviderGrant.objects.exists()

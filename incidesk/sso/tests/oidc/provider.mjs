@@ -24,6 +24,9 @@ const people = {
 };
 
 const disabled = new Set();
+// The desk's back-channel sign-out, reached on IPv4 loopback (Node may try ::1 for localhost).
+const backchannelUri = new URL('/sso/backchannel-logout/testidp/', redirectUri);
+backchannelUri.hostname = '127.0.0.1';
 
 const configuration = {
   clients: [{
@@ -31,6 +34,8 @@ const configuration = {
     client_secret: 'incidesk-test-secret',
     redirect_uris: [redirectUri],
     post_logout_redirect_uris: [postLogoutUri],
+    backchannel_logout_uri: backchannelUri.href,
+    backchannel_logout_session_required: true,
     token_endpoint_auth_method: 'client_secret_post',
     grant_types: ['authorization_code', 'refresh_token'],
     response_types: ['code'],
@@ -50,11 +55,18 @@ const configuration = {
   features: {
     devInteractions: { enabled: true },
     rpInitiatedLogout: { enabled: true },
+    backchannelLogout: { enabled: true },
   },
   pkce: { required: () => true },
   // A refresh token for every sign-in (not only offline ones), as Keycloak gives.
   async issueRefreshToken(ctx, client) { return client.grantTypeAllowed('refresh_token'); },
   cookies: { keys: ['incidesk-test-cookie-key'] },
+  // The desk is on loopback here, which oidc-provider's guard against requests to internal
+  // addresses would refuse for the back-channel sign-out: only in this test provider.
+  fetch(url, options) {
+    const { dispatcher, ...rest } = options;
+    return globalThis.fetch(url, rest);
+  },
 };
 
 const provider = new Provider(`http://127.0.0.1:${port}`, configuration);
