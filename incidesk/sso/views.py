@@ -165,10 +165,13 @@ def backchannel_logout(request: HttpRequest, slug: str) -> HttpResponse:
     provider = provider_or_404(slug)
     try:
         claims = backchannel.logout_claims(provider, request.POST.get("logout_token", ""))
-    except (backchannel.Refused, requests.RequestException) as refusal:
+    except backchannel.Refused as refusal:
         log.warning("OpenID provider %s: logout token refused: %s", provider.slug, refusal)
         LOGIN_IP.hit(request)
         response = HttpResponse(status=400)
+    except requests.RequestException as error:  # its keys could not be read: it may retry
+        log.warning("OpenID provider %s: JWKS unreachable: %s", provider.slug, error)
+        response = HttpResponse(status=503)
     else:
         ended = backchannel.end_sessions(provider, claims)
         log.info("OpenID provider %s: back-channel sign-out ended %d sessions", slug, ended)

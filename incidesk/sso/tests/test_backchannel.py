@@ -102,3 +102,13 @@ def test_refusals_are_rate_limited(small_provider, settings):
 def test_an_unknown_provider_is_404(small_provider):
     assert send(small_provider, "x", slug="elsewhere").status_code == 404
     assert Client().get(reverse("sso:backchannel_logout", args=["corp"])).status_code == 405
+
+
+def test_keys_that_cannot_be_read_end_nothing_and_ask_for_a_retry(small_provider):
+    agent = AgentFactory()
+    session = signed_in(agent, due=False)
+    token = small_provider.sign(claims(small_provider, sub=f"sub-{agent.pk}"))
+    small_provider.shutdown()
+    small_provider.server_close()
+    assert send(small_provider, token).status_code == 503
+    assert session.get(CONSOLE).status_code == 200

@@ -92,9 +92,10 @@ def test_a_person_disabled_at_the_provider_is_out_at_the_next_check(
     ivan = User.objects.get(email="ivan@corp.example")
     grant = ProviderGrant.objects.get(user=ivan)
     assert grant.offline is deactivated
-    # Renewed at each request: still signed in.
-    page.reload()
-    page.reload()
+    # Renewed at each request: still signed in. (Each page is let finish its bell fragment
+    # first: two requests writing the session at once lock the tests' in-memory SQLite.)
+    page.wait_for_load_state("networkidle")
+    page.reload(wait_until="networkidle")
     expect(page.get_by_test_id("signed-in-as")).to_have_text("Иван Петров")
     ApiToken.issue(ivan)
 
