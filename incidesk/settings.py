@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "incidesk.directory.middleware.DirectoryRecheckMiddleware",
+    "incidesk.sso.middleware.ProviderRecheckMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "incidesk.mfa.middleware.SecondFactorMiddleware",
     "incidesk.core.middleware.PrivateCacheControlMiddleware",
@@ -247,6 +248,9 @@ INCIDESK_LDAP = ldap_settings(os.environ)
 # through a provider (or the directory) while customers keep their local passwords.
 INCIDESK_OIDC_PROVIDERS = providers_from(os.environ)
 INCIDESK_OIDC_STAFF_PASSWORD = env_bool("INCIDESK_OIDC_STAFF_PASSWORD", default=True)
+# How often a session signed in through a provider asks it again (its refresh token), so a
+# person the provider no longer vouches for is out at the next request after that.
+INCIDESK_OIDC_RECHECK_MINUTES = int(os.environ.get("INCIDESK_OIDC_RECHECK_MINUTES", "15"))
 # mozilla-django-oidc's settings common to every provider; the per-provider ones (endpoints,
 # client, scopes) are set by `sso.views` and `sso.backend` for the provider in use.
 OIDC_USE_PKCE = True

@@ -167,8 +167,8 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 class SignInEventAdmin(admin.ModelAdmin[SignInEvent]):
     """Who signed in, or failed to, how and from where: read only, like the timeline."""
 
-    list_display = ("at", "login", "user", "method", "succeeded", "ip")
-    list_filter = ("succeeded", "method", "at")
+    list_display = ("at", "login", "user", "method", "second_factor", "succeeded", "ip")
+    list_filter = ("succeeded", "method", "second_factor", "at")
     search_fields = ("login", "ip")
     date_hierarchy = "at"
     list_select_related = ("user",)

@@ -219,9 +219,18 @@ class SignInMethod(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class SecondFactor(models.TextChoices):
+    """What a person gave after their password (`mfa`); blank on a first-factor entry."""
+
+    TOTP = "totp", _("Authenticator app")
+    RECOVERY_CODE = "recovery_code", _("Recovery code")
+    PASSKEY = "passkey", _("Passkey (WebAuthn)")
+
+
 class SignInEvent(models.Model):
     """One sign-in attempt, kept for the admin: who (or what was typed, when nobody matched),
-    how, from where, and whether it succeeded. Written once, never changed."""
+    how, from where, and whether it succeeded. A second factor is an entry of its own after the
+    password's, naming the factor given or tried. Written once, never changed."""
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -234,6 +243,9 @@ class SignInEvent(models.Model):
     )
     login = models.CharField(_("login typed"), max_length=254, blank=True)
     method = models.CharField(_("method"), max_length=16, choices=SignInMethod.choices)
+    second_factor = models.CharField(
+        _("second factor"), max_length=16, choices=SecondFactor.choices, blank=True
+    )
     succeeded = models.BooleanField(_("succeeded"))
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
 

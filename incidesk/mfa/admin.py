@@ -11,6 +11,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from incidesk.mfa.models import SecondFactorReset
 
+# django-otp's static device is no longer used (recovery codes are `RecoveryCodeDevice`, which
+# has no admin page), but its app stays installed for its table and the migration that emptied it.
 for model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(model):
         admin.site.unregister(model)

@@ -1,19 +1,20 @@
 """Who needs a second factor, and the devices that give it: an authenticator app (TOTP) and a
-set of one-time recovery codes (django-otp's static device); passkeys are in `mfa.passkeys`.
-Views and the admin call these; nothing else creates or deletes devices."""
+set of one-time recovery codes, stored hashed (`RecoveryCodeDevice`); passkeys are in
+`mfa.passkeys`. Views and the admin call these; nothing else creates or deletes devices."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import transaction
+from django_otp.models import Device
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import SecondFactor, User
 from incidesk.accounts.signals import end_sessions
 from incidesk.mfa import passkeys
-from incidesk.mfa.models import SecondFactorReset
+from incidesk.mfa.models import RecoveryCode, RecoveryCodeDevice, SecondFactorReset
+from incidesk.mfa.recovery import hash_code, new_code, normalise
 
 RECOVERY_CODES = 10
 
@@ -36,7 +37,7 @@ def has_second_factor(user: User) -> bool:
 
 
 def has_recovery_codes(user: User) -> bool:
-    return StaticDevice.objects.filter(user=user, confirmed=True).exists()
+    return RecoveryCodeDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def code_matches(key: str, code: str) -> int | None:
@@ -50,15 +51,28 @@ def code_matches(key: str, code: str) -> int | None:
     return step
 
 
-def device_for_code(user: User, code: str) -> TOTPDevice | StaticDevice | None:
-    """The device that accepts `code`: six digits are the app's, anything else a recovery
-    code (used up by this). Only the device the code is meant for is tried, so a recovery
-    code does not count against the app's failure delay, nor an app code against the codes'."""
-    code = code.strip().replace(" ", "").lower()
-    if code.isdigit():
-        device: TOTPDevice | StaticDevice | None = authenticator(user)
+def factor_tried(code: str) -> SecondFactor:
+    """Which second factor a typed code is meant for: digits are the app's, anything else a
+    recovery code."""
+    return SecondFactor.TOTP if normalise(code).isdigit() else SecondFactor.RECOVERY_CODE
+
+
+def factor_of(device: Device) -> SecondFactor:
+    """The second factor a device gives, for the sign-in log."""
+    if isinstance(device, RecoveryCodeDevice):
+        return SecondFactor.RECOVERY_CODE
+    return SecondFactor.TOTP
+
+
+def device_for_code(user: User, code: str) -> TOTPDevice | RecoveryCodeDevice | None:
+    """The device that accepts `code` (a recovery code is used up by this). Only the device the
+    code is meant for is tried, so a recovery code does not count against the app's failure
+    delay, nor an app code against the codes'."""
+    code = normalise(code)
+    if factor_tried(code) == SecondFactor.TOTP:
+        device: TOTPDevice | RecoveryCodeDevice | None = authenticator(user)
     else:
-        device = StaticDevice.objects.filter(user=user, confirmed=True).first()
+        device = RecoveryCodeDevice.objects.filter(user=user, confirmed=True).first()
     return device if device is not None and device.verify_token(code) else None
 
 
@@ -77,13 +91,16 @@ def enrol(user: User, key: str, *, step: int, session_key: str | None = None) ->
 
 @transaction.atomic
 def new_recovery_codes(user: User) -> list[str]:
-    """Replace the person's recovery codes with fresh ones; each works once."""
-    device, _created = StaticDevice.objects.get_or_create(
+    """Replace the person's recovery codes with fresh ones; each works once. Only their hashes
+    are kept: the caller shows the codes this once."""
+    device, _created = RecoveryCodeDevice.objects.get_or_create(
         user=user, name="recovery", defaults={"confirmed": True}
     )
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    device.codes.all().delete()
+    codes = [new_code() for _ in range(RECOVERY_CODES)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, digest=hash_code(user.pk, code)) for code in codes
+    )
     return codes
 
 
@@ -94,7 +111,7 @@ def reset(user: User, *, actor: User) -> SecondFactorReset:
     otherwise be let into enrolment and could add its own authenticator. The person signs in
     again and enrols anew if their role requires it."""
     TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
     passkeys.remove_all(user)
     end_sessions(user)
     return SecondFactorReset.objects.create(user=user, reset_by=actor)

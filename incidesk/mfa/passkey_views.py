@@ -34,8 +34,9 @@ from django_otp_webauthn.views import (
     CompleteCredentialRegistrationView,
 )
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import SecondFactor, User
 from incidesk.accounts.signals import end_sessions
+from incidesk.accounts.signin_log import second_factor_given
 from incidesk.mfa import devices, passkeys
 from incidesk.mfa.middleware import ENROLLED
 from incidesk.mfa.views import _count_failure, _next, _person, _refused, _show_codes
@@ -95,8 +96,11 @@ class RegisterComplete(DeskCeremony, CompleteCredentialRegistrationView):
     (signed in without this factor, they would go on without it)."""
 
     def post(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        response: HttpResponse = super().post(*args, **kwargs)
         request = self.request
+        first_factor = not is_verified(_person(request))
+        response: HttpResponse = super().post(*args, **kwargs)
+        if first_factor:
+            second_factor_given(request, _person(request), SecondFactor.PASSKEY)
         request.session[ENROLLED] = True
         request.session.cycle_key()
         end_sessions(_person(request), keep=request.session.session_key)
@@ -120,12 +124,13 @@ class AuthenticateComplete(DeskCeremony, CompleteCredentialAuthenticationView):
 
     def handle_exception(self, exc: Exception) -> HttpResponse:
         if isinstance(exc, FAILED):
-            _count_failure(self.request, _person(self.request))
+            _count_failure(self.request, _person(self.request), SecondFactor.PASSKEY)
         return super().handle_exception(exc)
 
     def complete_auth(self, device: Any) -> None:
         self.request.session.cycle_key()
         otp_login(self.request, device)
+        second_factor_given(self.request, _person(self.request), SecondFactor.PASSKEY)
 
 
 # The library's scripts take their messages from this catalogue: its own, and the Russian in

@@ -24,7 +24,8 @@ from django_otp import login as otp_login
 from django_otp.middleware import is_verified
 from django_otp.plugins.otp_totp.models import default_key
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import SecondFactor, User
+from incidesk.accounts.signin_log import second_factor_given
 from incidesk.core.ratelimits import LOGIN_IP, MFA_USER, limit_requests, too_many_requests
 from incidesk.mfa import devices, passkeys
 from incidesk.mfa.devices import is_required
@@ -60,9 +61,11 @@ def _refused(request: HttpRequest, user: User) -> HttpResponse | None:
     return None
 
 
-def _count_failure(request: HttpRequest, user: User) -> None:
+def _count_failure(request: HttpRequest, user: User, factor: SecondFactor) -> None:
+    """A wrong code: a failed sign-in for the lockout and the sign-in log (naming `factor`),
+    and one more against the account's code limit."""
     MFA_USER.hit(request)
-    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.email}
+    credentials = {settings.AXES_USERNAME_FORM_FIELD: user.email, "second_factor": factor}
     user_login_failed.send(sender=__name__, credentials=credentials, request=request)
 
 
@@ -85,12 +88,14 @@ def verify(request: HttpRequest) -> HttpResponse:
         if refused := _refused(request, user):
             return refused
         if form.is_valid():
-            device = devices.device_for_code(user, form.cleaned_data["code"])
+            code = form.cleaned_data["code"]
+            device = devices.device_for_code(user, code)
             if device is not None:
                 request.session.cycle_key()
                 otp_login(request, device)
+                second_factor_given(request, user, devices.factor_of(device))
                 return redirect(target)
-            _count_failure(request, user)
+            _count_failure(request, user, devices.factor_tried(code))
             form.add_error("code", _("This code is not right. Check the time on your phone."))
         status = 422
     return render(
@@ -133,8 +138,9 @@ def enrol(request: HttpRequest) -> HttpResponse:
                     user, key, step=step, session_key=request.session.session_key
                 )
                 otp_login(request, device)
+                second_factor_given(request, user, SecondFactor.TOTP)
                 return _show_codes(request, user, target)
-            _count_failure(request, user)
+            _count_failure(request, user, SecondFactor.TOTP)
             form.add_error("code", _("This code is not right. Check the time on your phone."))
         status = 422
     context = {
@@ -162,8 +168,8 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 
 
 def _show_codes(request: HttpRequest, user: User, target: str) -> HttpResponse:
-    """The recovery codes, shown this once: no page shows them again (django-otp keeps them in
-    its table as they are, which the admin no longer lists)."""
+    """The recovery codes, shown this once: only their hashes are kept, so no page could show
+    them again."""
     codes = devices.new_recovery_codes(user)
     # Downloaded as a file straight from the page: the codes are not sent a second time.
     download = "data:text/plain;charset=utf-8," + quote("\n".join(codes) + "\n")

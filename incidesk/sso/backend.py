@@ -102,6 +102,7 @@ class OidcBackend(OIDCAuthenticationBackend):
         """The ID token's claims, with the userinfo endpoint's where the provider has one
         (many put groups and names only there) for the same subject."""
         provider = self._current()
+        self.request.sso_claims = payload  # `sub` and `sid`, for the provider's sign-out
         raw = dict(payload)
         if self.OIDC_OP_USER_ENDPOINT:
             info = self.get_userinfo(access_token, id_token, payload)
@@ -113,6 +114,13 @@ class OidcBackend(OIDCAuthenticationBackend):
         except Refused as refusal:
             self.request.sso_refusal = str(refusal)
             return None
+
+    def get_token(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The token response, kept whole for the callback: its refresh token and granted
+        scopes are what the session is checked with later (`sso.middleware.start`)."""
+        token: dict[str, Any] = super().get_token(payload)
+        self.request.sso_token = token
+        return token
 
     def store_tokens(self, access_token: str, id_token: str) -> None:
         """Keeps only the ID token, for the provider's sign-out (`id_token_hint`); the callback

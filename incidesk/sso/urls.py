@@ -12,4 +12,5 @@ urlpatterns = [
         name="start",
     ),
     path("callback/", views.CallbackView.as_view(), name="callback"),
+    path("backchannel-logout/<slug:slug>/", views.backchannel_logout, name="backchannel_logout"),
 ]

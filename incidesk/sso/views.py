@@ -14,9 +14,13 @@ from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 from mozilla_django_oidc.utils import import_from_settings
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
+from incidesk.core.ratelimits import LOGIN_IP, limit_requests
+from incidesk.sso import backchannel, middleware
 from incidesk.sso.config import Provider, endpoints
 
 log = logging.getLogger(__name__)
@@ -50,6 +54,14 @@ class StartView(OIDCAuthenticationRequestView):
         if attr == "OIDC_RP_SCOPES":
             return self.scopes
         return import_from_settings(attr, *args)
+
+    def get_extra_params(self, request: HttpRequest) -> dict[str, str]:
+        """An offline grant (`offline_access`) is given only with `prompt=consent` (OpenID
+        Connect Core 11); the person is asked to agree once more."""
+        params = dict(super().get_extra_params(request))
+        if "offline_access" in self.scopes.split():
+            params["prompt"] = "consent"
+        return params
 
     def get(self, request: HttpRequest, slug: str = "") -> HttpResponse:
         provider = provider_or_404(slug)
@@ -97,6 +109,13 @@ class CallbackView(OIDCAuthenticationCallbackView):
         # Django's login started a new session; the backend kept the ID token for sign-out.
         self.request.session[SIGNED_IN_WITH] = provider.slug
         self.request.session[ID_TOKEN] = getattr(self.request, "sso_id_token", "")
+        middleware.start(
+            self.request,
+            self.user,
+            provider,
+            getattr(self.request, "sso_token", {}),
+            getattr(self.request, "sso_claims", {}),
+        )
         return response
 
     def login_failure(self) -> HttpResponse:
@@ -135,3 +154,27 @@ class SignOutView(auth_views.LogoutView):
             if url:
                 request.session[END_SESSION] = {"url": url, "name": provider.name}
         return response
+
+
+@require_POST
+@csrf_exempt  # the provider's server calls it; the signed logout token is what is checked
+@limit_requests(LOGIN_IP, count=False)
+def backchannel_logout(request: HttpRequest, slug: str) -> HttpResponse:
+    """The provider's back-channel sign-out: the desk sessions it names end. A refused token
+    counts against the address's sign-in limit, so the endpoint cannot be used to guess."""
+    provider = provider_or_404(slug)
+    try:
+        claims = backchannel.logout_claims(provider, request.POST.get("logout_token", ""))
+    except backchannel.Refused as refusal:
+        log.warning("OpenID provider %s: logout token refused: %s", provider.slug, refusal)
+        LOGIN_IP.hit(request)
+        response = HttpResponse(status=400)
+    except requests.RequestException as error:  # its keys could not be read: it may retry
+        log.warning("OpenID provider %s: JWKS unreachable: %s", provider.slug, error)
+        response = HttpResponse(status=503)
+    else:
+        ended = backchannel.end_sessions(provider, claims)
+        log.info("OpenID provider %s: back-channel sign-out ended %d sessions", slug, ended)
+        response = HttpResponse(status=200)
+    response["Cache-Control"] = "no-store"
+    return response

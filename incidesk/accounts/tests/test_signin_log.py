@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from incidesk.accounts.models import SignInEvent, SignInMethod
+from incidesk.accounts.models import SecondFactor, SignInEvent, SignInMethod
 from incidesk.accounts.signin_log import method_of
 from incidesk.accounts.tests.factories import AdminFactory, CustomerFactory
 
@@ -60,6 +60,13 @@ def test_the_log_is_append_only_and_read_only_in_the_admin(client):
     event = SignInEvent.objects.create(
         user=customer, login=customer.email, method=SignInMethod.PASSWORD, succeeded=True
     )
+    SignInEvent.objects.create(
+        user=customer,
+        login=customer.email,
+        method=SignInMethod.SINGLE_SIGN_ON,
+        second_factor=SecondFactor.RECOVERY_CODE,
+        succeeded=False,
+    )
     with pytest.raises(ValueError, match="append-only"):
         event.save()
 
@@ -67,5 +74,7 @@ def test_the_log_is_append_only_and_read_only_in_the_admin(client):
     page = client.get("/admin/accounts/signinevent/")
     assert page.status_code == 200
     assert customer.email in page.content.decode()
+    assert "Резервный код" in page.content.decode()
+    assert client.get("/admin/accounts/signinevent/?second_factor=recovery_code").status_code == 200
     assert client.get(f"/admin/accounts/signinevent/{event.pk}/delete/").status_code == 403
     assert client.get("/admin/accounts/signinevent/add/").status_code == 403

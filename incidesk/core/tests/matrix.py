@@ -75,6 +75,9 @@ MATRIX: dict[str, str] = {
     "POST sso:start": NO_SUCH,
     "GET sso:callback": "login login login login login login login login login",
     "POST sso:callback": NO_SUCH,
+    # the provider's back-channel sign-out: POST only, for a configured provider
+    "GET sso:backchannel_logout": NO_SUCH,
+    "POST sso:backchannel_logout": NOBODY,
     "GET web:language": NO_SUCH,
     "POST web:language": EVERYONE,
     "GET web:preferences": SIGNED_IN,

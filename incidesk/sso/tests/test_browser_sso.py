@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 
 import pytest
+import requests
 from playwright.sync_api import Page, expect
 
-from incidesk.accounts.models import Role, Team, User
+from incidesk.accounts.models import ApiToken, Role, Team, User
 from incidesk.accounts.tests.factories import UserFactory
 from incidesk.directory.models import GroupMapping
-from incidesk.sso.models import Identity
+from incidesk.sso.models import Identity, ProviderGrant
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -71,3 +72,52 @@ def test_a_stranger_from_another_domain_gets_no_account(sso, page: Page):
     sign_in_at_provider(page, sso.url, "stranger")
     expect(page.get_by_role("status")).to_contain_text("stranger@elsewhere.example")
     assert not User.objects.filter(email="stranger@elsewhere.example").exists()
+
+
+@pytest.mark.parametrize(
+    ("scopes", "deactivated"),
+    [
+        pytest.param("openid offline_access email profile groups", True, id="offline grant"),
+        pytest.param("openid email profile groups", False, id="ordinary grant"),
+    ],
+)
+def test_a_person_disabled_at_the_provider_is_out_at_the_next_check(
+    desk, openid_provider, settings, page: Page, scopes, deactivated
+):
+    provider = openid_provider.provider(SCOPES=scopes)
+    settings.INCIDESK_OIDC_PROVIDERS = {provider.slug: provider}
+    settings.INCIDESK_OIDC_RECHECK_MINUTES = 0  # every request asks the provider
+    sign_in_at_provider(page, desk.url, "ivan")
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Иван Петров")
+    ivan = User.objects.get(email="ivan@corp.example")
+    grant = ProviderGrant.objects.get(user=ivan)
+    assert grant.offline is deactivated
+    # Renewed at each request: still signed in. (Each page is let finish its bell fragment
+    # first: two requests writing the session at once lock the tests' in-memory SQLite.)
+    page.wait_for_load_state("networkidle")
+    page.reload(wait_until="networkidle")
+    expect(page.get_by_test_id("signed-in-as")).to_have_text("Иван Петров")
+    ApiToken.issue(ivan)
+
+    requests.post(f"{openid_provider.issuer}/test/disable/ivan", timeout=5).raise_for_status()
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/login/"))
+    expect(page.get_by_test_id("signed-in-as")).to_have_count(0)
+    ivan.refresh_from_db()
+    assert ivan.is_active is not deactivated
+    assert ApiToken.objects.filter(user=ivan).exists() is not deactivated
+    assert not ProviderGrant.objects.exists()
+
+
+def test_signing_out_at_the_provider_signs_out_here_at_once(sso, openid_provider, page: Page):
+    """Through the provider's back-channel sign-out, long before the next recheck."""
+    sign_in_at_provider(page, sso.url, "anna")
+    expect(page).to_have_url(re.compile(r"/console/"))
+    assert ProviderGrant.objects.get().sid
+    page.goto(f"{openid_provider.issuer}/session/end")
+    page.get_by_role("button", name="Yes, sign me out").click()
+    expect(page.get_by_text("Sign-out Success")).to_be_visible()
+    page.goto(sso.url + "/console/")
+    expect(page).to_have_url(re.compile(r"/login/"))
+    assert User.objects.get(email="anna@corp.example").is_active
+    assert not ProviderGrant.objects.exists()
