@@ -33,12 +33,14 @@ class ReadOnlyMixin:
 
 class CommentInline(ReadOnlyMixin, admin.TabularInline[Comment, Incident]):
     model = Comment
+    fk_name = "incident"
     fields = ["created_at", "author", "visibility", "body"]
     extra = 0
 
 
 class AttachmentInline(ReadOnlyMixin, admin.TabularInline[Attachment, Incident]):
     model = Attachment
+    fk_name = "incident"
     fields = ["created_at", "original_name", "content_type", "size", "visibility", "uploaded_by"]
     extra = 0
 

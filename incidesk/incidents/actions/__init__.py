@@ -7,8 +7,9 @@ the API, e-mail, tasks and commands all call these; nothing else writes incident
 
 The verbs live in submodules by theme: `registration` (create, triage, priority, team),
 `lifecycle` (accept to reopen and rate), `conversation` (comments, attachments), `links`
-(incident and problem links), `system` (SLA checks, information-request expiry, auto-close, the
-problem cascade); `_common` holds what they share (lock, rights check, save, commit).
+(incident and problem links), `merge` (merge, its undo, split), `system` (SLA checks,
+information-request expiry, auto-close, the problem cascade); `_common` holds what they share
+(lock, rights check, save, commit).
 """
 
 from incidesk.core.text import MAX_TITLE_LENGTH
@@ -28,6 +29,13 @@ from incidesk.incidents.actions.lifecycle import (
     do_resume,
 )
 from incidesk.incidents.actions.links import do_link, do_link_problem, do_unlink_problem
+from incidesk.incidents.actions.merge import (
+    do_add_merged_reply,
+    do_merge,
+    do_split,
+    do_unmerge,
+    move_related,
+)
 from incidesk.incidents.actions.registration import (
     EDITABLE_FIELDS,
     do_create_incident,
@@ -54,6 +62,7 @@ __all__ = [
     "do_accept",
     "do_add_attachment",
     "do_add_comment",
+    "do_add_merged_reply",
     "do_assign",
     "do_auto_close",
     "do_cancel",
@@ -66,6 +75,7 @@ __all__ = [
     "do_hold",
     "do_link",
     "do_link_problem",
+    "do_merge",
     "do_override_priority",
     "do_rate",
     "do_recompute_sla",
@@ -75,6 +85,9 @@ __all__ = [
     "do_resolve",
     "do_resolve_for_problem",
     "do_resume",
+    "do_split",
     "do_unlink_problem",
+    "do_unmerge",
     "do_update_incident",
+    "move_related",
 ]
