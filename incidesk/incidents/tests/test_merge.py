@@ -182,9 +182,9 @@ def test_undo_is_refused_after_the_window(pair, agent, settings):
     settings.INCIDESK_MERGE_UNDO_MINUTES = 10
     original, duplicate = pair
     actions.do_merge(duplicate, actor=agent, target=original)
-    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
-        with pytest.raises(InvalidTransition) as refused:
-            actions.do_unmerge(duplicate, actor=agent)
+    later = timezone.now() + timedelta(minutes=11)
+    with time_machine.travel(later), pytest.raises(InvalidTransition) as refused:
+        actions.do_unmerge(duplicate, actor=agent)
     assert refused.value.extra["guard"] == "merge_undoable"
     assert original.comments.count() == 2
 

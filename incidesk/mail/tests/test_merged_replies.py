@@ -93,6 +93,7 @@ def test_an_unverified_reply_to_a_merged_incident_ties_nothing(merged, ivan):
 def test_after_an_undo_replies_go_to_the_duplicate_again(merged, agent):
     original, duplicate = merged
     actions.do_unmerge(duplicate, actor=agent)
+    assert not original.comments.exists()
     ack = OutgoingMail.objects.get(incident=duplicate, kind="acknowledgement")
     message = receive(_reply(ack.message_id, "Всё ещё мигает."), source="imap")
     assert message.incident == duplicate
