@@ -160,7 +160,8 @@ def status_for(route: Route) -> Status:
     verb = _verb(route)
     if route.is_problem or verb not in VERBS:
         return Status.IN_PROGRESS
-    return next(s for s in _STATUS_ORDER if s in VERBS[verb].sources)
+    # A verb from none of these (undoing a merge) is tried on the incident in progress.
+    return next((s for s in _STATUS_ORDER if s in VERBS[verb].sources), Status.IN_PROGRESS)
 
 
 INTERNAL_NOTE = "Секрет: пароль от принтера admin"
@@ -352,6 +353,7 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "incident": lambda world, who, route: _incident(world, who, route).number,
     "pk": lambda world, who, route: who.family.public_file.pk,
     "attachment_id": lambda world, who, route: who.family.public_file.pk,
+    "comment_id": lambda world, who, route: who.family.public_file.comment_id,
     "token": _token,
     "verb": lambda world, who, route: _verb_of(route),
     "action_id": lambda world, who, route: world.preventive_action.pk,
