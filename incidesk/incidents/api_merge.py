@@ -1,7 +1,7 @@
 """Merge, its undo and split over the API: parse (schemas) -> access -> action -> schema.
 
-Mounted before the incidents router (`incidesk/api.py`), so `/actions/merge` and
-`/actions/unmerge` are matched before that router's catch-all for unknown verbs.
+Mounted before the incidents router (`incidesk/api.py`), so `/actions/merge`, `/actions/unmerge`
+and `/actions/split` are matched before that router's catch-all for unknown verbs.
 """
 
 from django.db import transaction
@@ -61,26 +61,23 @@ def unmerge(
 
 
 @router.post(
-    "/incidents/{number}/comments/{comment_id}/split",
+    "/incidents/{number}/actions/split",
     response={201: IncidentOut},
     summary="Split a comment out into a new incident",
     url_name="incident_split",
 )
 @transaction.atomic
 def split(
-    request: HttpRequest,
-    number: str,
-    comment_id: int,
-    payload: SplitIn,
-    if_match: IfMatch = None,
+    request: HttpRequest, number: str, payload: SplitIn, if_match: IfMatch = None
 ) -> Status[Incident]:
     """The comment and its files move to a new incident with the same reporter and
-    classification, linked `split_from` this one; answers the new incident."""
+    classification, linked `split_from` this one. Unlike the other verbs it answers the new
+    incident (201)."""
     user = api_user(request)
     incident = _target(user, number, "split")
-    comment = queries.comments(user, incident).filter(pk=comment_id).first()
+    comment = queries.comments(user, incident).filter(pk=payload.comment).first()
     if comment is None:
-        raise NotFound(_("Comment %(id)s was not found.") % {"id": comment_id})
+        raise NotFound(_("Comment %(id)s was not found.") % {"id": payload.comment})
     new = actions.do_split(
         incident,
         actor=user,

@@ -179,6 +179,7 @@ class MergeIn(Strict):
 
 
 class SplitIn(Strict):
+    comment: int = Field(description="The id of the comment to split out, with its files.")
     title: Title = Field(description="The title of the new incident.")
 
 

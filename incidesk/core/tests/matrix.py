@@ -20,8 +20,8 @@ order of `PRINCIPALS`, what each one gets:
 
 Every refusal must leave the database as it was (checked). An API write whose body ninja
 validates before the handler runs needs a valid body in `BODIES` (`$incident`, `$other`,
-`$problem`, `$agent`, `$file` are filled from the world), or a refusal would be hidden behind
-a 422; a GET's entry is its query string.
+`$problem`, `$agent`, `$file`, `$comment` are filled from the world), or a refusal would be
+hidden behind a 422; a GET's entry is its query string.
 """
 
 from incidesk.core.tests.matrix_world import PRINCIPALS
@@ -223,7 +223,7 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/incidents/{number}/actions/merge": API_STAFF_VERB,
     # Nothing in the world was merged: staff get the guard's refusal.
     "POST /api/v1/incidents/{number}/actions/unmerge": "401 401 403 403 404 409 409 409 409",
-    "POST /api/v1/incidents/{number}/comments/{comment_id}/split": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/split": API_STAFF_VERB,
     "POST /api/v1/incidents/{number}/actions/rate": "401 401 ok 403 404 403 403 403 403",
     "POST /api/v1/incidents/{number}/actions/{verb}": API_NONE,
     "GET /api/v1/incidents/{number}/comments": API_SEEN,
@@ -370,7 +370,7 @@ BODIES: dict[str, object] = {
     "POST /api/v1/incidents/{number}/actions/cancel": {"reason": "Ошибочная заявка"},
     "POST /api/v1/incidents/{number}/actions/link": {"target": "$other", "kind": "related"},
     "POST /api/v1/incidents/{number}/actions/merge": {"target": "$other"},
-    "POST /api/v1/incidents/{number}/comments/{comment_id}/split": {"title": "Сканер тоже"},
+    "POST /api/v1/incidents/{number}/actions/split": {"comment": "$comment", "title": "Сканер"},
     "POST /api/v1/incidents/{number}/comments": {"body": "Есть новости?"},
     "POST /api/v1/incidents/{number}/attachments": {"file": "$file"},
     "POST /api/v1/problems": {"title": "Сбой печати"},

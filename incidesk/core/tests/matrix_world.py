@@ -353,7 +353,6 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "incident": lambda world, who, route: _incident(world, who, route).number,
     "pk": lambda world, who, route: who.family.public_file.pk,
     "attachment_id": lambda world, who, route: who.family.public_file.pk,
-    "comment_id": lambda world, who, route: who.family.public_file.comment_id,
     "token": _token,
     "verb": lambda world, who, route: _verb_of(route),
     "action_id": lambda world, who, route: world.preventive_action.pk,
@@ -442,6 +441,7 @@ def substitute(template: Any, world: World, who: Principal, route: Route) -> Any
             "$file": lambda: SimpleUploadedFile("matrix.txt", b"matrix", "text/plain"),
             "$agent": lambda: world.agent.email,
             "$version": lambda: _incident(world, who, route).version,
+            "$comment": lambda: who.family.public_file.comment_id,
         }[template]()
     return template
 

@@ -56,7 +56,7 @@ def test_split_answers_the_new_incident_with_201():
     incident = make_incident(Status.IN_PROGRESS, agent=agent)
     comment = actions.do_add_comment(incident, actor=incident.reporter, body="А ещё сканер")
     response = Api(agent).post(
-        f"/incidents/{incident.number}/comments/{comment.pk}/split", {"title": "Сканер"}
+        f"/incidents/{incident.number}/actions/split", {"comment": comment.pk, "title": "Сканер"}
     )
     assert response.status_code == 201, response.content
     body = response.json()
@@ -76,7 +76,8 @@ def test_split_of_another_incidents_comment_is_404_and_writes_nothing():
     )
     with nothing_written():
         response = Api(agent).post(
-            f"/incidents/{incident.number}/comments/{foreign.pk}/split", {"title": "Чужое"}
+            f"/incidents/{incident.number}/actions/split",
+            {"comment": foreign.pk, "title": "Чужое"},
         )
     assert_problem(response, 404, "not_found")
 
@@ -86,5 +87,5 @@ def test_the_openapi_schema_documents_merge_and_split():
     paths = schema["paths"]
     assert "/api/v1/incidents/{number}/actions/merge" in paths
     assert "/api/v1/incidents/{number}/actions/unmerge" in paths
-    split = paths["/api/v1/incidents/{number}/comments/{comment_id}/split"]["post"]
+    split = paths["/api/v1/incidents/{number}/actions/split"]["post"]
     assert "201" in split["responses"]

@@ -79,7 +79,7 @@ CASES = {
         ),
     ),
 }
-# Split answers the new incident, at the comment's own path (`test_api_merge.py`).
+# Split answers the new incident, not the one it acted on (`test_api_merge.py`).
 ELSEWHERE = {"split"}
 
 
