@@ -5,8 +5,10 @@ came from, and takes the merge back."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from incidesk.accounts.models import User
 from incidesk.accounts.tests.factories import AgentFactory
 from incidesk.incidents import actions
+from incidesk.incidents.models import Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 
@@ -15,13 +17,19 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PASSWORD = "pw-123456"
 
 
+def _reporter(incident: Incident) -> User:
+    """The reporter `make_incident` always gives."""
+    assert incident.reporter is not None
+    return incident.reporter
+
+
 def test_agent_merges_a_duplicate_and_undoes_it(page: Page, desk):
     agent = AgentFactory(email="anna@example.com", full_name="Анна Агентова")
     agent.set_password(PASSWORD)
     agent.save()
     original = make_incident(Status.IN_PROGRESS, agent=agent, title="Не печатает принтер")
     duplicate = make_incident(Status.NEW, reporter=original.reporter, title="Принтер опять")
-    actions.do_add_comment(duplicate, actor=duplicate.reporter, body="Горит оранжевая лампа")
+    actions.do_add_comment(duplicate, actor=_reporter(duplicate), body="Горит оранжевая лампа")
 
     page.goto(desk.url + "/login/")
     page.fill("input[name=username]", agent.email)

@@ -3,12 +3,19 @@
 import pytest
 from django.urls import reverse
 
+from incidesk.accounts.models import User
 from incidesk.incidents import actions
 from incidesk.incidents.models import Incident, Visibility
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
+
+
+def _reporter(incident: Incident) -> User:
+    """The reporter `make_incident` always gives."""
+    assert incident.reporter is not None
+    return incident.reporter
 
 
 def _post(client, incident, verb, **fields):
@@ -24,7 +31,7 @@ def _page(client, incident):
 def test_merge_then_undo_from_the_workspace(agent_client, agent):
     original = make_incident(Status.IN_PROGRESS, agent=agent)
     duplicate = make_incident(Status.NEW, reporter=original.reporter)
-    actions.do_add_comment(duplicate, actor=duplicate.reporter, body="Опять не печатает")
+    actions.do_add_comment(duplicate, actor=_reporter(duplicate), body="Опять не печатает")
     sections = [s.name for s in _page(agent_client, duplicate).context["sections"]]
     assert "merge" in sections and "unmerge" not in sections
     assert _post(agent_client, duplicate, "merge", target=original.number).status_code == 302

@@ -8,6 +8,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from incidesk.accounts.models import User
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, OrganisationFactory
 from incidesk.catalog.models import Category, Service
 from incidesk.core.errors import Forbidden, InvalidInput, InvalidTransition
@@ -30,6 +31,12 @@ from incidesk.notifications.models import Notification
 from incidesk.sla.models import ClockState
 
 pytestmark = pytest.mark.django_db
+
+
+def _reporter(incident: Incident) -> User:
+    """The reporter `make_incident` always gives."""
+    assert incident.reporter is not None
+    return incident.reporter
 
 
 @pytest.fixture
@@ -127,22 +134,22 @@ def test_another_customers_replies_move_as_internal(agent):
     other's words or files."""
     original = make_incident(Status.IN_PROGRESS, agent=agent)
     other = make_incident(Status.NEW)
-    actions.do_add_comment(other, actor=other.reporter, body="У нас тоже не печатает")
+    actions.do_add_comment(other, actor=_reporter(other), body="У нас тоже не печатает")
     actions.do_add_attachment(
-        other, actor=other.reporter, upload=SimpleUploadedFile("скрин.txt", b"x")
+        other, actor=_reporter(other), upload=SimpleUploadedFile("скрин.txt", b"x")
     )
     actions.do_merge(other, actor=agent, target=original)
     (moved,) = original.comments.all()
     assert moved.visibility == Visibility.INTERNAL
-    assert not visible_comments(original.reporter, original).exists()
-    assert not visible_attachments(original.reporter, original).exists()
+    assert not visible_comments(_reporter(original), original).exists()
+    assert not visible_attachments(_reporter(original), original).exists()
     assert not original.events.filter(is_public=True, data__moved_from=other.number).exists()
 
 
 def test_merge_is_refused_for_customers_itself_and_closed_targets(pair, agent):
     original, duplicate = pair
     with pytest.raises(Forbidden):
-        actions.do_merge(duplicate, actor=duplicate.reporter, target=original)
+        actions.do_merge(duplicate, actor=_reporter(duplicate), target=original)
     with pytest.raises(InvalidInput):
         actions.do_merge(duplicate, actor=agent, target=duplicate)
     closed = make_incident(Status.CLOSED)
@@ -213,11 +220,11 @@ def test_split_makes_a_linked_incident_with_the_reporter_and_classification(agen
         Status.IN_PROGRESS, agent=agent, category=category, service=service, urgency="high"
     )
     comment = actions.do_add_comment(
-        incident, actor=incident.reporter, body="И ещё: не открывается почта"
+        incident, actor=_reporter(incident), body="И ещё: не открывается почта"
     )
     actions.do_add_attachment(
         incident,
-        actor=incident.reporter,
+        actor=_reporter(incident),
         upload=SimpleUploadedFile("почта.txt", b"x"),
         comment=comment,
     )
@@ -245,12 +252,12 @@ def test_split_makes_a_linked_incident_with_the_reporter_and_classification(agen
 def test_split_refuses_customers_and_another_incidents_comment(agent):
     incident = make_incident(Status.IN_PROGRESS, agent=agent)
     other = make_incident()
-    foreign = actions.do_add_comment(other, actor=other.reporter, body="Чужой комментарий")
+    foreign = actions.do_add_comment(other, actor=_reporter(other), body="Чужой комментарий")
     with pytest.raises(InvalidInput):
         actions.do_split(incident, actor=agent, comment=foreign, title="Чужое")
-    own = actions.do_add_comment(incident, actor=incident.reporter, body="Своё")
+    own = actions.do_add_comment(incident, actor=_reporter(incident), body="Своё")
     with pytest.raises(Forbidden):
-        actions.do_split(incident, actor=incident.reporter, comment=own, title="Своё")
+        actions.do_split(incident, actor=_reporter(incident), comment=own, title="Своё")
     assert Incident.objects.count() == 2
     assert Comment.objects.get(pk=own.pk).incident == incident
 

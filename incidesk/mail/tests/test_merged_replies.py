@@ -108,7 +108,9 @@ def _client_reply(mail: EmailMessage, body: str) -> bytes:
     reply["Message-ID"] = f"<{uuid.uuid4().hex}@example.ru>"
     reply["In-Reply-To"] = mail["Message-ID"]
     reply["References"] = f"{mail['References']} {mail['Message-ID']}"
-    quoted = "\n".join(f"> {line}" for line in mail.get_body(("plain",)).get_content().splitlines())
+    plain = mail.get_body(("plain",))
+    assert plain is not None
+    quoted = "\n".join(f"> {line}" for line in plain.get_content().splitlines())
     reply.set_content(f"{body}\n\nСлужба поддержки написал(а):\n{quoted}\n")
     return bytes(reply)
 
