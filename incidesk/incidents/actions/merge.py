@@ -217,16 +217,22 @@ def do_unmerge(incident: Incident, *, actor: User, expected_version: int | None 
     """Take back the merge of `incident` (within the window, `status.MERGE_UNDOABLE`): what
     moved goes back, the link goes, and the incident is in progress again with its SLA clocks
     running as if it had never been merged (the time merged counts)."""
-    incident = _lock(incident, expected_version)
-    _authorise("unmerge", incident, actor)
+    # The record is read first so both incidents are locked in id order (as a merge locks
+    # them); a concurrent undo is caught by the guard, which reads the locked row.
     merge = (
-        Merge.objects.filter(source=incident, undone_at__isnull=True).order_by("-at", "-id").first()
+        Merge.objects.filter(source=incident, undone_at__isnull=True)
+        .select_related("target")
+        .order_by("-at", "-id")
+        .first()
     )
     if merge is None:
+        incident = _lock(incident, expected_version)
+        _authorise("unmerge", incident, actor)
         raise InvalidTransition(
             MERGE_UNDOABLE.message, extra={"status": incident.status, "allowed": []}
         )
     incident, target = _lock_pair(incident, merge.target, expected_version)
+    _authorise("unmerge", incident, actor)
     _move_back(merge, incident, target)
     if merge.before.get("linked"):
         IncidentLink.objects.filter(
