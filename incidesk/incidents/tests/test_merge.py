@@ -24,7 +24,7 @@ from incidesk.incidents.models import (
     Merge,
     Visibility,
 )
-from incidesk.incidents.status import Status
+from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.models import OutgoingMail
 from incidesk.notifications.models import Notification
@@ -273,3 +273,18 @@ def test_merge_between_organisations_keeps_nothing_public(agent):
     actions.do_add_comment(duplicate, actor=customer, body="Снова")
     actions.do_merge(duplicate, actor=agent, target=original)
     assert original.comments.get().visibility == Visibility.INTERNAL
+
+
+def test_undo_is_offered_exactly_while_it_is_accepted(pair, agent, settings):
+    """The guard decides both the button and the action: inside the window, for staff only."""
+    settings.INCIDESK_MERGE_UNDO_MINUTES = 10
+    original, duplicate = pair
+    duplicate = actions.do_merge(duplicate, actor=agent, target=original)
+    customer = _reporter(duplicate)
+    assert "unmerge" in {v.name for v in allowed_verbs(duplicate, agent)}
+    assert "unmerge" not in {v.name for v in allowed_verbs(duplicate, customer)}
+    with pytest.raises(Forbidden):
+        actions.do_unmerge(duplicate, actor=customer)
+    with time_machine.travel(timezone.now() + timedelta(minutes=11)):
+        assert "unmerge" not in {v.name for v in allowed_verbs(duplicate, agent)}
+    assert "unmerge" not in {v.name for v in allowed_verbs(original, agent)}
