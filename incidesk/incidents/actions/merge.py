@@ -61,9 +61,12 @@ def _lock_pair(
 def _keeps_public(source: Incident, target: Incident) -> bool:
     """Whether the source's public replies and files may stay public on the target: only when
     both incidents are the same customer's, in the same organisation, so nobody who sees the
-    target reads what they could not read before. Otherwise they move as internal."""
-    return source.reporter_id == target.reporter_id and (
-        source.organisation_id == target.organisation_id
+    target reads what they could not read before. Otherwise (two contacts without an account
+    included) they move as internal."""
+    return (
+        source.reporter_id is not None
+        and source.reporter_id == target.reporter_id
+        and source.organisation_id == target.organisation_id
     )
 
 

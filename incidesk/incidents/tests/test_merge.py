@@ -288,3 +288,15 @@ def test_undo_is_offered_exactly_while_it_is_accepted(pair, agent, settings):
     with time_machine.travel(timezone.now() + timedelta(minutes=11)):
         assert "unmerge" not in {v.name for v in allowed_verbs(duplicate, agent)}
     assert "unmerge" not in {v.name for v in allowed_verbs(original, agent)}
+
+
+def test_two_callers_without_accounts_share_nothing(agent):
+    calls = [
+        actions.do_create_incident(
+            actor=agent, title="Звонок", contact_phone=phone, channel="phone"
+        )
+        for phone in ("+7 900 000-00-01", "+7 900 000-00-02")
+    ]
+    actions.do_add_comment(calls[1], actor=agent, body="Перезвонили, ждут мастера")
+    actions.do_merge(calls[1], actor=agent, target=calls[0])
+    assert calls[0].comments.get().visibility == Visibility.INTERNAL
