@@ -72,6 +72,8 @@ api.add_exception_handler(OperationalError, database_outage)
 api.add_exception_handler(InterfaceError, database_outage)
 api.add_exception_handler(Exception, problem.server_error)
 
+# Before the incidents router: its catch-all for unknown verbs would claim merge and unmerge.
+api.add_router("", "incidesk.incidents.api_merge.router")
 api.add_router("", incidents_router)
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)

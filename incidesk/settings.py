@@ -432,6 +432,8 @@ LOGGING = {
 
 # Incident lifecycle knobs.
 INCIDESK_AUTO_CLOSE_DAYS = int(os.environ.get("INCIDESK_AUTO_CLOSE_DAYS", "7"))
+# How long a merge of two incidents may be undone (`incidents.actions.do_unmerge`).
+INCIDESK_MERGE_UNDO_MINUTES = int(os.environ.get("INCIDESK_MERGE_UNDO_MINUTES", "10"))
 INCIDESK_MAX_ATTACHMENT_BYTES = int(os.environ.get("INCIDESK_MAX_ATTACHMENT_BYTES", 25 * 2**20))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20
 # A report sent from the portal without signing in waits this long for its owner to confirm it

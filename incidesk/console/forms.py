@@ -21,7 +21,7 @@ from incidesk.core.errors import InvalidInput
 from incidesk.core.text import LineField
 from incidesk.incidents import actions, queries
 from incidesk.incidents.actions.timekeeping import MAX_MINUTES
-from incidesk.incidents.models import Channel, Incident, Kind, LinkKind, WatcherSource
+from incidesk.incidents.models import Channel, Comment, Incident, Kind, LinkKind, WatcherSource
 from incidesk.incidents.status import Status
 from incidesk.problems.models import Problem
 from incidesk.web.forms import (
@@ -158,6 +158,7 @@ class BulkForm(BootstrapForm, forms.Form):
         ("assign", _("Assign to agent")),
         ("team", _("Move to team")),
         ("duplicate", _("Resolve as duplicate of")),
+        ("merge", _("Merge into")),
         ("close", _("Close")),
     ]
     incident = forms.MultipleChoiceField(label=_("Incidents"), choices=[])
@@ -185,7 +186,7 @@ class BulkForm(BootstrapForm, forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        needs = {"assign": "assignee", "team": "team", "duplicate": "original"}
+        needs = {"assign": "assignee", "team": "team", "duplicate": "original", "merge": "original"}
         field = needs.get(data.get("action", ""))
         if field and not data.get(field):
             self.add_error(field, _("This field is required."))
@@ -382,6 +383,54 @@ class LinkForm(VersionedForm):
         )
 
 
+class MergeForm(VersionedForm):
+    """Merge this incident, a duplicate, into the one it repeats."""
+
+    target = forms.CharField(label=_("Merge into (number of the original)"), max_length=20)
+    reason = forms.CharField(
+        label=_("Reason (optional)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_merge(
+            incident,
+            actor=actor,
+            target=queries.incident_by_number(actor, "target", self.cleaned_data["target"]),
+            reason=self.cleaned_data["reason"],
+            expected_version=self.expected_version,
+        )
+
+
+class UnmergeForm(VersionedForm):
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        return actions.do_unmerge(incident, actor=actor, expected_version=self.expected_version)
+
+
+class SplitForm(VersionedForm):
+    """Split one comment (with its files) out into a new incident. The workspace lists the
+    comments it already shows (`choices_from`)."""
+
+    comment = forms.IntegerField(label=_("Comment"), widget=forms.Select)
+    title = LineField(label=_("Title of the new incident"), max_length=200)
+
+    def choices_from(self, comments: list[Comment]) -> None:
+        self.fields["comment"].widget.choices = [
+            (c.pk, f"{c.created_at:%d.%m %H:%M} · {c.body[:60]}") for c in comments
+        ]
+
+    def perform(self, incident: Incident, actor: User) -> Incident:
+        comment = queries.comments(actor, incident).filter(pk=self.cleaned_data["comment"]).first()
+        if comment is None:
+            raise InvalidInput.field("comment", _("The comment is not on this incident."))
+        return actions.do_split(
+            incident,
+            actor=actor,
+            comment=comment,
+            title=self.cleaned_data["title"],
+            expected_version=self.expected_version,
+        )
+
+
 class PriorityForm(VersionedForm):
     priority = forms.TypedChoiceField(label=_("Priority"), choices=PRIORITIES, coerce=int)
     priority_reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
@@ -521,6 +570,9 @@ VERB_FORMS: dict[str, type[VersionedForm]] = {
     "close": CloseForm,
     "cancel": CancelForm,
     "link": LinkForm,
+    "merge": MergeForm,
+    "unmerge": UnmergeForm,
+    "split": SplitForm,
 }
 EDIT_FORMS: dict[str, type[VersionedForm]] = {
     "priority": PriorityForm,

@@ -61,6 +61,16 @@ def _status(event: TimelineEvent, names: Names) -> str:
         return f"{text}: {lower_first(names.resolution_code(data['resolution_code']))}"
     if data.get("reopen"):
         return _("%(status)s (reopened: the customer says it is not fixed)") % {"status": text}
+    if data.get("merged_into"):
+        return _("%(status)s (merged into %(number)s)") % {
+            "status": text,
+            "number": data["merged_into"],
+        }
+    if data.get("unmerged"):
+        return _("%(status)s (the merge into %(number)s was undone)") % {
+            "status": text,
+            "number": data["unmerged"],
+        }
     if new == Status.CLOSED and data.get("automatic"):
         return _("%(status)s (automatically, after the testing time)") % {"status": text}
     if new == Status.CLOSED and data.get("confirmed"):
@@ -142,6 +152,15 @@ _TELLERS: dict[str, Any] = {
     EventKind.MACRO_APPLIED: lambda data, names: (
         _("Macro «%(name)s» applied") % {"name": data.get("name", "")}
     ),
+    EventKind.MERGED_IN: lambda data, names: (
+        _("%(source)s merged in: %(comments)s comments and %(attachments)s files moved here") % data
+    ),
+    EventKind.MERGE_UNDONE: lambda data, names: (
+        _("Merge of %(source)s into %(target)s undone: what it moved went back") % data
+    ),
+    EventKind.SPLIT: lambda data, names: (
+        _("A comment (with %(attachments)s files) split out into %(into)s") % data
+    ),
 }
 # Events told as their kind followed by one detail: "SLA clock paused: Resolution (…)".
 _DETAILED: dict[str, Any] = {
@@ -174,6 +193,8 @@ def _comment_entry(entry: Entry, comments: dict[int, Comment], files: dict[Any, 
     entry.comment = comments.get(event.data.get("comment_id"))
     if entry.comment is not None:
         entry.files = files.get(entry.comment.pk, [])
+    else:
+        entry.text = _("(moved to another incident by a merge or a split)")
     public = event.kind == EventKind.PUBLIC_REPLY
     entry.css = "is-public-reply" if public else "is-internal"
     entry.badge = _("Reply to customer") if public else _("Internal note")

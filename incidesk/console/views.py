@@ -251,6 +251,9 @@ def _bulk_one(user: User, incident: Incident, data: dict[str, Any]) -> None:
         actions.do_assign(incident, actor=user, assignee=data["assignee"])
     elif action == "team":
         actions.do_assign(incident, actor=user, team=data["team"])
+    elif action == "merge":
+        target = queries.incident_by_number(user, "original", data["original"].strip())
+        actions.do_merge(incident, actor=user, target=target)
     elif action == "duplicate":
         original = queries.incident_by_number(user, "original", data["original"].strip())
         actions.do_cancel(
@@ -285,11 +288,18 @@ class Section:
 
 
 def _sections(
-    incident: Incident, user: User, initial: dict[str, Any], bound: tuple[str, Any] | None
+    incident: Incident,
+    user: User,
+    initial: dict[str, Any],
+    bound: tuple[str, Any] | None,
+    comments: list[Comment],
 ) -> list[Section]:
-    """Exactly the verbs `allowed_verbs` gives, then the edits that are not status moves."""
+    """Exactly the verbs `allowed_verbs` gives, then the edits that are not status moves.
+    `comments`: those the timeline shows, for the split form to choose from."""
     names = [
-        (v.name, str(v.label)) for v in allowed_verbs(incident, user) if v.name in forms.VERB_FORMS
+        (v.name, str(v.label))
+        for v in allowed_verbs(incident, user)
+        if v.name in forms.VERB_FORMS and (v.name != "split" or comments)
     ]
     if not incident.is_final:
         if can(user, "override_priority", incident):
@@ -311,6 +321,8 @@ def _sections(
             if name == "problem" and incident.problem_id:
                 extra = {"problem": incident.problem.number}
             form, is_open = cls(initial={**initial, **extra}, prefix=name), False
+        if isinstance(form, forms.SplitForm):
+            form.choices_from(comments)
         sections.append(Section(name, label, form, is_open, "a" if name == "assign" else ""))
     return sections
 
@@ -393,7 +405,9 @@ def _workspace(
     context = {
         "incident": incident,
         "timeline": timeline,
-        "sections": _sections(incident, user, initial, bound),
+        "sections": _sections(
+            incident, user, initial, bound, [e.comment for e in timeline if e.comment is not None]
+        ),
         "comment_form": comment_form,
         "clocks": _clocks(incident),
         "sla_story": explain(incident, user),

@@ -13,7 +13,7 @@ from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 
-from incidesk.incidents.models import Attachment, Comment, Incident, TimelineEvent
+from incidesk.incidents.models import Attachment, Comment, Incident, Merge, TimelineEvent
 
 INCIDENT_NUMBER = re.compile(r"[A-Z]+-\d+")
 
@@ -33,12 +33,14 @@ class ReadOnlyMixin:
 
 class CommentInline(ReadOnlyMixin, admin.TabularInline[Comment, Incident]):
     model = Comment
+    fk_name = "incident"
     fields = ["created_at", "author", "visibility", "body"]
     extra = 0
 
 
 class AttachmentInline(ReadOnlyMixin, admin.TabularInline[Attachment, Incident]):
     model = Attachment
+    fk_name = "incident"
     fields = ["created_at", "original_name", "content_type", "size", "visibility", "uploaded_by"]
     extra = 0
 
@@ -76,3 +78,13 @@ class TimelineEventAdmin(ReadOnlyMixin, admin.ModelAdmin[TimelineEvent]):
     list_filter = ["kind", "is_public"]
     search_fields = ["incident__number"]
     ordering = ["-id"]  # newest first without sorting the whole table: ids grow with time
+
+
+@admin.register(Merge)
+class MergeAdmin(ReadOnlyMixin, admin.ModelAdmin[Merge]):
+    """Every merge, what it moved and whether it was undone: the record beside the timeline."""
+
+    list_display = ["at", "source", "target", "actor", "undone_at"]
+    list_select_related = ["source", "target", "actor"]
+    search_fields = ["source__number", "target__number"]
+    ordering = ["-id"]

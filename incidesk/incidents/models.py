@@ -179,6 +179,9 @@ class Incident(models.Model):
         related_name="duplicates",
         db_index=False,  # a partial index in Meta: most incidents have none
     )
+    # When the incident was merged into `duplicate_of` (null otherwise, and again after an undo):
+    # the merge's undo window is read from it without a query (`status.MERGE_UNDOABLE`).
+    merged_at = models.DateTimeField(_("merged"), null=True, blank=True)
     reopen_count = models.PositiveIntegerField(_("reopen count"), default=0)
     problem = models.ForeignKey(
         "problems.Problem",
@@ -265,6 +268,10 @@ class Comment(models.Model):
         _("visibility"), max_length=8, choices=Visibility, default=Visibility.PUBLIC
     )
     verified = models.BooleanField(_("verified"), default=True)
+    # The incident this comment was written on, when a merge or a split moved it here.
+    moved_from = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -298,6 +305,10 @@ class Attachment(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The incident this file was added to, when a merge or a split moved it here.
+    moved_from = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -314,6 +325,7 @@ class LinkKind(models.TextChoices):
     DUPLICATE_OF = "duplicate_of", _("Duplicate of")
     FOLLOW_UP_OF = "follow_up_of", _("Follow-up of")
     CHILD_OF = "child_of", _("Child of major incident")
+    SPLIT_FROM = "split_from", _("Split from")
 
 
 class IncidentLink(models.Model):
@@ -365,6 +377,9 @@ class EventKind(models.TextChoices):
     MACRO_APPLIED = "macro_applied", _("Macro applied")
     WATCHER_ADDED = "watcher_added", _("Watcher added")
     WATCHER_REMOVED = "watcher_removed", _("Watcher removed")
+    MERGED_IN = "merged_in", _("Incident merged in")
+    MERGE_UNDONE = "merge_undone", _("Merge undone")
+    SPLIT = "split", _("Comment split out")
 
 
 class WatcherSource(models.TextChoices):
@@ -483,6 +498,33 @@ class TimelineEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AppendOnlyError("timeline events are append-only")
+
+
+class Merge(models.Model):
+    """What one merge moved from `source` (the duplicate) to `target`, and how the duplicate
+    stood before: the record the desk reads, and what `do_unmerge` puts back within
+    `INCIDESK_MERGE_UNDO_MINUTES`. `moved` holds `{"comments": [[id, visibility], ...],
+    "attachments": [[id, visibility], ...]}`; `before` the duplicate's status, hold reason,
+    answer deadline and its SLA clocks as they were (`sla.clocks.snapshot`)."""
+
+    source = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="merges_out")
+    target = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="merges_in")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    moved = models.JSONField(default=dict)
+    before = models.JSONField(default=dict)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} → {self.target_id}"
 
 
 class IdempotencyKey(models.Model):

@@ -73,6 +73,24 @@ def reloaded(user: User, incident: Incident) -> Incident:
     return incidents(user).get(pk=incident.pk)
 
 
+# How many merges deep `merged_into` follows a chain (A into B, then B into C).
+MAX_MERGE_CHAIN = 10
+
+
+def merged_into(incident: Incident) -> Incident | None:
+    """Where a merged incident now lives: the target of its merge, or, when that was merged
+    too, the end of the chain. None for an incident that was not merged."""
+    current = incident
+    for _step in range(MAX_MERGE_CHAIN):
+        if current.merged_at is None or current.duplicate_of_id is None:
+            break
+        following = Incident.objects.filter(pk=current.duplicate_of_id).first()
+        if following is None:
+            break
+        current = following
+    return None if current is incident else current
+
+
 def _code_or_child(field: str, code: str) -> Q:
     return Q(**{f"{field}__code": code}) | Q(**{f"{field}__parent__code": code})
 

@@ -173,6 +173,16 @@ class CancelIn(Strict):
     duplicate_of: Number | None = None
 
 
+class MergeIn(Strict):
+    target: Number = Field(description="The incident this duplicate is merged into.")
+    reason: LongText = ""
+
+
+class SplitIn(Strict):
+    comment: int = Field(description="The id of the comment to split out, with its files.")
+    title: Title = Field(description="The title of the new incident.")
+
+
 class LinkIn(Strict):
     target: Number
     kind: LinkKind

@@ -7,9 +7,12 @@ verbs, the actions refuse through `LIFECYCLE.authorise`, and every UI renders ex
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.core.lifecycle import Guard, Lifecycle, Verb
@@ -62,6 +65,21 @@ def _not_rated(incident: Incident) -> bool:
 
 RATE_ONCE = Guard("rate_once", _not_rated, _("This incident has already been rated."))
 
+
+def _merge_undoable(incident: Incident) -> bool:
+    """Merged into another incident, and the undo window has not run out."""
+    if incident.merged_at is None:
+        return False
+    window = timedelta(minutes=settings.INCIDESK_MERGE_UNDO_MINUTES)
+    return timezone.now() <= incident.merged_at + window
+
+
+MERGE_UNDOABLE = Guard(
+    "merge_undoable",
+    _merge_undoable,
+    _("This incident was not merged, or the time to undo the merge has run out."),
+)
+
 LIFECYCLE = Lifecycle(
     status=Status,
     roles=roles,
@@ -107,6 +125,22 @@ LIFECYCLE = Lifecycle(
         Verb("close", frozenset({Status.RESOLVED}), Status.CLOSED, _STAFF, _("Close")),
         Verb("cancel", frozenset(OPEN_STATUSES), Status.CANCELLED, _STAFF, _("Cancel")),
         Verb("link", frozenset(Status), None, _STAFF, _("Link")),
+        Verb(
+            "merge",
+            frozenset(OPEN_STATUSES),
+            Status.CANCELLED,
+            _STAFF,
+            _("Merge into another incident"),
+        ),
+        Verb(
+            "unmerge",
+            frozenset({Status.CANCELLED}),
+            Status.IN_PROGRESS,
+            _STAFF,
+            _("Undo the merge"),
+            guards=(MERGE_UNDOABLE,),
+        ),
+        Verb("split", frozenset(Status), None, _STAFF, _("Split a comment out")),
         Verb("rate", frozenset({Status.CLOSED}), None, _OWNER, _("Rate"), guards=(RATE_ONCE,)),
     ],
 )

@@ -242,3 +242,63 @@ def record_watcher_removed(
     *, incident: Incident, actor: User | None, person: User
 ) -> TimelineEvent:
     return _record(incident, EventKind.WATCHER_REMOVED, actor, person=person.email)
+
+
+def record_merged_in(
+    *, incident: Incident, actor: User, source: str, comments: int, attachments: int
+) -> TimelineEvent:
+    """On the target of a merge: which incident came in and how much of it moved."""
+    return _record(
+        incident,
+        EventKind.MERGED_IN,
+        actor,
+        source=source,
+        comments=comments,
+        attachments=attachments,
+    )
+
+
+def record_merge_undone(
+    *, incident: Incident, actor: User, source: str, target: str
+) -> TimelineEvent:
+    """On both incidents of a merge taken back."""
+    return _record(incident, EventKind.MERGE_UNDONE, actor, source=source, target=target)
+
+
+def record_split(
+    *, incident: Incident, actor: User, comment_id: int, into: str, attachments: int
+) -> TimelineEvent:
+    """On the incident a comment was split out of: which comment, into which new incident."""
+    return _record(
+        incident,
+        EventKind.SPLIT,
+        actor,
+        comment_id=comment_id,
+        into=into,
+        attachments=attachments,
+    )
+
+
+def record_moved_comment(*, incident: Incident, comment: Comment, source: str) -> TimelineEvent:
+    """A comment a merge or split brought in, shown where it now is, as its author's
+    (`source`: the incident it was written on). The move itself is the merge's or split's own
+    event; these are never handed to notifications."""
+    public = comment.visibility == Visibility.PUBLIC
+    kind = EventKind.PUBLIC_REPLY if public else EventKind.INTERNAL_NOTE
+    return _record(incident, kind, comment.author, comment_id=comment.pk, moved_from=source)
+
+
+def record_moved_attachment(
+    *, incident: Incident, attachment: Attachment, source: str
+) -> TimelineEvent:
+    """A file of the incident itself (not of a comment) a merge brought in, as its uploader's."""
+    return _record(
+        incident,
+        EventKind.ATTACHMENT_ADDED,
+        attachment.uploaded_by,
+        visibility=attachment.visibility,
+        attachment_id=attachment.pk,
+        name=attachment.original_name,
+        size=attachment.size,
+        moved_from=source,
+    )

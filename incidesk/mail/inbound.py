@@ -30,7 +30,7 @@ from incidesk.accounts.models import User
 from incidesk.core.errors import DomainError
 from incidesk.core.promises import promise
 from incidesk.core.text import clean_line
-from incidesk.incidents import actions
+from incidesk.incidents import actions, queries
 from incidesk.incidents.access import can, visible_to
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
 from incidesk.incidents.models import Channel, Comment, Incident, WatcherSource
@@ -235,7 +235,19 @@ def _process(message: InboundMessage, parsed: ParsedMessage) -> Result:
         return Result(Outcome.REFUSED, _("Unknown sender, and unknown senders are refused."))
     if not user.is_active:
         return Result(Outcome.REFUSED, _("The sender's account is deactivated."))
+    return _deliver(user, parsed)
+
+
+def _deliver(user: User, parsed: ParsedMessage) -> Result:
+    """A reply to the incident it threads to; a verified one to a merged incident, to where
+    the merge continues; anything else (a closed incident's thread too) opens an incident."""
     incident = thread_incident(parsed)
+    if (
+        incident is not None
+        and incident.merged_at is not None
+        and is_verified(parsed, incident, user)
+    ):
+        return _merged_reply(incident, user, parsed)
     if incident is not None and not incident.is_final:
         return _reply(incident, user, parsed, verified=is_verified(parsed, incident, user))
     return _new_incident(user, parsed, follows=incident)
@@ -312,6 +324,28 @@ def _reply(incident: Incident, user: User, parsed: ParsedMessage, verified: bool
         filter(None, [_attach(incident, user, parsed, comment), _watch(incident, user, parsed)])
     )
     return Result(Outcome.COMMENT, notes, incident=incident, comment=comment)
+
+
+def _merged_reply(merged: Incident, user: User, parsed: ParsedMessage) -> Result:
+    """A verified reply to an incident merged into another lands on the one the merge
+    continues: as a reply when the sender may write there (its reporter, the desk), else as an
+    internal note marked from the merged incident (the target is another customer's). When
+    that one is closed too, the reply opens a new incident following the merged one."""
+    target = queries.merged_into(merged)
+    if target is None or target.is_final:
+        return _new_incident(user, parsed, follows=merged)
+    if visible_to(user).filter(pk=target.pk).exists() and can(user, "comment_by_mail", target):
+        return _reply(target, user, parsed, verified=True)
+    body = latest_reply(parsed.text)
+    if not body and not parsed.attachments:
+        return Result(
+            Outcome.REFUSED, _("The reply has no new text and no files."), incident=target
+        )
+    comment = actions.do_add_merged_reply(
+        target, actor=user, body=_fit(body) or _("(no text, only files)"), merged=merged
+    )
+    notes = _attach(target, user, parsed, comment)
+    return Result(Outcome.COMMENT, notes, incident=target, comment=comment)
 
 
 def _unverified(incident: Incident, user: User, parsed: ParsedMessage, body: str) -> Result:

@@ -70,6 +70,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("satisfaction", Topic.UPDATES, _("How did we do? %(title)s")),
         MailKind("reopened", Topic.UPDATES, _("Reopened: %(title)s")),
         MailKind("cancelled", Topic.UPDATES, _("Cancelled: %(title)s")),
+        MailKind("merged", Topic.UPDATES, _("Merged into another request: %(title)s")),
         MailKind("reply", Topic.REPLIES, _("New reply: %(title)s")),
         MailKind("new_incident", Topic.ASSIGNMENTS, _("New incident: %(title)s")),
         MailKind("assigned", Topic.ASSIGNMENTS, _("Assigned to you: %(title)s")),
@@ -89,6 +90,8 @@ def _status_kinds(event: TimelineEvent) -> list[str]:
     if new == Status.ON_HOLD:
         asks = data.get("hold_reason") == HoldReason.AWAITING_CUSTOMER
         return ["info_request" if asks else "on_hold"]
+    if new == Status.CANCELLED and data.get("merged_into"):
+        return ["merged"]
     return {
         Status.RESOLVED: ["resolved"],
         Status.CLOSED: ["closed", "satisfaction"],

@@ -41,6 +41,10 @@ def _status_text(event: TimelineEvent, names: Names) -> str:
         return _("Reopened: the problem is not fixed yet")
     if event.data.get("answered"):
         return _("Back in work after your answer")
+    if event.data.get("merged_into"):
+        return _("Merged into %(number)s: the work continues there") % {
+            "number": event.data["merged_into"]
+        }
     new = Status(event.data["new"])
     if new == Status.ON_HOLD:
         reason = event.data.get("hold_reason")

@@ -343,6 +343,32 @@ def status_changed(  # noqa: C901  one branch per status move, read as a table
     return changes
 
 
+def counting(incident: Incident) -> list[int]:
+    """The ids of the clocks still counting (running, paused, or breached and not stopped):
+    those a merge cancels, and its undo gives back."""
+    return [
+        clock.pk
+        for clock in _clocks(incident)
+        if clock.stopped_at is None and clock.state != ClockState.CANCELLED
+    ]
+
+
+def merge_undone(incident: Incident, clock_ids: list[int], at: datetime) -> Changes:
+    """Give back the clocks a merge cancelled (`clock_ids`, from `counting`): the incident is
+    in progress again, so they run (a pause the merge ended stays ended), and the time the
+    incident spent merged counts, as if the merge had not happened. Thresholds passed
+    meanwhile are reported now."""
+    changes = Changes()
+    for clock in _clocks(incident):
+        if clock.pk not in clock_ids or clock.state != ClockState.CANCELLED:
+            continue
+        clock.stopped_at = None
+        clock.state = ClockState.BREACHED if clock.breached_at else ClockState.RUNNING
+        changes.events += _fire(clock, at)
+        changes.saved(clock, at)
+    return changes
+
+
 def priority_changed(incident: Incident, *, at: datetime, actor: User | None, old: int) -> Changes:
     """Re-target the clocks for the new priority from the original start, keeping past pauses
     (measured again on the new target's calendar). A clock already past its new target is

@@ -43,7 +43,15 @@ def test_workspace_shows_every_field_and_exactly_the_allowed_verbs(agent_client,
     assert response.status_code == 200
     text = response.content.decode()
     assert incident.title in text and "+7 900 000-00-00" in text
-    assert _sections(response) == ["accept", "assign", "cancel", "link", "problem", "edit"]
+    assert _sections(response) == [
+        "accept",
+        "assign",
+        "cancel",
+        "link",
+        "merge",
+        "problem",
+        "edit",
+    ]
     assert response.context["clocks"]  # the default policy's clocks
     assert 'data-shortcut="a"' in text and 'data-shortcut="r"' in text
     assert 'data-shortcut="n"' in text
@@ -116,6 +124,7 @@ def test_the_whole_lifecycle_through_the_workspace(agent_client, agent, colleagu
         "reopen",
         "close",
         "link",
+        "split",
         "problem",
         "edit",
     ]
@@ -132,7 +141,7 @@ def test_the_whole_lifecycle_through_the_workspace(agent_client, agent, colleagu
     assert _post(agent_client, incident, "close").status_code == 302
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED and incident.reopen_count == 1
-    assert _sections(agent_client.get(_url(incident))) == ["link"]
+    assert _sections(agent_client.get(_url(incident))) == ["link", "split"]
 
 
 def test_confirm_by_staff(agent_client):

@@ -20,7 +20,7 @@ order of `PRINCIPALS`, what each one gets:
 
 Every refusal must leave the database as it was (checked). An API write whose body ninja
 validates before the handler runs needs a valid body in `BODIES` (`$incident`, `$other`,
-`$problem`, `$agent`, `$colleague`, `$file` are filled from the world), or a refusal would be
+`$problem`, `$agent`, `$colleague`, `$file`, `$comment` are filled from the world), or a refusal would be
 hidden behind a 422; a GET's entry is its query string.
 """
 
@@ -262,6 +262,10 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/incidents/{number}/actions/close": API_STAFF_VERB,
     "POST /api/v1/incidents/{number}/actions/cancel": API_STAFF_VERB,
     "POST /api/v1/incidents/{number}/actions/link": API_STAFF_VERB,
+    "POST /api/v1/incidents/{number}/actions/merge": API_STAFF_VERB,
+    # Nothing in the world was merged: staff get the guard's refusal.
+    "POST /api/v1/incidents/{number}/actions/unmerge": "401 401 403 403 404 409 409 409 409",
+    "POST /api/v1/incidents/{number}/actions/split": API_STAFF_VERB,
     "POST /api/v1/incidents/{number}/actions/rate": "401 401 ok 403 404 403 403 403 403",
     "POST /api/v1/incidents/{number}/actions/{verb}": API_NONE,
     "GET /api/v1/incidents/{number}/comments": API_SEEN,
@@ -416,6 +420,8 @@ BODIES: dict[str, object] = {
     "POST /api/v1/incidents/{number}/actions/rate": {"rating": 5},
     "POST /api/v1/incidents/{number}/actions/cancel": {"reason": "Ошибочная заявка"},
     "POST /api/v1/incidents/{number}/actions/link": {"target": "$other", "kind": "related"},
+    "POST /api/v1/incidents/{number}/actions/merge": {"target": "$other"},
+    "POST /api/v1/incidents/{number}/actions/split": {"comment": "$comment", "title": "Сканер"},
     "POST /api/v1/incidents/{number}/comments": {"body": "Есть новости?"},
     "POST /api/v1/incidents/{number}/attachments": {"file": "$file"},
     "POST /api/v1/problems": {"title": "Сбой печати"},

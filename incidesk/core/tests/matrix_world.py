@@ -161,7 +161,8 @@ def status_for(route: Route) -> Status:
     verb = _verb(route)
     if route.is_problem or verb not in VERBS:
         return Status.IN_PROGRESS
-    return next(s for s in _STATUS_ORDER if s in VERBS[verb].sources)
+    # A verb from none of these (undoing a merge) is tried on the incident in progress.
+    return next((s for s in _STATUS_ORDER if s in VERBS[verb].sources), Status.IN_PROGRESS)
 
 
 INTERNAL_NOTE = "Секрет: пароль от принтера admin"
@@ -453,6 +454,7 @@ def substitute(template: Any, world: World, who: Principal, route: Route) -> Any
             "$version": lambda: _incident(world, who, route).version,
             "$macro": lambda: world.macro.pk,
             "$team": lambda: world.macro.for_team_id,
+            "$comment": lambda: who.family.public_file.comment_id,
         }[template]()
     return template
 

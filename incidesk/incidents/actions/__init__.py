@@ -7,10 +7,10 @@ the API, e-mail, tasks and commands all call these; nothing else writes incident
 
 The verbs live in submodules by theme: `registration` (create, triage, priority, team),
 `lifecycle` (accept to reopen and rate), `conversation` (comments, attachments), `links`
-(incident and problem links), `macros` (which macro made a set of changes), `system` (SLA
-checks, information-request expiry, auto-close, the problem cascade), `watchers` (who else hears
-of it), `timekeeping` (time spent); `_common` holds what they share (lock, rights check, save,
-commit).
+(incident and problem links), `macros` (which macro made a set of changes), `merge` (merge, its
+undo, split), `system` (SLA checks, information-request expiry, auto-close, the problem cascade),
+`watchers` (who else hears of it), `timekeeping` (time spent); `_common` holds what they share
+(lock, rights check, save, commit).
 """
 
 from incidesk.core.text import MAX_TITLE_LENGTH
@@ -31,6 +31,13 @@ from incidesk.incidents.actions.lifecycle import (
 )
 from incidesk.incidents.actions.links import do_link, do_link_problem, do_unlink_problem
 from incidesk.incidents.actions.macros import do_record_macro
+from incidesk.incidents.actions.merge import (
+    do_add_merged_reply,
+    do_merge,
+    do_split,
+    do_unmerge,
+    move_related,
+)
 from incidesk.incidents.actions.registration import (
     EDITABLE_FIELDS,
     do_create_incident,
@@ -59,6 +66,7 @@ __all__ = [
     "do_accept",
     "do_add_attachment",
     "do_add_comment",
+    "do_add_merged_reply",
     "do_add_watcher",
     "do_assign",
     "do_auto_close",
@@ -74,6 +82,7 @@ __all__ = [
     "do_link",
     "do_link_problem",
     "do_log_time",
+    "do_merge",
     "do_override_priority",
     "do_rate",
     "do_recompute_sla",
@@ -85,6 +94,9 @@ __all__ = [
     "do_resolve",
     "do_resolve_for_problem",
     "do_resume",
+    "do_split",
     "do_unlink_problem",
+    "do_unmerge",
     "do_update_incident",
+    "move_related",
 ]

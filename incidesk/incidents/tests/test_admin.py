@@ -7,6 +7,7 @@ from django.urls import reverse
 from incidesk.accounts.models import ApiToken, Role, User
 from incidesk.accounts.tests.factories import AdminFactory, TeamFactory
 from incidesk.catalog.models import Category, PriorityRule
+from incidesk.incidents import actions
 from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
@@ -31,8 +32,11 @@ def staff_client(client):
 @pytest.fixture
 def incident():
     """A closed incident: comments, a timeline, a team, an assignee, a notification and a
-    notification preference."""
+    notification preference; and a merge of two others."""
     incident = make_incident(Status.CLOSED)
+    actions.do_merge(
+        make_incident(), actor=incident.assignee, target=make_incident(Status.IN_PROGRESS)
+    )
     Notification.objects.create(recipient=incident.reporter, event=incident.events.last())
     Preference.objects.create(user=incident.reporter, muted_topics=["sla"])
     ApiToken.issue(incident.assignee)
