@@ -20,8 +20,8 @@ order of `PRINCIPALS`, what each one gets:
 
 Every refusal must leave the database as it was (checked). An API write whose body ninja
 validates before the handler runs needs a valid body in `BODIES` (`$incident`, `$other`,
-`$problem`, `$agent`, `$colleague`, `$file`, `$comment` are filled from the world), or a refusal would be
-hidden behind a 422; a GET's entry is its query string.
+`$problem`, `$agent`, `$colleague`, `$file`, `$comment` are filled from the world), or a refusal
+would be hidden behind a 422; a GET's entry is its query string.
 """
 
 from incidesk.core.tests.matrix_world import PRINCIPALS
