@@ -17,6 +17,7 @@ from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.notifications.models import Notification
+from incidesk.sla import reference
 from incidesk.sla.models import SlaClock, SlaPolicy
 from incidesk.sla.tasks import check_clock
 from incidesk.sla.tests.moments import at
@@ -41,6 +42,7 @@ def backlog() -> list[Incident]:
     with an assignee and a team lead to notify, under a policy that raises the priority at a
     breach (which re-targets the clocks inside the check)."""
     SlaPolicy.objects.update(raise_priority_on_breach=True)
+    reference.changed()  # written without signals
     lead, agent = LeadFactory(), AgentFactory()
     team = TeamFactory(lead=lead)
     team.members.add(agent)
