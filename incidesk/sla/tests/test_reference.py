@@ -1,8 +1,10 @@
 """The per-process copy of the reference data registration reads: one query while unchanged,
 and every committed change seen by the next read, in this process or any other."""
 
+import multiprocessing
+
 import pytest
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from incidesk.catalog.models import Level, PriorityRule
@@ -39,13 +41,35 @@ def test_an_edit_in_this_process_is_seen_by_the_next_registration():
     assert not make_incident().sla_clocks.exists()
 
 
-def test_a_change_another_process_commits_is_seen_by_the_next_read():
-    """Another process writes the rows and the new token in its transaction; this process's
-    copy carries no signal of it, only the token it compares."""
+def test_a_new_token_alone_makes_the_copy_reload():
+    """What another process's change leaves in the database: the rows and a new token. This
+    process's copy carries no signal of it, only the token it compares."""
     old = reference.current().priority(Level.LOW, Level.LOW)
     PriorityRule.objects.filter(impact=Level.LOW, urgency=Level.LOW).update(priority=old - 1)
     Generation.objects.filter(name=reference.GENERATION).update(token="another-process")
     assert reference.current().priority(Level.LOW, Level.LOW) == old - 1
+
+
+def _edit_the_matrix() -> None:
+    connections.close_all()  # the parent's connection is not this process's
+    cell = PriorityRule.objects.get(impact=Level.LOW, urgency=Level.LOW)
+    cell.priority = 4
+    cell.save()
+    connections.close_all()
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_committed_by_another_process_is_seen_by_the_next_read(reference_data):
+    if connection.settings_dict["NAME"].startswith(("file:memorydb", ":memory:")):
+        pytest.skip("an in-memory SQLite database cannot be shared between processes")
+    assert reference.current().priority(Level.LOW, Level.LOW) == 5
+    connections.close_all()
+    editor = multiprocessing.get_context("fork").Process(target=_edit_the_matrix)
+    editor.start()
+    editor.join(60)
+    assert editor.exitcode == 0
+    assert reference.current().priority(Level.LOW, Level.LOW) == 4
 
 
 def test_a_rolled_back_change_leaves_no_copy_behind():
