@@ -7,8 +7,9 @@ the token with every `get` (one indexed single-row SELECT of raw SQL, far cheape
 queries it replaces, and no Django query compilation) and reloads its copy when the token
 differs from the one it was loaded under. So a change committed before a request reads the
 data is seen by that request in every process: there is no window of staleness. The token is
-read before the data, so a copy is never older than its token (a change committed between the
-two reads makes the next `get` reload once more).
+read before the data, so a copy is never older than its token: a change committed while a copy
+loads may show in that copy in part (the loader's queries are separate statements), and the
+next `get` reloads it whole.
 
 Changes that bypass model signals (`QuerySet.update`, `bulk_create`, raw SQL, data migrations)
 must call `bump` themselves; `migrate` bumps every generation at its end.
