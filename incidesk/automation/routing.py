@@ -1,7 +1,7 @@
 """Routing at registration: the active rules, tried in order against the new incident's facts,
 give it a team, a priority (through the matrix) and tags, and say why.
 
-`route` only reads (whether the rules changed, in one query; the matrix row for the impact
+`route` only reads (whether the rules changed, in one query; the matrix from `sla.reference`
 when a rule suggests a priority), so registration calls it before its transaction opens;
 `Routed.record` writes the decision inside the transaction (one INSERT, only when a rule
 matched) and promises the team's automatic assignment, which the worker runs.
@@ -11,20 +11,22 @@ from __future__ import annotations
 
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from incidesk.accounts.models import Team
 from incidesk.automation.conditions import Facts, matches
 from incidesk.automation.models import Decision, DecisionKind, RoutingRule
-from incidesk.catalog.models import Level, PriorityRule
+from incidesk.catalog.models import Level
+from incidesk.core.generations import GenerationCache, bump
 from incidesk.core.promises import Promised
 from incidesk.incidents.models import Incident
+from incidesk.sla import reference
 
-# The matrix's own fallback for a deleted cell (`catalog.models.priority_for`).
-_RANK = {Level.HIGH: 1, Level.MEDIUM: 2, Level.LOW: 3}
+# Bumped by every change to a routing rule (`core.generations`).
+GENERATION = "routing-rules"
 
 
 @dataclass
@@ -53,9 +55,12 @@ class Routed:
         return [Promised(auto_assign, (incident.pk,))]
 
 
-def route(facts: Facts, *, impact: str, urgency: str, team: Team | None) -> Routed:
+def route(
+    facts: Facts, *, impact: str, urgency: str, team: Team | None, ref: reference.Reference
+) -> Routed:
     """Try the active rules in order. `team` is the one the intake chose (the console's agent):
-    it stays, and a rule's team is then only recorded as not applied."""
+    it stays, and a rule's team is then only recorded as not applied. `ref` holds the priority
+    matrix a suggested priority is reached through."""
     routed = Routed()
     fired: list[dict[str, Any]] = []
     for rule in _rules():
@@ -69,7 +74,7 @@ def route(facts: Facts, *, impact: str, urgency: str, team: Team | None) -> Rout
         routed.data = {"rules": fired, "kept_team": team.name if team else None}
     if routed.priority is not None:
         suggested = routed.priority
-        routed.urgency, routed.priority = _reachable(impact, urgency, suggested)
+        routed.urgency, routed.priority = _reachable(ref, impact, urgency, suggested)
         routed.data["priority"] = {
             "suggested": suggested,
             "priority": routed.priority,
@@ -81,20 +86,23 @@ def route(facts: Facts, *, impact: str, urgency: str, team: Team | None) -> Rout
     return routed
 
 
-_cached: tuple[tuple[int, datetime | None], list[RoutingRule]] = ((0, None), [])
+def _load_rules() -> list[RoutingRule]:
+    return list(RoutingRule.objects.filter(is_active=True).select_related("team"))
+
+
+_RULES = GenerationCache(GENERATION, _load_rules)
 
 
 def _rules() -> list[RoutingRule]:
     """The active rules in order, with their teams. This process keeps a copy and reads them
-    again only when a rule was added, changed or deleted (their number and latest `updated_at`
-    say so: one aggregate, a third of what reading twenty rules costs a registration)."""
-    global _cached
-    stamp = RoutingRule.objects.aggregate(n=Count("id"), at=Max("updated_at"))
-    key = (stamp["n"], stamp["at"])
-    if _cached[0] != key:
-        rules = RoutingRule.objects.filter(is_active=True).select_related("team")
-        _cached = (key, list(rules))
-    return _cached[1]
+    again only when a rule was added, changed or deleted (`core.generations`: one single-row
+    read while unchanged)."""
+    return _RULES.get()
+
+
+@receiver([post_save, post_delete], sender=RoutingRule)
+def _rules_changed(**_kwargs: Any) -> None:
+    bump(GENERATION)
 
 
 def _apply(
@@ -116,13 +124,11 @@ def _apply(
     return did
 
 
-def _reachable(impact: str, reported: str, suggested: int) -> tuple[str, int]:
+def _reachable(
+    ref: reference.Reference, impact: str, reported: str, suggested: int
+) -> tuple[str, int]:
     """The urgency (impact stays as reported) whose matrix priority is nearest the suggestion,
     preferring the reported urgency, then the more urgent, on a tie."""
-    row: dict[str, int] = {
-        level: _RANK[Level(impact)] + _RANK[Level(level)] - 1
-        for level in (Level.HIGH, Level.MEDIUM, Level.LOW)
-    }
-    row.update(PriorityRule.objects.filter(impact=impact).values_list("urgency", "priority"))
+    row = {level: ref.priority(impact, level) for level in (Level.HIGH, Level.MEDIUM, Level.LOW)}
     urgency = min(row, key=lambda u: (abs(row[u] - suggested), u != reported, row[u]))
     return urgency, row[urgency]

@@ -128,12 +128,3 @@ class PriorityRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_impact_display()} / {self.get_urgency_display()} → P{self.priority}"
-
-
-def priority_for(impact: str, urgency: str) -> int:
-    """The matrix value for a cell; the ITIL formula if the cell was deleted."""
-    rule = PriorityRule.objects.filter(impact=impact, urgency=urgency).first()
-    if rule:
-        return rule.priority
-    rank: dict[str, int] = {Level.HIGH: 1, Level.MEDIUM: 2, Level.LOW: 3}
-    return rank[impact] + rank[urgency] - 1

@@ -25,9 +25,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from incidesk.core import checks  # noqa: F401 (registers core.W001)
+        from incidesk.core.generations import bump_all
         from incidesk.core.ratelimits import count_failed_sign_in
 
         # post_migrate is sent once per app with models after every migration has run; listen
         # for the app of the largest tables.
         post_migrate.connect(refresh_sqlite_statistics, sender=apps.get_app_config("incidents"))
+        post_migrate.connect(bump_all, sender=self)
         user_login_failed.connect(count_failed_sign_in, dispatch_uid="incidesk-login-ip")

@@ -56,3 +56,20 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} due {self.due_at:%H:%M:%S}"
+
+
+class Generation(models.Model):
+    """A token that changes, in the same transaction, with every change to one set of shared
+    data: processes that keep a copy of the data compare the token to know theirs is current
+    (`core.generations`). Random rather than counted, so a rolled-back change can never leave a
+    copy of its data under a token a later change reuses."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("data generation")
+        verbose_name_plural = _("data generations")
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.token}"

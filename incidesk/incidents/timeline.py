@@ -186,7 +186,18 @@ def record_sla_retargeted(
 def record_escalated(
     *, incident: Incident, metric: str, old_priority: int, new_priority: int
 ) -> TimelineEvent:
-    return _record(
+    event = escalated(
+        incident=incident, metric=metric, old_priority=old_priority, new_priority=new_priority
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def escalated(
+    *, incident: Incident, metric: str, old_priority: int, new_priority: int
+) -> TimelineEvent:
+    """`record_escalated` unsaved, for a batch of SLA checks to insert with the others."""
+    return _unsaved(
         incident,
         EventKind.ESCALATED,
         None,

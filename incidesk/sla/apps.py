@@ -8,5 +8,6 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels (SLA)")
 
     def ready(self) -> None:
-        # calendar: the signal handlers that keep cached schedules fresh; checks: sla.W001.
-        from incidesk.sla import calendar, checks  # noqa: F401
+        # calendar, reference: the signal handlers that keep cached schedules and reference data
+        # fresh; checks: sla.W001.
+        from incidesk.sla import calendar, checks, reference  # noqa: F401

@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
-from django.db.models import F, Q
+from django.db.models import F
 
 from incidesk.accounts.models import User
 from incidesk.core.promises import Promised, promise
 from incidesk.incidents import timeline
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
+from incidesk.sla import reference
 from incidesk.sla.calendar import (
     add_business,
     business_between,
@@ -70,46 +71,20 @@ class Changes:
 
 
 def policy_for(incident: Incident) -> SlaPolicy | None:
-    """The most specific active policy: one naming the incident's organisation, service or kind
-    beats one naming fewer of them; the policy naming none is the default."""
-    candidates = SlaPolicy.objects.filter(
-        Q(organisation__isnull=True) | Q(organisation_id=incident.organisation_id),
-        Q(service__isnull=True) | Q(service_id=incident.service_id),
-        Q(kind="") | Q(kind=incident.kind),
-        is_active=True,
-    )
-    return max(candidates, key=_specificity, default=None)
-
-
-def _specificity(policy: SlaPolicy) -> tuple[int, int]:
-    named = sum(bool(v) for v in (policy.organisation_id, policy.service_id, policy.kind))
-    return named, -policy.pk
+    """The most specific active policy (`Reference.policy`), from the process's copy."""
+    return reference.current().policy(incident)
 
 
 def policies_for(incidents: list[Incident]) -> dict[int, SlaPolicy | None]:
-    """`policy_for` of many incidents in one query: the active policies, matched in Python."""
-    active = list(SlaPolicy.objects.filter(is_active=True))
-    return {
-        incident.pk: max(
-            (
-                p
-                for p in active
-                if p.organisation_id in (None, incident.organisation_id)
-                and p.service_id in (None, incident.service_id)
-                and p.kind in ("", incident.kind)
-            ),
-            key=_specificity,
-            default=None,
-        )
-        for incident in incidents
-    }
+    """`policy_for` of many incidents, with one look at the reference data."""
+    ref = reference.current()
+    return {incident.pk: ref.policy(incident) for incident in incidents}
 
 
 def _target(incident: Incident, metric: Metric) -> SlaTarget | None:
-    policy = policy_for(incident)
-    if policy is None:
-        return None
-    return policy.targets.filter(priority=incident.priority, metric=metric).first()
+    ref = reference.current()
+    policy = ref.policy(incident)
+    return None if policy is None else ref.target(policy, incident.priority, metric)
 
 
 def _paused(clock: SlaClock, at: datetime) -> timedelta:
@@ -216,19 +191,16 @@ def _thresholds_of(policy: SlaPolicy | None) -> list[int]:
 # --- lifecycle hooks ---------------------------------------------------------------------
 
 
-def plan(incident: Incident) -> list[SlaClock]:
-    """The clocks registration will start, unsaved, with their due times: one policy look-up
-    and one query for both targets. Only reads, so the action runs it before its transaction."""
-    policy = policy_for(incident)
+def plan(incident: Incident, ref: reference.Reference) -> list[SlaClock]:
+    """The clocks registration will start, unsaved, with their due times, from the reference
+    data the action read. Only reads, so the action runs it before its transaction."""
+    policy = ref.policy(incident)
     if policy is None:
         return []
     thresholds = _thresholds_of(policy)
     planned = []
-    targets = (
-        policy.targets.filter(priority=incident.priority).select_related("calendar").order_by()
-    )
     # Response first, the order the clocks have always started in (their ids follow it).
-    for target in sorted(targets, key=lambda t: list(Metric).index(Metric(t.metric))):
+    for target in ref.targets_for(policy, incident.priority):
         clock = SlaClock(
             incident=incident,
             metric=target.metric,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import Organisation, Team, User
 from incidesk.automation import routing
 from incidesk.automation.conditions import facts_of
-from incidesk.catalog.models import Category, Level, Service, priority_for
+from incidesk.catalog.models import Category, Level, Service
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import promise_all
 from incidesk.core.text import MAX_TITLE_LENGTH, checked_line, checked_text, clean_line
@@ -30,7 +30,7 @@ from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
 from incidesk.incidents.numbering import next_number, placeholder, writers_take_turns
 from incidesk.incidents.search import index_incident, index_new_incident
 from incidesk.notifications.dispatch import notification
-from incidesk.sla import clocks
+from incidesk.sla import clocks, reference
 from incidesk.sla.models import SlaClock
 
 
@@ -77,6 +77,7 @@ def do_create_incident(
     )
     _require_in_use(category, service)
     now = timezone.now()
+    ref = reference.current()  # matrix, policies, targets: one query while unchanged
     incident = Incident(
         number=placeholder(),
         kind=Kind(kind),
@@ -84,7 +85,7 @@ def do_create_incident(
         description=checked_text("description", description, bounded=True),
         impact=Level(impact),
         urgency=Level(urgency),
-        priority=priority_for(impact, urgency),
+        priority=ref.priority(impact, urgency),
         category=category,
         service=service,
         channel=Channel(channel),
@@ -97,9 +98,9 @@ def do_create_incident(
         created_at=now,
         updated_at=now,
     )
-    routed = routing.route(facts_of(incident), impact=impact, urgency=urgency, team=team)
+    routed = routing.route(facts_of(incident), impact=impact, urgency=urgency, team=team, ref=ref)
     _take_routing(incident, routed)
-    planned = clocks.plan(incident)
+    planned = clocks.plan(incident, ref)
     for column, due in clocks.due_columns(planned).items():
         setattr(incident, column, due)
     with transaction.atomic():
@@ -228,7 +229,7 @@ def do_update_incident(  # noqa: C901  one branch per editable field, read as a 
         )
     if {"impact", "urgency"} & set(fields) and not incident.priority_overridden:
         old_priority = incident.priority
-        incident.priority = priority_for(incident.impact, incident.urgency)
+        incident.priority = reference.current().priority(incident.impact, incident.urgency)
         if incident.priority != old_priority:
             fields.append("priority")
             events.append(

@@ -17,6 +17,7 @@ from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.notifications.models import Notification
+from incidesk.sla import reference
 from incidesk.sla.models import SlaClock, SlaPolicy
 from incidesk.sla.tasks import check_clock
 from incidesk.sla.tests.moments import at
@@ -24,6 +25,7 @@ from incidesk.sla.tests.moments import at
 pytestmark = pytest.mark.django_db
 
 CREATED = at(16, 9, 0)  # a Monday
+SLA_KINDS = (EventKind.SLA_WARNING, EventKind.SLA_BREACHED)
 
 
 def due_checks(moment: datetime) -> list[DBTaskResult]:
@@ -36,11 +38,13 @@ def due_checks(moment: datetime) -> list[DBTaskResult]:
     )
 
 
-def backlog() -> list[Incident]:
+def backlog(raises: bool) -> list[Incident]:
     """Incidents of every priority, some taken into work (their response checks go stale), some
     with an assignee and a team lead to notify, under a policy that raises the priority at a
-    breach (which re-targets the clocks inside the check)."""
-    SlaPolicy.objects.update(raise_priority_on_breach=True)
+    breach (which re-targets the clocks inside the check) or does not (the escalations are
+    then set-wise, but for P1)."""
+    SlaPolicy.objects.update(raise_priority_on_breach=raises)
+    reference.changed()  # written without signals
     lead, agent = LeadFactory(), AgentFactory()
     team = TeamFactory(lead=lead)
     team.members.add(agent)
@@ -100,8 +104,9 @@ def observed() -> dict[str, list]:
     }
 
 
-def test_a_backlog_is_worked_off_in_a_batch_with_the_same_results_as_one_by_one(run_tasks):
-    backlog()
+@pytest.mark.parametrize("raises", [True, False], ids=["priority raised", "priority kept"])
+def test_a_backlog_is_worked_off_in_a_batch_with_the_same_results_as_one_by_one(run_tasks, raises):
+    backlog(raises)
     later = at(16, 14, 0)  # past every response target and some warnings of resolution
     with time_machine.travel(later, tick=False):
         with transaction.atomic():
@@ -126,19 +131,22 @@ def test_a_backlog_is_worked_off_in_a_batch_with_the_same_results_as_one_by_one(
     assert one_by_one["notifications"]
 
 
-def checked_in_one_run(count: int) -> tuple[int, int]:
-    """Queries of one check run over `count` due warnings, and how many checks it did."""
+HALF_WAY = at(16, 11, 1)  # past half of the 4 h response target: one warning each
+PAST_DUE = at(16, 13, 1)  # past the target: a breach each
+
+
+def checked_in_one_run(count: int, moment: datetime = HALF_WAY) -> tuple[int, int]:
+    """Queries of one check run over `count` due checks, and how many checks it did."""
     with transaction.atomic():
         with time_machine.travel(CREATED, tick=False):
             for _ in range(count):
                 make_incident(Status.NEW)
-        moment = at(16, 11, 1)  # past half of the 4 h response target: one warning each
         with time_machine.travel(moment, tick=False):
             first, *_ = due_checks(moment)
             first.claim("test")  # as the worker does before it runs the task
             with CaptureQueriesContext(connection) as queries:
                 done = actions.do_check_due_sla(*first.args_kwargs["args"])
-        assert TimelineEvent.objects.filter(kind=EventKind.SLA_WARNING).count() == count
+        assert TimelineEvent.objects.filter(kind__in=SLA_KINDS).count() == count
         transaction.set_rollback(True)
     return len(queries), done
 
@@ -147,3 +155,12 @@ def test_a_batch_costs_the_same_queries_for_3_and_30_checks():
     small, large = checked_in_one_run(3), checked_in_one_run(30)
     assert (small[1], large[1]) == (3, 30)
     assert small[0] == large[0]
+
+
+def test_breaches_are_escalated_set_wise():
+    """Past the response target: a breach and an escalation each, the same queries for 3 and
+    30 (the default policy keeps the priority)."""
+    small, large = checked_in_one_run(3, PAST_DUE), checked_in_one_run(30, PAST_DUE)
+    assert (small[1], large[1]) == (3, 30)
+    assert small[0] == large[0]
+    assert not SlaPolicy.objects.get().raise_priority_on_breach

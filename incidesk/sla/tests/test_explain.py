@@ -13,6 +13,7 @@ from incidesk.incidents.models import Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.apiclient import Api, assert_problem
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.sla import reference
 from incidesk.sla.explain import Step, StepKind, duration, explain
 from incidesk.sla.models import SlaPolicy, SlaTarget
 from incidesk.sla.tests.moments import at
@@ -37,6 +38,7 @@ def breached(customer, agent, when, run_tasks) -> Incident:
     15:45; the policy then raises the priority to P2, which re-targets both clocks onto the 24×7
     calendar, where the weekend pause counts in full: resolution due Monday 17:45."""
     SlaPolicy.objects.update(raise_priority_on_breach=True)
+    reference.changed()  # written without signals
     with when(at(13, 17, 30)):
         incident = make_incident(reporter=customer)
     with when(at(13, 17, 45)):

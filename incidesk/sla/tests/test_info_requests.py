@@ -12,6 +12,7 @@ from incidesk.incidents.models import EventKind, Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.notifications.models import Notification
+from incidesk.sla import reference
 from incidesk.sla.models import SlaPolicy
 from incidesk.sla.tests.moments import MSK, at
 
@@ -72,6 +73,7 @@ def test_customer_is_reminded_then_the_incident_returns_to_the_queue(when, run_t
 
 def test_policy_may_resolve_unanswered_requests(when, run_tasks):
     SlaPolicy.objects.update(no_answer_resolves=True)
+    reference.changed()  # written without signals
     incident, _ = _asked_on_monday(when)
     with when(at(19, 18, 1)):
         run_tasks()
