@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "incidesk.console",
     "incidesk.analytics",
     "incidesk.recurring",
+    "incidesk.knowledge",
     "incidesk.directory",
     "incidesk.sso",
     "django_otp",
