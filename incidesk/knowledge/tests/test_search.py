@@ -1,0 +1,58 @@
+"""Russian full-text search of articles by word forms, on both databases."""
+
+import pytest
+
+from incidesk.accounts.tests.factories import AgentFactory
+from incidesk.knowledge import actions
+from incidesk.knowledge.models import Article
+from incidesk.knowledge.search import search
+from incidesk.knowledge.tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+def found(q: str, *, any_word: bool = False) -> set[str]:
+    return set(
+        search(Article.objects.all(), q, any_word=any_word).values_list("title_ru", flat=True)
+    )
+
+
+@pytest.fixture
+def articles():
+    agent = AgentFactory()
+    make_article(agent, title_ru="Принтер не печатает", body_ru="Перезапустите службу печати.")
+    make_article(
+        agent,
+        title_ru="Нет доступа к почте",
+        body_ru="Проверьте пароль.",
+        title_en="No access to mail",
+        tags="outlook",
+    )
+    return agent
+
+
+@pytest.mark.parametrize("q", ["принтер", "принтера", "принтеры", "ПРИНТЕРОМ", "печать"])
+def test_word_forms_find_each_other(articles, q):
+    assert found(q) == {"Принтер не печатает"}
+
+
+def test_english_text_and_tags_are_searched(articles):
+    assert found("mail") == {"Нет доступа к почте"}
+    assert found("outlook") == {"Нет доступа к почте"}
+
+
+def test_every_word_or_any_word(articles):
+    assert found("принтер почта") == set()
+    assert found("принтеры почты", any_word=True) == {"Принтер не печатает", "Нет доступа к почте"}
+
+
+def test_an_edit_is_searchable_at_once(articles):
+    article = Article.objects.get(title_ru="Принтер не печатает")
+    actions.do_edit_article(article, actor=articles, body_ru="Замените картридж.")
+    assert found("картриджа") == {"Принтер не печатает"}
+    assert found("службы") == set()
+
+
+def test_operators_in_the_query_are_words(articles):
+    assert found("принтер & | ! ' \" * ( ) :") == {"Принтер не печатает"}
+    assert found("'") == set()
