@@ -43,10 +43,16 @@ def visible_articles(user: Reader, queryset: QuerySet[Article] | None = None) ->
     return qs.filter(rule, status=ArticleStatus.PUBLISHED)
 
 
-def access_article(user: Reader, article_id: int, need: str = "view") -> Article:
-    """The article if `user` may read it (`need="edit"`: and write it); NotFound otherwise, the
-    same for a missing one and one they may not see."""
-    article = visible_articles(user).filter(pk=article_id).first()
+def access_article(
+    user: Reader,
+    article_id: int,
+    need: str = "view",
+    queryset: QuerySet[Article] | None = None,
+) -> Article:
+    """The article if `user` may read it (`need="edit"`: and write it, or read the desk's side
+    of it: versions, answers); NotFound otherwise, the same for a missing one and one they may
+    not see; Forbidden for a reader asking for the desk's side."""
+    article = visible_articles(user, queryset).filter(pk=article_id).first()
     if article is None:
         raise NotFound(_("Article %(number)s was not found.") % {"number": f"KB-{article_id:06d}"})
     if need == "edit" and not is_desk(user):

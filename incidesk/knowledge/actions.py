@@ -354,6 +354,8 @@ def do_give_feedback(
 ) -> Feedback:
     """Record "did this help?". A "no" becomes a task for the owner, in the same transaction,
     with the reader's comment."""
+    if article.status != ArticleStatus.PUBLISHED:
+        raise InvalidInput.field("helped", _("Only published articles take answers."))
     user = reader if isinstance(reader, User) else None
     if user is not None:
         Feedback.objects.filter(article=article, user=user).delete()

@@ -73,7 +73,7 @@ def article(request: HttpRequest, article_id: int) -> HttpResponse:
 def feedback(request: HttpRequest, article_id: int) -> HttpResponse:
     found = _article(request.user, article_id)
     form = FeedbackForm(request.POST)
-    if found.status != ArticleStatus.PUBLISHED or not form.is_valid():
+    if not form.is_valid():
         messages.error(request, _("Choose “yes” or “no”."))
         return redirect("kb:article", article_id=found.pk)
     try:
