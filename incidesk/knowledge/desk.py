@@ -67,6 +67,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
     return render(request, "knowledge/desk_list.html", context)
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The submitted data of a POST (even an empty one, which the form then refuses)."""
+    return request.POST if request.method == "POST" else None
+
+
 def _fields(article: Article) -> dict[str, Any]:
     return {
         "title_ru": article.title_ru,
@@ -85,7 +90,7 @@ def _fields(article: Article) -> dict[str, Any]:
 
 @staff_required
 def article_new(request: HttpRequest) -> HttpResponse:
-    form = ArticleForm(request.POST or None, initial={"owner": request.user, "audience": "public"})
+    form = ArticleForm(_posted(request), initial={"owner": request.user, "audience": "public"})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("note")
@@ -103,7 +108,7 @@ def article_new(request: HttpRequest) -> HttpResponse:
 @staff_required
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
     found = _article(request.user, article_id)
-    form = ArticleForm(request.POST or None, initial=_fields(found))
+    form = ArticleForm(_posted(request), initial=_fields(found))
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_edit_article(
