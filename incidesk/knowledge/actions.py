@@ -263,10 +263,10 @@ def do_add_image(article: Article, *, actor: User, upload: File[bytes]) -> Artic
     return image
 
 
-def draft_text_from_incident(incident: Incident) -> dict[str, str]:
-    """What an article written from a resolved incident starts with: its title, the problem
-    as the customer told it, and the resolution notes (the instructions)."""
-    body = "\n\n".join(
+def draft_body_from_incident(incident: Incident) -> str:
+    """What an article written from a resolved incident starts with: the problem as the
+    customer told it, and the resolution notes (the instructions)."""
+    return "\n\n".join(
         part
         for part in (
             f"## {_('Problem')}\n\n{incident.description}" if incident.description else "",
@@ -274,7 +274,6 @@ def draft_text_from_incident(incident: Incident) -> dict[str, str]:
         )
         if part
     )
-    return {"title_ru": incident.title, "body_ru": body}
 
 
 def do_draft_from_incident(incident: Incident, *, actor: User) -> Article:
@@ -288,7 +287,8 @@ def do_draft_from_incident(incident: Incident, *, actor: User) -> Article:
         category=incident.category,
         service=incident.service,
         source_incident=incident,
-        **draft_text_from_incident(incident),
+        title_ru=incident.title,
+        body_ru=draft_body_from_incident(incident),
     )
 
 

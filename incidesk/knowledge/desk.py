@@ -38,6 +38,12 @@ PAGE_SIZE = 100
 PANEL_SIZE = 5
 
 
+def _user(request: HttpRequest) -> User:
+    """The signed-in member of the desk: every view here is behind `staff_required`."""
+    assert isinstance(request.user, User)  # noqa: S101  staff_required turned everyone else away
+    return request.user
+
+
 def _article(user: User, article_id: int) -> Article:
     try:
         return access_article(user, article_id)
@@ -56,12 +62,12 @@ def _incident(user: User, number: str) -> Incident:
 def article_list(request: HttpRequest) -> HttpResponse:
     form = ArticleFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
-    found = search(visible_articles(request.user), data.get("q") or "")
+    found = search(visible_articles(_user(request)), data.get("q") or "")
     if data.get("status"):
         found = found.filter(status=data["status"])
     articles = list(found.select_related("owner").order_by("-updated_at", "-id")[:PAGE_SIZE])
     tasks = list(
-        OwnerTask.objects.filter(owner=request.user, done_at=None).select_related("article")[:50]
+        OwnerTask.objects.filter(owner=_user(request), done_at=None).select_related("article")[:50]
     )
     context = {"form": form, "articles": articles, "tasks": tasks}
     return render(request, "knowledge/desk_list.html", context)
@@ -90,12 +96,12 @@ def _fields(article: Article) -> dict[str, Any]:
 
 @staff_required
 def article_new(request: HttpRequest) -> HttpResponse:
-    form = ArticleForm(_posted(request), initial={"owner": request.user, "audience": "public"})
+    form = ArticleForm(_posted(request), initial={"owner": _user(request), "audience": "public"})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("note")
         try:
-            created = actions.do_create_article(actor=request.user, **data)
+            created = actions.do_create_article(actor=_user(request), **data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -107,13 +113,13 @@ def article_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
-    found = _article(request.user, article_id)
+    found = _article(_user(request), article_id)
     form = ArticleForm(_posted(request), initial=_fields(found))
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_edit_article(
                 found,
-                actor=request.user,
+                actor=_user(request),
                 expected_version=_int(request.POST.get("version")),
                 **form.cleaned_data,
             )
@@ -122,7 +128,7 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Article %(number)s saved.") % {"number": found.number})
             return redirect("knowledge:detail", article_id=found.pk)
-    context = {"form": form, "article": found, "editable": can_edit(request.user, found)}
+    context = {"form": form, "article": found, "editable": can_edit(_user(request), found)}
     return render(request, "knowledge/desk_edit.html", context, status=422 if form.errors else 200)
 
 
@@ -132,17 +138,17 @@ def _int(value: str | None) -> int | None:
 
 @staff_required
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
-    found = _article(request.user, article_id)
+    found = _article(_user(request), article_id)
     versions = list(found.versions.select_related("author")[:50])
     context = {
         "article": found,
         "html_ru": render_markdown(found.body_ru, found.pk),
         "html_en": render_markdown(found.body_en, found.pk),
-        "verbs": allowed_verbs(found, request.user),
+        "verbs": allowed_verbs(found, _user(request)),
         "versions": versions,
         "images": list(found.images.all()),
         "image_form": ImageForm(),
-        "editable": can_edit(request.user, found),
+        "editable": can_edit(_user(request), found),
     }
     return render(request, "knowledge/desk_detail.html", context)
 
@@ -150,9 +156,9 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def article_verb(request: HttpRequest, article_id: int, verb: str) -> HttpResponse:
-    found = _article(request.user, article_id)
+    found = _article(_user(request), article_id)
     try:
-        actions.do_transition(found, verb, actor=request.user)
+        actions.do_transition(found, verb, actor=_user(request))
     except KeyError as unknown:
         raise Http404 from unknown
     except DomainError as error:
@@ -166,7 +172,7 @@ def article_verb(request: HttpRequest, article_id: int, verb: str) -> HttpRespon
 @staff_required
 def version_diff(request: HttpRequest, article_id: int, number: int) -> HttpResponse:
     """Version `number` against the one before it."""
-    found = _article(request.user, article_id)
+    found = _article(_user(request), article_id)
     pair = {
         v.number: v
         for v in ArticleVersion.objects.filter(article=found, number__in=[number - 1, number])
@@ -182,13 +188,15 @@ def version_diff(request: HttpRequest, article_id: int, number: int) -> HttpResp
 @staff_required
 @require_POST
 def image_upload(request: HttpRequest, article_id: int) -> HttpResponse:
-    found = _article(request.user, article_id)
+    found = _article(_user(request), article_id)
     form = ImageForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a picture to upload."))
         return redirect("knowledge:detail", article_id=found.pk)
     try:
-        picture = actions.do_add_image(found, actor=request.user, upload=form.cleaned_data["file"])
+        picture = actions.do_add_image(
+            found, actor=_user(request), upload=form.cleaned_data["file"]
+        )
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -202,9 +210,9 @@ def image_upload(request: HttpRequest, article_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
-    source = _incident(request.user, incident)
+    source = _incident(_user(request), incident)
     try:
-        created = actions.do_draft_from_incident(source, actor=request.user)
+        created = actions.do_draft_from_incident(source, actor=_user(request))
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("console:incident", number=source.number)
@@ -220,11 +228,11 @@ def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
 @require_POST
 def from_problem(request: HttpRequest, problem: str) -> HttpResponse:
     try:
-        source = access_problem(request.user, problem)
+        source = access_problem(_user(request), problem)
     except NotFound as missing:
         raise Http404 from missing
     try:
-        created = actions.do_draft_from_problem(source, actor=request.user)
+        created = actions.do_draft_from_problem(source, actor=_user(request))
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("problems:detail", number=source.number)
@@ -241,10 +249,10 @@ def from_problem(request: HttpRequest, problem: str) -> HttpResponse:
 def incident_panel(request: HttpRequest, incident: str) -> HttpResponse:
     """Articles beside an incident (htmx, after the page): those linked to it, and published
     ones sharing words with it, each to send to the customer as a reply or to link."""
-    found = _incident(request.user, incident)
-    linked = list(visible_articles(request.user).filter(links__incident=found).distinct())
+    found = _incident(_user(request), incident)
+    linked = list(visible_articles(_user(request)).filter(links__incident=found).distinct())
     suggested = search(
-        visible_articles(request.user).filter(status=ArticleStatus.PUBLISHED),
+        visible_articles(_user(request)).filter(status=ArticleStatus.PUBLISHED),
         f"{found.title} {found.description}"[:1000],
         any_word=True,
     ).exclude(pk__in=[a.pk for a in linked])
@@ -262,17 +270,17 @@ def incident_panel(request: HttpRequest, incident: str) -> HttpResponse:
 
 
 def _chosen(request: HttpRequest) -> Article:
-    return _article(request.user, _int(request.POST.get("article")) or 0)
+    return _article(_user(request), _int(request.POST.get("article")) or 0)
 
 
 @staff_required
 @require_POST
 def send_reply(request: HttpRequest, incident: str) -> HttpResponse:
-    found = _incident(request.user, incident)
+    found = _incident(_user(request), incident)
     chosen = _chosen(request)
     link = request.build_absolute_uri(reverse("kb:article", args=[chosen.pk]))
     try:
-        actions.do_send_as_reply(found, chosen, actor=request.user, link=link)
+        actions.do_send_as_reply(found, chosen, actor=_user(request), link=link)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -283,10 +291,10 @@ def send_reply(request: HttpRequest, incident: str) -> HttpResponse:
 @staff_required
 @require_POST
 def link_article(request: HttpRequest, incident: str) -> HttpResponse:
-    found = _incident(request.user, incident)
+    found = _incident(_user(request), incident)
     chosen = _chosen(request)
     try:
-        actions.do_link_article(found, chosen, actor=request.user)
+        actions.do_link_article(found, chosen, actor=_user(request))
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -297,10 +305,10 @@ def link_article(request: HttpRequest, incident: str) -> HttpResponse:
 @staff_required
 @require_POST
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
-    task = OwnerTask.objects.filter(pk=task_id, owner=request.user).first()
+    task = OwnerTask.objects.filter(pk=task_id, owner=_user(request)).first()
     if task is None:
         raise Http404
-    actions.do_finish_task(task, actor=request.user)
+    actions.do_finish_task(task, actor=_user(request))
     return redirect("knowledge:list")
 
 
@@ -308,7 +316,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 @staff_required
 def report_page(request: HttpRequest) -> HttpResponse:
     """Per-article views, answers and deflections, with the reports' own filter form."""
-    zone = user_zone(request.user)
+    zone = user_zone(_user(request))
     form = FilterForm(request.GET)
     if not form.is_valid():
         form = FilterForm({})

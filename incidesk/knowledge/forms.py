@@ -54,7 +54,9 @@ class ArticleForm(BootstrapForm, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_users()
+        owner = self.fields["owner"]
+        assert isinstance(owner, StaffChoiceField)  # noqa: S101  declared above
+        owner.queryset = staff_users()  # read per form: people join and leave the desk
 
 
 class ArticleFilterForm(BootstrapForm, forms.Form):
