@@ -79,7 +79,7 @@ def test_an_article_from_a_resolution_deflects_an_incident(
     # The customer types their problem, sees the article, opens it and says it helped.
     reader = browser.new_page(locale="ru-RU", timezone_id="Europe/Moscow")
     _sign_in(reader, desk.url, customer.email)
-    reader.goto(desk.url + "/new/")
+    reader.goto(desk.url + "/incidents/new/")
     reader.locator("#id_title").fill("не печатает принтер")
     suggestion = reader.get_by_test_id("kb-suggestion")
     expect(suggestion).to_have_count(1)
