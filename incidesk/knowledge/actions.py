@@ -292,6 +292,32 @@ def do_draft_from_incident(incident: Incident, *, actor: User) -> Article:
     )
 
 
+def do_draft_from_group(incidents: list[Incident], *, actor: User, title: str) -> Article:
+    """ "Write the article" for a recurring group: a draft holding the group's distinct
+    resolutions, linked to its first resolved incident. Refused while none is resolved."""
+    resolved = [
+        incident
+        for incident in incidents
+        if incident.status in (Status.RESOLVED, Status.CLOSED) and incident.resolution_notes
+    ]
+    if not resolved:
+        raise InvalidInput.field(
+            "incident", _("None of these incidents is resolved yet: there is nothing to write up.")
+        )
+    notes = list(dict.fromkeys(incident.resolution_notes for incident in resolved))
+    solutions = "\n\n".join(f"- {note}" for note in notes)
+    first = resolved[0]
+    body = f"## {_('Problem')}\n\n{first.description or first.title}\n\n## {_('Solution')}\n\n"
+    return do_create_article(
+        actor=actor,
+        category=first.category,
+        service=first.service,
+        source_incident=first,
+        title_ru=title or first.title,
+        body_ru=body + solutions,
+    )
+
+
 def do_draft_from_problem(problem: Problem, *, actor: User) -> Article:
     """One click on a problem with a workaround: a draft of the known error, linked to it."""
     if not problem.workaround:

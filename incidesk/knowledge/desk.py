@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from incidesk.accounts.models import User
 from incidesk.analytics.filters import FilterForm, user_zone
 from incidesk.core.errors import DomainError, NotFound
-from incidesk.incidents.access import access_incident
+from incidesk.incidents.access import access_incident, visible_to
 from incidesk.incidents.models import Incident
 from incidesk.knowledge import actions, history, report
 from incidesk.knowledge.access import access_article, can_edit, visible_articles
@@ -31,7 +31,7 @@ from incidesk.knowledge.render import render as render_markdown
 from incidesk.knowledge.search import search
 from incidesk.knowledge.status import ArticleStatus, allowed_verbs
 from incidesk.problems.queries import access_problem
-from incidesk.web.access import staff_required
+from incidesk.web.access import manager_required, staff_required
 from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 100
@@ -221,6 +221,24 @@ def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
         _("Draft %(number)s written from %(incident)s.")
         % {"number": created.number, "incident": source.number},
     )
+    return redirect("knowledge:edit", article_id=created.pk)
+
+
+@manager_required
+@require_POST
+def from_group(request: HttpRequest) -> HttpResponse:
+    """ "Write the article" on the recurring groups page: a draft from the group's resolutions."""
+    user = _user(request)
+    wanted = [number.strip().upper() for number in request.POST.getlist("incident")]
+    incidents = list(visible_to(user).filter(number__in=wanted).order_by("created_at", "id"))
+    try:
+        created = actions.do_draft_from_group(
+            incidents, actor=user, title=request.POST.get("title", "")
+        )
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return redirect("recurring:groups")
+    messages.success(request, _("Article %(number)s saved.") % {"number": created.number})
     return redirect("knowledge:edit", article_id=created.pk)
 
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("new/", desk.article_new, name="new"),
     path("report/", desk.report_page, name="report"),
     path("from-incident/<str:incident>/", desk.from_incident, name="from_incident"),
+    path("from-group/", desk.from_group, name="from_group"),
     path("from-problem/<str:problem>/", desk.from_problem, name="from_problem"),
     path("incidents/<str:incident>/", desk.incident_panel, name="panel"),
     path("incidents/<str:incident>/send/", desk.send_reply, name="send"),

@@ -217,6 +217,9 @@ MATRIX: dict[str, str] = {
     "GET knowledge:from_incident": DESK_405,
     # The world's incident is in progress: only a resolved one becomes an article.
     "POST knowledge:from_incident": "login login 403 403 403 msg msg msg msg",
+    "GET knowledge:from_group": MANAGERS_405,
+    # No incidents named: nothing to write up.
+    "POST knowledge:from_group": "login login 403 403 403 403 403 msg msg",
     "GET knowledge:from_problem": DESK_405,
     "POST knowledge:from_problem": DESK,
     "GET knowledge:panel": DESK,

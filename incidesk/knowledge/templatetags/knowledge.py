@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 
 from incidesk.incidents.models import Incident
 from incidesk.knowledge.access import Reader, visible_articles
-from incidesk.knowledge.models import Article
+from incidesk.knowledge.models import Article, ArticleLink
 from incidesk.knowledge.status import ArticleStatus
 
 register = template.Library()
@@ -19,6 +19,23 @@ register = template.Library()
 @register.simple_tag
 def article_title(article: Article) -> str:
     return article.title_in(get_language() or "ru")
+
+
+@register.simple_tag
+def groups_without_article(rows: list[dict[str, Any]]) -> set[int]:
+    """The indexes of the recurring groups (`recurring.views.groups` rows) none of whose
+    incidents has an article written from it or linked to it: one query for all groups."""
+    ids = {incident.pk for row in rows for incident in row["group"].incidents}
+    if not ids:
+        return set()
+    covered = set(
+        Article.objects.filter(source_incident__in=ids).values_list("source_incident", flat=True)
+    ) | set(ArticleLink.objects.filter(incident__in=ids).values_list("incident", flat=True))
+    return {
+        index
+        for index, row in enumerate(rows)
+        if not any(incident.pk in covered for incident in row["group"].incidents)
+    }
 
 
 @register.inclusion_tag("knowledge/_linked.html")

@@ -127,3 +127,24 @@ def test_only_pictures_are_taken_and_shown_inline(agent_client):
     served = Client().get(src)
     assert served["Content-Type"] == "image/png"
     assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+def test_a_recurring_group_without_an_article_is_flagged_and_written_up():
+    lead = LeadFactory()
+    agent = AgentFactory()
+    titles = ["VPN ошибка 809 из дома", "Ошибка 809 при подключении к VPN", "VPN не работает: 809"]
+    incidents = [make_incident(Status.RESOLVED, agent=agent, title=title) for title in titles]
+    client = Client()
+    client.force_login(lead)
+    page = client.get(reverse("recurring:groups"), {"days": 7}).content.decode()
+    assert 'data-testid="write-article"' in page
+    response = client.post(
+        reverse("knowledge:from_group"),
+        {"incident": [i.number for i in incidents], "title": "VPN: ошибка 809"},
+    )
+    article = Article.objects.get()
+    assert response.url == reverse("knowledge:edit", args=[article.pk])
+    assert article.title_ru == "VPN: ошибка 809"
+    assert incidents[0].resolution_notes in article.body_ru
+    page = client.get(reverse("recurring:groups"), {"days": 7}).content.decode()
+    assert 'data-testid="write-article"' not in page
