@@ -28,9 +28,11 @@ def groups_without_article(rows: list[dict[str, Any]]) -> set[int]:
     ids = {incident.pk for row in rows for incident in row["group"].incidents}
     if not ids:
         return set()
-    covered = set(
-        Article.objects.filter(source_incident__in=ids).values_list("source_incident", flat=True)
-    ) | set(ArticleLink.objects.filter(incident__in=ids).values_list("incident", flat=True))
+    written = (
+        Article.objects.filter(source_incident__in=ids).order_by().values_list("source_incident")
+    )
+    linked = ArticleLink.objects.filter(incident__in=ids).values_list("incident")
+    covered = {incident_id for (incident_id,) in written.union(linked)}
     return {
         index
         for index, row in enumerate(rows)
