@@ -229,7 +229,7 @@ def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
 def from_group(request: HttpRequest) -> HttpResponse:
     """ "Write the article" on the recurring groups page: a draft from the group's resolutions."""
     user = _user(request)
-    wanted = [number.strip().upper() for number in request.POST.getlist("incident")]
+    wanted = [number.upper() for number in request.POST.get("numbers", "").split()]
     incidents = list(visible_to(user).filter(number__in=wanted).order_by("created_at", "id"))
     try:
         created = actions.do_draft_from_group(

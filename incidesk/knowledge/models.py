@@ -198,6 +198,8 @@ class ArticleLink(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("article link")
+        verbose_name_plural = _("article links")
         constraints = [
             models.UniqueConstraint(fields=["incident", "article"], name="unique_article_link")
         ]
@@ -220,6 +222,8 @@ class ArticleView(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("article view")
+        verbose_name_plural = _("article views")
         indexes = [
             models.Index(fields=["article", "at"], name="article_view_at"),
             models.Index(fields=["user", "at"], name="article_view_user"),
@@ -241,6 +245,8 @@ class Feedback(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("answer to “did this help?”")
+        verbose_name_plural = _("answers to “did this help?”")
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["article", "at"], name="article_feedback_at")]
 
@@ -269,6 +275,8 @@ class OwnerTask(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("article task")
+        verbose_name_plural = _("article tasks")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["article", "kind", "key"], name="unique_owner_task")
