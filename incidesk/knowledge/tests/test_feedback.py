@@ -126,6 +126,9 @@ def test_the_report_page_for_the_desk():
     actions.record_view(article, CustomerFactory(), suggested=False)
     client = Client()
     client.force_login(agent)
-    page = client.get(reverse("knowledge:report"))
+    page = client.get(reverse("knowledge:report"), {"date_from": "2020-01-01"})
     assert page.status_code == 200
     assert "Печать" in page.content.decode()
+    # the reports' dashboard leads there with its filter
+    dashboard = client.get(reverse("analytics:dashboard"), {"date_from": "2020-01-01"})
+    assert f"{reverse('knowledge:report')}?date_from=2020-01-01" in dashboard.content.decode()
