@@ -22,6 +22,7 @@ from incidesk.knowledge.forms import FeedbackForm, SearchForm
 from incidesk.knowledge.models import Article, ArticleImage
 from incidesk.knowledge.render import render as render_markdown
 from incidesk.knowledge.search import search
+from incidesk.knowledge.similar import similar_articles
 from incidesk.knowledge.status import ArticleStatus
 
 PAGE_SIZE = 50
@@ -108,6 +109,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
     if text.strip():
         found = search(published(request.user), text, any_word=True)
         articles = list(found.order_by("-published_at", "-id")[:SUGGESTIONS])
+        if len(articles) < SUGGESTIONS:  # typos, transliteration: the similarity engine
+            others = published(request.user).exclude(pk__in=[a.pk for a in articles])
+            articles += similar_articles(text, others, SUGGESTIONS - len(articles))
     language = get_language() or "ru"
     rows = [(article, article.title_in(language)) for article in articles]
     return render(request, "knowledge/_suggestions.html", {"rows": rows, "from": SUGGESTED})

@@ -6,6 +6,7 @@ from incidesk.accounts.tests.factories import AgentFactory
 from incidesk.knowledge import actions
 from incidesk.knowledge.models import Article
 from incidesk.knowledge.search import search
+from incidesk.knowledge.similar import similar_articles
 from incidesk.knowledge.tests.factories import make_article
 
 pytestmark = pytest.mark.django_db
@@ -56,3 +57,28 @@ def test_an_edit_is_searchable_at_once(articles):
 def test_operators_in_the_query_are_words(articles):
     assert found("принтер & | ! ' \" * ( ) :") == {"Принтер не печатает"}
     assert found("'") == set()
+
+
+@pytest.mark.parametrize(
+    ("typed", "title"),
+    [
+        ("printer ne pechataet", "Принтер не печатает"),  # transliterated
+        ("принтер не пичатает", "Принтер не печатает"),  # a typo
+        ("впн ошибка", "VPN не подключается: ошибка 809"),  # glossary
+    ],
+)
+def test_suggestions_survive_typos_and_transliteration(typed, title):
+    agent = AgentFactory()
+    for text in (
+        "Принтер не печатает",
+        "Нет доступа к почте Outlook",
+        "VPN не подключается: ошибка 809",
+    ):
+        make_article(agent, title_ru=text)
+    found = similar_articles(typed, Article.objects.all(), 5)
+    assert [article.title_ru for article in found] == [title]
+
+
+def test_no_suggestion_for_words_without_meaning():
+    make_article(AgentFactory(), title_ru="Принтер не печатает")
+    assert similar_articles("не работает", Article.objects.all(), 5) == []
