@@ -39,7 +39,7 @@ def _sign_in(page: Page, url: str, email: str) -> None:
 
 
 def test_an_article_from_a_resolution_deflects_an_incident(
-    page: Page, browser: Browser, desk, time_machine
+    desk, page: Page, browser: Browser, time_machine
 ):
     agent = _person(AgentFactory, "agent@kb.example")
     lead = _person(LeadFactory, "lead@kb.example")
