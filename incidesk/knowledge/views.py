@@ -109,7 +109,9 @@ def suggest(request: HttpRequest) -> HttpResponse:
     if text.strip():
         found = search(published(request.user), text, any_word=True)
         articles = list(found.order_by("-published_at", "-id")[:SUGGESTIONS])
-        if len(articles) < SUGGESTIONS:  # typos, transliteration: the similarity engine
+        # Typos, transliteration: the similarity engine, for signed-in writers only (its cost
+        # is bounded, but a page anyone may call in a loop stays on the index).
+        if request.user.is_authenticated and len(articles) < SUGGESTIONS:
             others = published(request.user).exclude(pk__in=[a.pk for a in articles])
             articles += similar_articles(text, others, SUGGESTIONS - len(articles))
     language = get_language() or "ru"

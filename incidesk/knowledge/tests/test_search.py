@@ -82,3 +82,18 @@ def test_suggestions_survive_typos_and_transliteration(typed, title):
 def test_no_suggestion_for_words_without_meaning():
     make_article(AgentFactory(), title_ru="Принтер не печатает")
     assert similar_articles("не работает", Article.objects.all(), 5) == []
+
+
+def test_the_portal_suggests_through_typos_to_signed_in_writers():
+    from django.test import Client
+    from django.urls import reverse
+
+    from incidesk.accounts.tests.factories import CustomerFactory
+
+    make_article(AgentFactory(), title_ru="Принтер не печатает")
+    typed = {"title": "printer ne pechataet"}
+    visitor = Client().get(reverse("kb:suggest"), typed).content.decode()
+    assert "Принтер не печатает" not in visitor  # visitors: the full-text index only
+    client = Client()
+    client.force_login(CustomerFactory())
+    assert "Принтер не печатает" in client.get(reverse("kb:suggest"), typed).content.decode()
