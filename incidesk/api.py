@@ -84,6 +84,7 @@ api.add_router("", "incidesk.problems.api.router")
 api.add_router("", "incidesk.notifications.api.router")
 api.add_router("", "incidesk.recurring.api.router")
 api.add_router("", "incidesk.macros.api.router")
+api.add_router("", "incidesk.knowledge.api.router")
 
 # Mounted last: only paths no router claims reach it, so a mistyped URL gets a problem+json 404
 # instead of Django's HTML page.

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "incidesk.macros",
     "incidesk.analytics",
     "incidesk.recurring",
+    "incidesk.knowledge",
     "incidesk.directory",
     "incidesk.sso",
     "django_otp",

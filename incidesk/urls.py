@@ -20,6 +20,8 @@ urlpatterns = [
     path("reports/", include("incidesk.analytics.urls")),
     path("problems/", include("incidesk.problems.urls")),
     path("recurring/", include("incidesk.recurring.urls")),
+    path("kb/", include("incidesk.knowledge.urls")),
+    path("knowledge/", include("incidesk.knowledge.desk_urls")),
     path("notifications/", include("incidesk.notifications.urls")),
     path("sso/", include("incidesk.sso.urls")),
     path("two-factor/", include("incidesk.mfa.urls")),

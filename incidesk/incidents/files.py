@@ -14,12 +14,11 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from typing import IO
+from typing import IO, Protocol
 from urllib.parse import quote
 
+from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
-
-from incidesk.incidents.models import Attachment
 
 OCTET_STREAM = "application/octet-stream"
 IMAGE_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -103,7 +102,17 @@ def content_disposition(name: str) -> str:
     return f"attachment; filename=\"{_ascii_name(name)}\"; filename*=utf-8''{quote(name, safe='')}"
 
 
-def attachment_response(attachment: Attachment) -> FileResponse:
+class StoredFile(Protocol):
+    """What a download needs of a stored file: an incident's attachment, an article's image."""
+
+    @property
+    def file(self) -> FieldFile: ...
+
+    @property
+    def original_name(self) -> str: ...
+
+
+def attachment_response(attachment: StoredFile) -> FileResponse:
     """The stored file as a download. The type is decided from the bytes again, so rows stored
     before intake did so are served safely too. The caller has checked access."""
     handle = attachment.file.open("rb")

@@ -237,6 +237,54 @@ MATRIX: dict[str, str] = {
     "POST recurring:duplicate": DESK,
     "GET recurring:link_major": DESK_405,
     "POST recurring:link_major": DESK,
+    # knowledge base, readers' side: public articles also without signing in; what else each
+    # principal reads is the VARIANTS' (organisation X's article, the internal one, the draft)
+    "GET kb:list": EVERYONE,
+    "POST kb:list": NO_SUCH,
+    "GET kb:suggest": EVERYONE,
+    "POST kb:suggest": NO_SUCH,
+    "GET kb:article": EVERYONE,
+    "POST kb:article": NO_SUCH,
+    "GET kb:feedback": LOGIN_THEN_405,
+    "POST kb:feedback": SIGNED_IN,
+    "GET kb:image": EVERYONE,
+    "POST kb:image": NO_SUCH,
+    # knowledge base, the desk's side (the world's articles are the agent's)
+    "GET knowledge:list": DESK,
+    "POST knowledge:list": DESK,
+    "GET knowledge:new": DESK,
+    "POST knowledge:new": DESK_FORM,
+    "GET knowledge:report": DESK,
+    "POST knowledge:report": NO_SUCH,
+    "GET knowledge:from_incident": DESK_405,
+    # The world's incident is in progress: only a resolved one becomes an article.
+    "POST knowledge:from_incident": "login login 403 403 403 msg msg msg msg",
+    "GET knowledge:from_group": MANAGERS_405,
+    # No incidents named: nothing to write up.
+    "POST knowledge:from_group": "login login 403 403 403 403 403 msg msg",
+    "GET knowledge:from_problem": DESK_405,
+    "POST knowledge:from_problem": DESK,
+    "GET knowledge:panel": DESK,
+    "POST knowledge:panel": NO_SUCH,
+    "GET knowledge:send": DESK_405,
+    "POST knowledge:send": DESK,
+    "GET knowledge:link": DESK_405,
+    "POST knowledge:link": DESK,
+    "GET knowledge:task_done": DESK_405,
+    # A task is its owner's alone.
+    "POST knowledge:task_done": "login login 403 403 403 404 ok 404 404",
+    "GET knowledge:detail": DESK,
+    "POST knowledge:detail": DESK,
+    "GET knowledge:edit": DESK,
+    "POST knowledge:edit": DESK_FORM,
+    "GET knowledge:verb": DESK_405,
+    # The world's article is published: only archiving applies, for its owner or a manager.
+    "POST knowledge:verb": "login login 403 403 403 msg msg msg msg",
+    "POST knowledge:verb[archive]": "login login 403 403 403 msg ok ok ok",
+    "GET knowledge:diff": DESK,
+    "POST knowledge:diff": NO_SUCH,
+    "GET knowledge:image_upload": DESK_405,
+    "POST knowledge:image_upload": "login login 403 403 403 msg msg msg msg",
     # the bell: each signed-in person's own notifications
     "GET notifications:list": SIGNED_IN,
     "POST notifications:list": LOGIN_THEN_405,
@@ -312,6 +360,13 @@ MATRIX: dict[str, str] = {
     # API: recurring incidents
     "GET /api/v1/recurring/similar": API_SIGNED_IN,
     "GET /api/v1/recurring/groups": API_DESK,
+    # API: knowledge base (versions and answers are the desk's)
+    "GET /api/v1/kb/articles": API_SIGNED_IN,
+    "POST /api/v1/kb/articles": API_DESK,
+    "GET /api/v1/kb/articles/{article_id}": API_SIGNED_IN,
+    "GET /api/v1/kb/articles/{article_id}/versions": API_DESK,
+    "GET /api/v1/kb/articles/{article_id}/feedback": API_DESK,
+    "POST /api/v1/kb/articles/{article_id}/feedback": API_SIGNED_IN,
     # API: anything else is a problem+json 404 (after authentication)
     "GET /api/v1/{path:rest}": API_NONE,
     "POST /api/v1/{path:rest}": API_NONE,
@@ -367,6 +422,51 @@ VARIANTS: dict[str, tuple[str, dict[str, str], str]] = {
         "POST problems:action_done",
         {"action_id": "foreign_action"},
         "login login 403 403 403 msg msg msg msg",
+    ),
+    "the internal article on the portal": (
+        "GET kb:article",
+        {"article_id": "internal_article"},
+        "404 404 404 404 404 ok ok ok ok",
+    ),
+    "a draft on the portal": (
+        "GET kb:article",
+        {"article_id": "draft_article"},
+        "404 404 404 404 404 ok ok ok ok",
+    ),
+    "organisation X's article on the portal": (
+        "GET kb:article",
+        {"article_id": "org_article"},
+        "404 404 ok ok 404 ok ok ok ok",
+    ),
+    "the internal article's picture": (
+        "GET kb:image",
+        {"article_id": "internal_article", "image_id": "internal_image"},
+        "404 404 404 404 404 ok ok ok ok",
+    ),
+    "another article's picture under a public one": (
+        "GET kb:image",
+        {"image_id": "internal_image"},
+        "404 404 404 404 404 404 404 404 404",
+    ),
+    "an answer to the internal article": (
+        "POST kb:feedback",
+        {"article_id": "internal_article"},
+        "login login 404 404 404 ok ok ok ok",
+    ),
+    "the internal article through the API": (
+        "GET /api/v1/kb/articles/{article_id}",
+        {"article_id": "internal_article"},
+        "401 401 404 404 404 ok ok ok ok",
+    ),
+    "a draft through the API": (
+        "GET /api/v1/kb/articles/{article_id}",
+        {"article_id": "draft_article"},
+        "401 401 404 404 404 ok ok ok ok",
+    ),
+    "an answer to the internal article through the API": (
+        "POST /api/v1/kb/articles/{article_id}/feedback",
+        {"article_id": "internal_article"},
+        "401 401 404 404 404 ok ok ok ok",
     ),
     "unlinking an incident the problem does not have": (
         "DELETE /api/v1/problems/{number}/incidents/{incident}",
@@ -451,6 +551,14 @@ BODIES: dict[str, object] = {
     },
     "POST macros:apply": {"version": "$version"},
     "POST /api/v1/incidents/{number}/apply-macro": {"macro": "$macro"},
+    "GET kb:list": {"q": "статья"},
+    "GET kb:suggest": {"title": "Статья", "description": "статьи"},
+    "POST kb:feedback": {"helped": "yes"},
+    "POST knowledge:send": {"article": "$article"},
+    "POST knowledge:link": {"article": "$article"},
+    "POST /api/v1/kb/articles": {"title_ru": "Статья"},
+    "GET /api/v1/kb/articles": {"q": "статья"},
+    "POST /api/v1/kb/articles/{article_id}/feedback": {"helped": True},
 }
 
 

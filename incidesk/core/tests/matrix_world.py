@@ -36,6 +36,17 @@ from incidesk.incidents.models import Attachment, Comment, Incident, IncidentLin
 from incidesk.incidents.status import VERBS, Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.macros.models import Macro, MacroVerb, Scope
+from incidesk.knowledge import actions as knowledge_actions
+from incidesk.knowledge.models import (
+    Article,
+    ArticleImage,
+    ArticleLink,
+    ArticleVersion,
+    Audience,
+    Feedback,
+    OwnerTask,
+)
+from incidesk.knowledge.status import VERBS as ARTICLE_VERBS
 from incidesk.portal.models import TrackingLink
 from incidesk.portal.views import CUSTOMER_VERBS
 from incidesk.problems import actions as problem_actions
@@ -95,6 +106,7 @@ VERB_CHOICES: dict[str, tuple[str, ...]] = {
     "portal:track_act": CUSTOMER_VERBS,
     "console:act": (*VERB_FORMS, *EDIT_FORMS, *OTHER_FORMS),
     "problems:verb": tuple(PROBLEM_VERBS),
+    "knowledge:verb": tuple(ARTICLE_VERBS),
     f"{API_PREFIX}/incidents/{{number}}/actions/{{verb}}": ("no-such-verb",),
 }
 PAGE_METHODS = ("GET", "POST")
@@ -167,6 +179,11 @@ def status_for(route: Route) -> Status:
 
 INTERNAL_NOTE = "Секрет: пароль от принтера admin"
 INTERNAL_FILE = "пароли.txt"
+# Knowledge base articles: one for everyone, one for organisation X's customers, one for the
+# desk, one draft; all share the word "статья" so searches and suggestions meet each of them.
+INTERNAL_ARTICLE = "Служебная статья: пароль от роутера"
+DRAFT_ARTICLE = "Черновая статья: не публиковать"
+ORG_ARTICLE = "Статья для своих: вход в 1С"
 
 
 @dataclass
@@ -200,6 +217,9 @@ class World:
     other_incident: Incident
     agent: User
     macro: Macro
+    articles: dict[str, Article]
+    images: dict[str, ArticleImage]
+    article_task: OwnerTask
     media: Path | None = None
 
 
@@ -290,6 +310,8 @@ def build_world() -> World:
         resolved, actor=agent, title="Мониторинг диска", owner=agent
     )
 
+    articles, images, article_task = _shelf(agent, lead, shared, users["customer"])
+
     principals = {
         "anonymous": Principal("anonymous", None, mine),
         "guest": Principal("guest", None, mine),
@@ -320,7 +342,42 @@ def build_world() -> World:
             reply_ru="{{ customer.name }}, какая модель принтера?",
             verb=MacroVerb.REQUEST_INFO,
         ),
+        articles=articles,
+        images=images,
+        article_task=article_task,
     )
+
+
+def _shelf(
+    agent: User, lead: User, shared: Any, customer: User
+) -> tuple[dict[str, Article], dict[str, ArticleImage], OwnerTask]:
+    """The knowledge base's articles (owned by the agent), a picture on each, and the agent's
+    task from a customer's "did not help"."""
+
+    def write(title: str, audience: str, publish: bool = True, **fields: Any) -> Article:
+        article = knowledge_actions.do_create_article(
+            actor=agent, title_ru=title, body_ru="Текст статьи", audience=audience, **fields
+        )
+        if publish:
+            article = knowledge_actions.do_transition(article, "submit", actor=agent)
+            article = knowledge_actions.do_transition(article, "publish", actor=lead)
+        return article
+
+    articles = {
+        "public": write("Статья для всех: перезапуск принтера", Audience.PUBLIC),
+        "org": write(ORG_ARTICLE, Audience.CUSTOMERS, organisations=[shared]),
+        "internal": write(INTERNAL_ARTICLE, Audience.INTERNAL),
+        "draft": write(DRAFT_ARTICLE, Audience.PUBLIC, publish=False),
+    }
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    images = {
+        name: knowledge_actions.do_add_image(
+            article, actor=agent, upload=SimpleUploadedFile("схема.png", png, "image/png")
+        )
+        for name, article in articles.items()
+    }
+    feedback = knowledge_actions.do_give_feedback(articles["public"], customer, helped=False)
+    return articles, images, OwnerTask.objects.get(key=str(feedback.pk))
 
 
 # --- filling a case ----------------------------------------------------------------------------
@@ -380,6 +437,11 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
         lambda world, who, route: world.other_incident.number
     ),
     ("web:password_reset_confirm", "token"): lambda world, who, route: "set-password",
+    "article_id": lambda world, who, route: world.articles["public"].pk,
+    "image_id": lambda world, who, route: world.images["public"].pk,
+    "task_id": lambda world, who, route: world.article_task.pk,
+    ("knowledge:diff", "number"): lambda world, who, route: 1,
+    ("knowledge:from_problem", "problem"): lambda world, who, route: world.problem.number,
     (f"{API_PREFIX}/reports/export/{{table}}.{{fmt}}", "fmt"): lambda world, who, route: "xlsx",
 }
 
@@ -403,6 +465,10 @@ OBJECTS: dict[str, Filler] = {
     "foreign_file": lambda world, who, route: _other_family(world, who).public_file.pk,
     "foreign_action": lambda world, who, route: world.resolved_action.pk,
     "unlinked_incident": lambda world, who, route: _incident(world, who, route).number,
+    "internal_article": lambda world, who, route: world.articles["internal"].pk,
+    "org_article": lambda world, who, route: world.articles["org"].pk,
+    "draft_article": lambda world, who, route: world.articles["draft"].pk,
+    "internal_image": lambda world, who, route: world.images["internal"].pk,
     "sibling_token": lambda world, who, route: (
         who.family.tokens[Status.RESOLVED] if who.name == "guest" else UNKNOWN_TOKEN
     ),
@@ -455,6 +521,7 @@ def substitute(template: Any, world: World, who: Principal, route: Route) -> Any
             "$macro": lambda: world.macro.pk,
             "$team": lambda: world.macro.for_team_id,
             "$comment": lambda: who.family.public_file.comment_id,
+            "$article": lambda: world.articles["public"].pk,
         }[template]()
     return template
 
@@ -510,7 +577,10 @@ def secrets(world: World, who: Principal, route: Route) -> list[str]:
     else:
         seen = {incident.pk for incident in who.family.incidents.values()}
     hidden = [incident.number for incident in everything if incident.pk not in seen]
-    return [INTERNAL_NOTE, INTERNAL_FILE, *hidden]
+    articles = [INTERNAL_ARTICLE, DRAFT_ARTICLE]
+    if who.name not in ("customer", "colleague"):
+        articles.append(ORG_ARTICLE)  # for organisation X's customers only
+    return [INTERNAL_NOTE, INTERNAL_FILE, *hidden, *articles]
 
 
 def content(response: HttpResponse) -> str:
@@ -554,6 +624,12 @@ _FOOTPRINT = [
     (TrackingLink, "COUNT(*)"),
     (Macro, "COUNT(*), SUM(LENGTH(name) + LENGTH(reply_ru))"),
     (User, "COUNT(*)"),
+    (Article, "COUNT(*), SUM(version), SUM(LENGTH(status))"),
+    (ArticleVersion, "COUNT(*)"),
+    (ArticleImage, "COUNT(*)"),
+    (ArticleLink, "COUNT(*)"),
+    (Feedback, "COUNT(*)"),
+    (OwnerTask, "COUNT(*), SUM(CASE WHEN done_at IS NULL THEN 0 ELSE 1 END)"),
 ]
 
 

@@ -51,6 +51,7 @@ from incidesk.incidents.models import Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.apiclient import Api
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.knowledge import actions as knowledge_actions
 from incidesk.notifications.models import Notification
 from incidesk.problems import actions as problem_actions
 
@@ -69,6 +70,7 @@ PRINCIPALS_BY_PREFIX: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("analytics:", _DESK),
     ("recurring:", _DESK),
     ("macros:", _DESK),
+    ("knowledge:", _DESK),
     (mw.API_PREFIX, (("agent",), ("customer",))),
     ("", (("anonymous", "customer"),)),
 )
@@ -296,6 +298,13 @@ class Shop:
             problem_actions.do_link_incidents(problem, actor=self.agent, incidents=[incident])
             # What the delivery task writes: the bell's rows, one per incident here.
             Notification.objects.create(recipient=self.agent, event=incident.events.last())
+            article = knowledge_actions.do_create_article(
+                actor=assignee, title_ru=f"Статья {i}", audience="public", tags=f"t{i}"
+            )
+            knowledge_actions.do_transition(article, "submit", actor=assignee)
+            article = knowledge_actions.do_transition(article, "publish", actor=self.lead)
+            knowledge_actions.record_view(article, reporter, suggested=True)
+            knowledge_actions.do_give_feedback(article, reporter, helped=False)
 
 
 # name: (who, path, query string, what the tenth row shows)
@@ -307,6 +316,10 @@ LISTS = {
     "API problems": ("agent", "/api/v1/problems", {"limit": 200}, "Проблема 10"),
     "notifications": ("agent", "/notifications/", {}, "Сбой 10"),
     "API notifications": ("agent", "/api/v1/notifications", {"limit": 200}, "Сбой 10"),
+    "knowledge base, the desk's list": ("lead", "/knowledge/", {}, "Статья 10"),
+    "knowledge base, the readers' list": ("customer", "/kb/", {}, "Статья 10"),
+    "knowledge base report": ("lead", "/knowledge/report/", {}, "Статья 10"),
+    "API articles": ("agent", "/api/v1/kb/articles", {"limit": 200}, "Статья 10"),
 }
 
 
