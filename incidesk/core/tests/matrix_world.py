@@ -35,7 +35,6 @@ from incidesk.incidents import actions
 from incidesk.incidents.models import Attachment, Comment, Incident, IncidentLink, TimelineEvent
 from incidesk.incidents.status import VERBS, Status
 from incidesk.incidents.tests.factories import make_incident
-from incidesk.macros.models import Macro, MacroVerb, Scope
 from incidesk.knowledge import actions as knowledge_actions
 from incidesk.knowledge.models import (
     Article,
@@ -47,6 +46,7 @@ from incidesk.knowledge.models import (
     OwnerTask,
 )
 from incidesk.knowledge.status import VERBS as ARTICLE_VERBS
+from incidesk.macros.models import Macro, MacroVerb, Scope
 from incidesk.portal.models import TrackingLink
 from incidesk.portal.views import CUSTOMER_VERBS
 from incidesk.problems import actions as problem_actions
