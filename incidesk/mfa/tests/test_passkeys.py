@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from django_otp_webauthn.models import WebAuthnCredential
 
-from incidesk.accounts.models import ApiToken
+from incidesk.accounts.models import ApiToken, SecondFactor, SignInEvent
 from incidesk.accounts.tests.factories import AdminFactory, AgentFactory, CustomerFactory
 from incidesk.mfa import devices
 from incidesk.mfa.models import SecondFactorReset
@@ -135,6 +135,10 @@ def test_register_then_the_password_and_the_passkey_open_the_console(site, setti
     assert client.get("/api/v1/incidents").status_code == 200
     passkey.refresh_from_db()
     assert passkey.sign_count == 1 and passkey.last_used_at is not None
+    # The sign-in log names the passkey: once for adding it (the session's first factor after
+    # the password), once for signing with it.
+    given = SignInEvent.objects.filter(user=agent, second_factor=SecondFactor.PASSKEY)
+    assert list(given.values_list("succeeded", flat=True)) == [True, True]
 
 
 def test_a_passkey_that_does_not_sign_right_is_a_failed_sign_in(site, settings):
@@ -155,6 +159,8 @@ def test_a_passkey_that_does_not_sign_right_is_a_failed_sign_in(site, settings):
     assert locked.status_code in (403, 429)
     assert locked.json()["code"] == "locked"
     assert client.get(CONSOLE).status_code == 302
+    tried = SignInEvent.objects.filter(user=agent, second_factor=SecondFactor.PASSKEY)
+    assert tried.filter(succeeded=False).count() == 3
 
 
 def test_another_persons_passkey_neither_signs_nor_is_removed(site):
