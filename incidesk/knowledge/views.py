@@ -50,7 +50,13 @@ def article_list(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data["q"] if form.is_valid() else ""
     found = search(published(request.user), q)
     articles = list(found.order_by("-published_at", "-id")[:PAGE_SIZE])
-    return render(request, "knowledge/article_list.html", {"articles": articles, "q": q})
+    # Nothing by word forms: a typo or Latin-typed Russian, perhaps. The similarity engine, as
+    # for suggestions, for signed-in readers only.
+    close = not articles and bool(q) and request.user.is_authenticated
+    if close:
+        articles = similar_articles(q, published(request.user), PAGE_SIZE)
+    context = {"articles": articles, "q": q, "close": close and bool(articles)}
+    return render(request, "knowledge/article_list.html", context)
 
 
 @require_GET

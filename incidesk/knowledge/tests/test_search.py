@@ -97,3 +97,21 @@ def test_the_portal_suggests_through_typos_to_signed_in_writers():
     client = Client()
     client.force_login(CustomerFactory())
     assert "Принтер не печатает" in client.get(reverse("kb:suggest"), typed).content.decode()
+
+
+def test_the_knowledge_base_search_finds_through_a_typo_for_signed_in_readers():
+    from django.test import Client
+    from django.urls import reverse
+
+    from incidesk.accounts.tests.factories import CustomerFactory
+
+    make_article(AgentFactory(), title_ru="Принтер не печатает")
+    typed = {"q": "принтер не пичатает"}
+    visitor = Client().get(reverse("kb:list"), typed).content.decode()
+    assert "Принтер не печатает" not in visitor  # visitors: the full-text index only
+    client = Client()
+    client.force_login(CustomerFactory())
+    page = client.get(reverse("kb:list"), typed).content.decode()
+    assert "Принтер не печатает" in page and 'data-testid="kb-close"' in page
+    exact = client.get(reverse("kb:list"), {"q": "принтеры"}).content.decode()
+    assert "Принтер не печатает" in exact and 'data-testid="kb-close"' not in exact
