@@ -47,7 +47,7 @@ def test_a_recurring_group_becomes_a_problem_and_its_fix_resolves_every_incident
     page.goto(desk.url + "/recurring/?days=7")
     group = page.get_by_test_id("recurring-group").first
     expect(group).to_contain_text("4 инцидента")
-    group.locator("input[name=title]").fill("Шлюз VPN отвечает ошибкой 809")
+    group.locator("input[name=title][type=text]").fill("Шлюз VPN отвечает ошибкой 809")
     group.locator("form[action$='/problems/new/'] button[type=submit]").click()
     page.wait_for_url(re.compile(r"/problems/PRB-\d{6}/$"))
     problem = Problem.objects.get()
