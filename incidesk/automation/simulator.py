@@ -117,7 +117,7 @@ def simulate(
         before, after = now_routed.team or fallback, draft_routed.team or fallback
         for side, team, routed in (("before", before, now_routed), ("after", after, draft_routed)):
             teams[side][team.name if team else ""] += 1
-            fired[side].update(rule["name"] for rule in _fired(routed))
+            fired[side].update(_fired(routed))
             arrivals[side].append((incident, team))
         if _pk(before) != _pk(after):
             result.changed += 1
@@ -142,9 +142,9 @@ def simulate(
     return result
 
 
-def _fired(routed: Routed) -> list[dict[str, object]]:
-    rules: list[dict[str, object]] = routed.data.get("rules", [])
-    return rules
+def _fired(routed: Routed) -> list[str]:
+    """The names of the rules that matched (the decision's record of them)."""
+    return [str(rule["name"]) for rule in routed.data.get("rules", [])]
 
 
 def _pk(team: Team | None) -> int | None:
