@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("console/macros/", include("incidesk.macros.urls")),
+    path("console/automation/", include("incidesk.automation.urls")),
     path("console/", include("incidesk.console.urls")),
     path("reports/", include("incidesk.analytics.urls")),
     path("problems/", include("incidesk.problems.urls")),

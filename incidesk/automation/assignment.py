@@ -126,16 +126,9 @@ def _candidates(config: TeamAssignment, incident: Incident, at: datetime) -> lis
     ids = {member.pk for member in members}
     candidates = []
     for member in members:
-        own = _availability(member)
-        candidate = Candidate(member, skipped=_skipped(own, config.calendar, at))
-        if candidate.skipped == "away" and own is not None and own.substitute is not None:
-            standing_in = own.substitute
-            if standing_in.pk in ids and not _skipped(
-                _availability(standing_in), config.calendar, at
-            ):
-                candidate.substitute = standing_in
+        candidate = available(member, ids, config.calendar, at)
         if config.mode == AssignmentMode.SKILLS:
-            candidate.skill = _skill(own, incident)
+            candidate.skill = _skill(_availability(member), incident)
         candidates.append(candidate)
     if config.mode == AssignmentMode.LEAST_LOADED:
         loads = dict(
@@ -147,6 +140,23 @@ def _candidates(config: TeamAssignment, incident: Incident, at: datetime) -> lis
         for candidate in candidates:
             candidate.load = loads.get(candidate.agent.pk, 0)
     return candidates
+
+
+def available(
+    member: User, team_ids: set[int], team_calendar: BusinessCalendar | None, at: datetime
+) -> Candidate:
+    """A team member as a candidate at `at`: why they cannot take it, and who among the team
+    (`team_ids`) stands in when they are away. Reads nothing that was not loaded with them (their
+    availability, calendar, substitute), so the simulator can run it over past moments."""
+    own = _availability(member)
+    candidate = Candidate(member, skipped=_skipped(own, team_calendar, at))
+    if candidate.skipped == "away" and own is not None and own.substitute is not None:
+        standing_in = own.substitute
+        if standing_in.pk in team_ids and not _skipped(
+            _availability(standing_in), team_calendar, at
+        ):
+            candidate.substitute = standing_in
+    return candidate
 
 
 def _availability(person: User) -> AgentAvailability | None:

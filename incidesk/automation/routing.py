@@ -56,14 +56,21 @@ class Routed:
 
 
 def route(
-    facts: Facts, *, impact: str, urgency: str, team: Team | None, ref: reference.Reference
+    facts: Facts,
+    *,
+    impact: str,
+    urgency: str,
+    team: Team | None,
+    ref: reference.Reference,
+    rules: list[RoutingRule] | None = None,
 ) -> Routed:
     """Try the active rules in order. `team` is the one the intake chose (the console's agent):
     it stays, and a rule's team is then only recorded as not applied. `ref` holds the priority
-    matrix a suggested priority is reached through."""
+    matrix a suggested priority is reached through. `rules`: another rule set to try (the
+    simulator's draft) instead of the saved active ones."""
     routed = Routed()
     fired: list[dict[str, Any]] = []
-    for rule in _rules():
+    for rule in _rules() if rules is None else rules:
         matched = matches(rule.conditions, facts)
         if matched is None:
             continue

@@ -29,6 +29,7 @@ from incidesk.accounts.tests.factories import (
     UserFactory,
 )
 from incidesk.api import api
+from incidesk.automation.models import RoutingRule
 from incidesk.console.forms import EDIT_FORMS, OTHER_FORMS, VERB_FORMS
 from incidesk.console.models import SavedView
 from incidesk.incidents import actions
@@ -413,6 +414,14 @@ def _token(world: World, who: Principal, route: Route) -> str:
     return who.family.tokens[status_for(route)]
 
 
+def _routing_rule() -> RoutingRule:
+    """The world's one routing rule, made on first use (each case's savepoint may drop it)."""
+    rule, _made = RoutingRule.objects.get_or_create(
+        name="Matrix rule", defaults={"tags": ["matrix"]}
+    )
+    return rule
+
+
 # A parameter's value by name; `(route name, parameter)` overrides it for one route.
 PARAMS: dict[str | tuple[str, str], Filler] = {
     "number": _number,
@@ -430,6 +439,7 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     # A single sign-on provider nobody configured: the world has none.
     "slug": lambda world, who, route: "nowhere",
     "macro": lambda world, who, route: world.macro.pk,
+    "routing_rule": lambda world, who, route: _routing_rule().pk,
     ("console:delete_view", "pk"): lambda world, who, route: world.saved_view.pk,
     ("recurring:same_problem", "number"): lambda world, who, route: world.problem.number,
     ("problems:unlink", "incident"): lambda world, who, route: world.other_incident.number,

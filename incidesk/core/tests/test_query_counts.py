@@ -70,6 +70,7 @@ PRINCIPALS_BY_PREFIX: tuple[tuple[str, tuple[tuple[str, ...], ...]], ...] = (
     ("analytics:", _DESK),
     ("recurring:", _DESK),
     ("macros:", _DESK),
+    ("automation:", _DESK),
     ("knowledge:", _DESK),
     (mw.API_PREFIX, (("agent",), ("customer",))),
     ("", (("anonymous", "customer"),)),
