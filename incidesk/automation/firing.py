@@ -65,6 +65,8 @@ def _fire(trigger: Trigger, event: TimelineEvent, depth: int) -> bool:
             for pk in made
         ]
     )
+    if not did and not refused:
+        return False  # matched with nothing left to change: no record
     Decision.objects.create(
         incident=incident,
         kind=DecisionKind.TRIGGER,
