@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from incidesk.automation import triggers
 from incidesk.automation.conditions import facts_of, matches
 from incidesk.automation.models import Decision, DecisionKind, Trigger, TriggeredEvent, TriggerRun
+from incidesk.automation.rules import current
 from incidesk.core.errors import DomainError
 from incidesk.incidents.actions import do_add_comment, do_assign, do_override_priority
 from incidesk.incidents.models import Incident, TimelineEvent, Visibility
@@ -24,7 +25,7 @@ from incidesk.macros import placeholders
 
 def fire(event_ids: list[int]) -> int:
     """Fire the listening triggers for each event; returns how many fired."""
-    listening = triggers.active()
+    listening = current().triggers
     events = list(
         TimelineEvent.objects.filter(pk__in=event_ids).select_related("actor").order_by("pk")
     )

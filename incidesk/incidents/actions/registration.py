@@ -120,7 +120,7 @@ def do_create_incident(
                 *checks,
                 notification([event.pk for event in events]),
                 *promised,
-                *triggers.promised(events),
+                *triggers.promised(events, routed.listened),
             ]
         )
         if not number_first:
