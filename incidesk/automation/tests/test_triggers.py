@@ -159,3 +159,22 @@ def test_a_reply_template_fills_placeholders_and_nothing_else(run_tasks):
     assert reply.author is None and reply.visibility == "public"
     event = incident.events.get(kind=EventKind.PUBLIC_REPLY)
     assert Notification.objects.filter(recipient=reporter, event=event).exists()
+
+
+def test_a_low_rating_wakes_its_trigger_and_a_refused_action_is_recorded(desk, run_tasks):
+    """Only a rating of 2 or less is "low"; an action the state machine refuses on a closed
+    incident is recorded in words and changes nothing."""
+    team, agent, _other, _lead = desk
+    Trigger.objects.create(
+        name="Плохая оценка — руководителю", event=TriggerEvent.LOW_RATING, assign_to_lead=True
+    )
+    good, bad = (make_incident(Status.CLOSED, agent=agent) for _ in range(2))
+    actions.do_rate(good, actor=good.reporter, rating=5)
+    actions.do_rate(bad, actor=bad.reporter, rating=1)
+    run_tasks()
+    assert not Decision.objects.filter(incident=good).exists()
+    decision = Decision.objects.get(incident=bad, kind=DecisionKind.TRIGGER)
+    assert decision.data["did"] == {}
+    assert len(decision.data["refused"]) == 1
+    bad.refresh_from_db()
+    assert (bad.team, bad.assignee) == (team, agent)
