@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from incidesk.automation.models import Trigger, TriggerEvent
 from incidesk.automation.rules import KINDS, current
+from incidesk.automation.tasks import run_triggers
 from incidesk.core.promises import Promised, promise_all
 from incidesk.incidents.models import TimelineEvent
 
@@ -40,8 +41,6 @@ def promised(events: list[TimelineEvent], listened: frozenset[str] | None = None
     woken = [event.pk for event in events if event.kind in kinds]
     if not woken:
         return []
-    from incidesk.automation.tasks import run_triggers  # the task module imports the actions
-
     return [Promised(run_triggers, (woken,))]
 
 
