@@ -1,13 +1,36 @@
-"""Routing rules, teams' assignment modes and agents' availability in the Django admin (until
-the console edits them). Decisions are not editable anywhere: they are a record."""
+"""Routing rules, triggers, teams' assignment modes and agents' availability in the Django
+admin (until the console edits them). Decisions are not editable anywhere: they are a record."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.automation.forms import AgentAvailabilityForm, RoutingRuleForm
-from incidesk.automation.models import AgentAvailability, RoutingRule, TeamAssignment
+from incidesk.automation.forms import AgentAvailabilityForm, RoutingRuleForm, TriggerForm
+from incidesk.automation.models import AgentAvailability, RoutingRule, TeamAssignment, Trigger
+
+if TYPE_CHECKING:  # names of the stubs only
+    from django.contrib.admin.options import _FieldOpts
+    from django.utils.functional import _StrPromise
+
+CONDITIONS: tuple[str | _StrPromise, _FieldOpts] = (
+    _("Conditions"),
+    {
+        "fields": (
+            "kinds",
+            "categories",
+            "services",
+            "organisations",
+            "channels",
+            "priorities",
+            "languages",
+            "words",
+            "vip",
+        )
+    },
+)
 
 
 @admin.register(RoutingRule)
@@ -19,23 +42,25 @@ class RoutingRuleAdmin(admin.ModelAdmin[RoutingRule]):
     list_filter = ("is_active", "team")
     fieldsets = (
         (None, {"fields": ("name", "order", "is_active")}),
-        (
-            _("Conditions"),
-            {
-                "fields": (
-                    "kinds",
-                    "categories",
-                    "services",
-                    "organisations",
-                    "channels",
-                    "priorities",
-                    "languages",
-                    "words",
-                    "vip",
-                )
-            },
-        ),
+        CONDITIONS,
         (_("Actions"), {"fields": ("team", "priority", "tag_list", "continue_matching")}),
+    )
+
+
+@admin.register(Trigger)
+class TriggerAdmin(admin.ModelAdmin[Trigger]):
+    form = TriggerForm
+    list_display = ("order", "name", "is_active", "event", "team", "assign_to_lead", "priority")
+    list_display_links = ("name",)
+    list_editable = ("order", "is_active")
+    list_filter = ("is_active", "event")
+    fieldsets = (
+        (None, {"fields": ("name", "order", "is_active", "event")}),
+        CONDITIONS,
+        (
+            _("Actions"),
+            {"fields": ("priority", "team", "assign_to_lead", "assignee", "customer_message")},
+        ),
     )
 
 

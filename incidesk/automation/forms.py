@@ -1,5 +1,5 @@
-"""The admin's forms: a routing rule's conditions as ordinary fields (stored as the JSON
-`conditions.matches` reads), tags and languages as lists, with errors in words."""
+"""The admin's forms: a routing rule's or trigger's conditions as ordinary fields (stored as
+the JSON `conditions.matches` reads), tags and languages as lists, with errors in words."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import STAFF_ROLES, Organisation, User
-from incidesk.automation.models import AgentAvailability, RoutingRule
+from incidesk.automation.models import AgentAvailability, RoutingRule, Trigger
 from incidesk.catalog.models import Category, Service
 from incidesk.core.text import clean_line
 from incidesk.incidents.models import Channel, Kind
@@ -26,9 +26,10 @@ def _split(text: str) -> list[str]:
     return list(dict.fromkeys(part for part in parts if part))
 
 
-class RoutingRuleForm(forms.ModelForm[RoutingRule]):
+class ConditionsForm(forms.ModelForm[Any]):
     """Conditions: leave a field empty not to look at it; a field with several values holds
-    when the incident has any of them; every filled field must hold."""
+    when the incident has any of them; every filled field must hold. Stored in the model's
+    `conditions` JSON."""
 
     kinds = forms.MultipleChoiceField(
         label=_("kind"), choices=Kind.choices, required=False, widget=forms.CheckboxSelectMultiple
@@ -73,7 +74,6 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
         ),
     )
     vip = forms.ChoiceField(label=_("reporter"), choices=VIP_CHOICES, required=False)
-    tag_list = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
 
     CONDITION_FIELDS: ClassVar[dict[str, str]] = {
         "kinds": "kind",
@@ -85,10 +85,6 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
         "languages": "language",
     }
 
-    class Meta:
-        model = RoutingRule
-        fields = ("name", "order", "is_active", "team", "priority", "continue_matching")
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         conditions = self.instance.conditions or {}
@@ -97,7 +93,6 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
         self.initial.setdefault("words", ", ".join(conditions.get("words", [])))
         if "vip" in conditions:
             self.initial.setdefault("vip", "yes" if conditions["vip"] else "no")
-        self.initial.setdefault("tag_list", ", ".join(self.instance.tags or []))
 
     def clean_words(self) -> list[str]:
         words = _split(self.cleaned_data["words"])
@@ -107,16 +102,6 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
                 _("“%(word)s” has no letters or digits to look for.") % {"word": empty[0]}
             )
         return words
-
-    def clean_tag_list(self) -> list[str]:
-        tags = _split(self.cleaned_data["tag_list"])
-        long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
-        if long:
-            raise forms.ValidationError(
-                _("The tag “%(tag)s” is longer than %(limit)d characters.")
-                % {"tag": long[0][:20] + "…", "limit": MAX_TAG_LENGTH}
-            )
-        return tags
 
     def clean_priority(self) -> int | None:
         priority: int | None = self.cleaned_data["priority"]
@@ -136,8 +121,59 @@ class RoutingRuleForm(forms.ModelForm[RoutingRule]):
         if data.get("vip"):
             conditions["vip"] = data["vip"] == "yes"
         self.instance.conditions = conditions
+        return data
+
+
+class RoutingRuleForm(ConditionsForm):
+    tag_list = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
+
+    class Meta:
+        model = RoutingRule
+        fields = ("name", "order", "is_active", "team", "priority", "continue_matching")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial.setdefault("tag_list", ", ".join(self.instance.tags or []))
+
+    def clean_tag_list(self) -> list[str]:
+        tags = _split(self.cleaned_data["tag_list"])
+        long = [tag for tag in tags if len(tag) > MAX_TAG_LENGTH]
+        if long:
+            raise forms.ValidationError(
+                _("The tag “%(tag)s” is longer than %(limit)d characters.")
+                % {"tag": long[0][:20] + "…", "limit": MAX_TAG_LENGTH}
+            )
+        return tags
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
         self.instance.tags = data.get("tag_list") or []
         return data
+
+
+class TriggerForm(ConditionsForm):
+    """A trigger: its event, the conditions, and what it does (the model's `clean` says
+    when it does nothing or names an unknown placeholder)."""
+
+    class Meta:
+        model = Trigger
+        fields = (
+            "name",
+            "order",
+            "is_active",
+            "event",
+            "priority",
+            "team",
+            "assign_to_lead",
+            "assignee",
+            "customer_message",
+        )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101  a foreign key's field
+        field.queryset = _staff()
 
 
 def _staff() -> Any:

@@ -193,6 +193,7 @@ class AgentAvailability(models.Model):
 class DecisionKind(models.TextChoices):
     ROUTING = "routing", _("Routing")
     ASSIGNMENT = "assignment", _("Automatic assignment")
+    TRIGGER = "trigger", _("Trigger")
 
 
 class Decision(models.Model):
@@ -221,3 +222,143 @@ class Decision(models.Model):
         if not self._state.adding:
             raise ValueError("Automation decisions are append-only.")
         super().save(*args, **kwargs)
+
+
+class TriggerEvent(models.TextChoices):
+    """What a trigger listens to; each is a timeline event kind (`triggers.KINDS`), some
+    narrowed: a reply only when a customer wrote it, a rating only when it is low."""
+
+    REGISTERED = "registered", _("Registered")
+    STATUS_CHANGED = "status_changed", _("Status changed")
+    CUSTOMER_REPLIED = "customer_replied", _("Customer replied")
+    ASSIGNED = "assigned", _("Assigned")
+    SLA_WARNING = "sla_warning", _("SLA warning")
+    SLA_BREACHED = "sla_breached", _("SLA breached")
+    NO_ANSWER = "no_answer", _("No answer to an information request")
+    LOW_RATING = "low_rating", _("Low satisfaction rating")
+
+
+class Trigger(models.Model):
+    """When an event happens to an incident whose facts meet the conditions, do something:
+    set the priority, move it to a team, give it to the team lead or an agent, reply to the
+    customer. Run by the worker after the event commits (`automation.firing`), in `order`;
+    every change is an ordinary action by the system, recorded as a `Decision`."""
+
+    name = models.CharField(_("name"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    event = models.CharField(_("event"), max_length=24, choices=TriggerEvent)
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    priority = models.PositiveSmallIntegerField(_("set priority"), null=True, blank=True)
+    team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("move to team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assign_to_lead = models.BooleanField(
+        _("escalate to the team lead"),
+        default=False,
+        help_text=_("Assign the incident to the lead of its team (after a move, the new team's)."),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assign to"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    customer_message = models.TextField(
+        _("reply to the customer"),
+        blank=True,
+        help_text=_("A public reply from the desk; placeholders as in macros."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("trigger")
+        verbose_name_plural = _("triggers")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(priority__isnull=True)
+                | models.Q(priority__gte=1, priority__lte=5),
+                name="trigger_priority_range",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = clean_line(self.name)
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from incidesk.macros import placeholders
+
+        self.name = clean_line(self.name)
+        errors: dict[str, Any] = {}
+        if self.assign_to_lead and self.assignee_id is not None:
+            errors["assignee"] = _("Escalate to the team lead or assign to an agent, not both.")
+        if self.customer_message:
+            try:
+                placeholders.validate(self.customer_message)
+            except ValidationError as error:
+                errors["customer_message"] = error
+        if not errors and not self.does_something():
+            raise ValidationError(
+                _("A trigger must do something: a priority, a team, an assignee or a reply.")
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def does_something(self) -> bool:
+        return bool(
+            self.priority is not None
+            or self.team_id is not None
+            or self.assign_to_lead
+            or self.assignee_id is not None
+            or self.customer_message.strip()
+        )
+
+
+class TriggerRun(models.Model):
+    """A trigger looked at an event: one row per (trigger, event), taken first in the
+    trigger's transaction, so a task run twice fires nothing twice."""
+
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="runs")
+    event = models.ForeignKey("incidents.TimelineEvent", on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trigger", "event"], name="unique_trigger_run")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trigger_id} <- {self.event_id}"
+
+
+class TriggeredEvent(models.Model):
+    """A timeline event a trigger's action made, with the chain's depth (1 for the changes of
+    a trigger fired by a person's or the clock's event): beyond `triggers.MAX_DEPTH` nothing
+    fires, so two triggers that undo each other stop. Also names the rule on the timeline."""
+
+    event = models.OneToOneField(
+        "incidents.TimelineEvent",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="triggered",
+    )
+    trigger = models.ForeignKey(
+        Trigger, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rule = models.CharField(max_length=200)
+    depth = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.rule} ({self.depth})"

@@ -13,20 +13,17 @@ from copy import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
-
 from incidesk.accounts.models import Team
+from incidesk.automation import rules
 from incidesk.automation.conditions import Facts, matches
 from incidesk.automation.models import Decision, DecisionKind, RoutingRule
 from incidesk.catalog.models import Level
-from incidesk.core.generations import GenerationCache, bump
 from incidesk.core.promises import Promised
 from incidesk.incidents.models import Incident
 from incidesk.sla import reference
 
 # Bumped by every change to a routing rule (`core.generations`).
-GENERATION = "routing-rules"
+GENERATION = rules.GENERATION
 
 
 @dataclass
@@ -40,6 +37,8 @@ class Routed:
     tags: list[str] = field(default_factory=list)
     assigns: bool = False
     data: dict[str, Any] = field(default_factory=dict)
+    # What the active triggers listen to, from the same read of the rules.
+    listened: frozenset[str] = frozenset()
 
     def record(self, incident: Incident) -> list[Promised]:
         """Write the decision for the saved incident (inside registration's transaction) and
@@ -62,15 +61,16 @@ def route(
     urgency: str,
     team: Team | None,
     ref: reference.Reference,
-    rules: list[RoutingRule] | None = None,
+    draft: list[RoutingRule] | None = None,
 ) -> Routed:
     """Try the active rules in order. `team` is the one the intake chose (the console's agent):
     it stays, and a rule's team is then only recorded as not applied. `ref` holds the priority
-    matrix a suggested priority is reached through. `rules`: another rule set to try (the
-    simulator's draft) instead of the saved active ones."""
-    routed = Routed()
+    matrix a suggested priority is reached through. `draft`: another rule set to try (the
+    simulator's) instead of the saved active ones."""
+    current = rules.current()
+    routed = Routed(listened=current.listened)
     fired: list[dict[str, Any]] = []
-    for rule in _rules() if rules is None else rules:
+    for rule in current.routing if draft is None else draft:
         matched = matches(rule.conditions, facts)
         if matched is None:
             continue
@@ -91,25 +91,6 @@ def route(
     # The worker's task looks at the team's mode: a team that does not assign costs it one read.
     routed.assigns = (team or routed.team) is not None
     return routed
-
-
-def _load_rules() -> list[RoutingRule]:
-    return list(RoutingRule.objects.filter(is_active=True).select_related("team"))
-
-
-_RULES = GenerationCache(GENERATION, _load_rules)
-
-
-def _rules() -> list[RoutingRule]:
-    """The active rules in order, with their teams. This process keeps a copy and reads them
-    again only when a rule was added, changed or deleted (`core.generations`: one single-row
-    read while unchanged)."""
-    return _RULES.get()
-
-
-@receiver([post_save, post_delete], sender=RoutingRule)
-def _rules_changed(**_kwargs: Any) -> None:
-    bump(GENERATION)
 
 
 def _apply(

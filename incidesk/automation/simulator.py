@@ -108,10 +108,10 @@ def simulate(
     for incident in incidents:
         facts = facts_of(incident)
         now_routed = route(
-            facts, impact=incident.impact, urgency=incident.urgency, team=None, ref=ref, rules=saved
+            facts, impact=incident.impact, urgency=incident.urgency, team=None, ref=ref, draft=saved
         )
         draft_routed = route(
-            facts, impact=incident.impact, urgency=incident.urgency, team=None, ref=ref, rules=draft
+            facts, impact=incident.impact, urgency=incident.urgency, team=None, ref=ref, draft=draft
         )
         fallback = incident.team if now_routed.team is None else None
         before, after = now_routed.team or fallback, draft_routed.team or fallback

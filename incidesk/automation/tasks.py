@@ -10,3 +10,12 @@ def auto_assign(incident_id: int) -> None:
     from incidesk.automation.assignment import assign
 
     assign(incident_id)
+
+
+@task()
+def run_triggers(event_ids: list[int]) -> int:
+    """Fire the triggers that listen to these timeline events (idempotent: a trigger fires at
+    most once per event); returns how many fired."""
+    from incidesk.automation.firing import fire
+
+    return fire(event_ids)

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from incidesk.automation.models import AssignmentMode, Decision, DecisionKind
+from incidesk.automation.models import AssignmentMode, Decision, DecisionKind, TriggerEvent
 from incidesk.incidents.models import Channel, Incident, Kind
 
 # Conditions whose values are ids: named by the condition only (the record keeps no names).
@@ -37,6 +37,8 @@ def decisions(incident: Incident) -> list[Told]:
 def _lines(decision: Decision) -> list[str]:
     if decision.kind == DecisionKind.ROUTING:
         return _routing(decision.data)
+    if decision.kind == DecisionKind.TRIGGER:
+        return _trigger(decision.data)
     return _assignment(decision.data)
 
 
@@ -116,3 +118,34 @@ def _candidate(candidate: dict[str, Any], mode: str) -> str:
     if mode == AssignmentMode.SKILLS:
         state += ", " + _("skills matched: %(n)s") % {"n": candidate["skill"]}
     return f"{candidate['agent']}: {state}"
+
+
+def _trigger(data: dict[str, Any]) -> list[str]:
+    conditions = "; ".join(_condition(m) for m in data["matched"]) or _("no conditions")
+    lines = [
+        _("By rule «%(rule)s» on «%(event)s» (%(conditions)s).")
+        % {
+            "rule": data["name"],
+            "event": _label(TriggerEvent, data["event"]),
+            "conditions": conditions,
+        }
+    ]
+    did = data["did"]
+    if "priority" in did:
+        lines.append(_("Priority: P%(priority)s.") % {"priority": did["priority"]})
+    if "team" in did:
+        lines.append(
+            _("Assigned: %(team)s, %(agent)s.")
+            % {"team": did["team"] or "—", "agent": did["assignee"] or "—"}
+        )
+    if did.get("reply"):
+        lines.append(_("Replied to the customer."))
+    lines += [_("Not done: %(reason)s") % {"reason": reason} for reason in data["refused"]]
+    return lines
+
+
+def _label(choices: Any, value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # a choice removed since
+        return value

@@ -38,6 +38,7 @@ class Entry:
     css: str = ""
     badge: str = ""
     macro: str = ""  # the name of the macro that made this change
+    rule: str = ""  # the name of the trigger that made it (`automation.TriggeredEvent`)
 
 
 def _label(choices: Any, value: Any) -> str:
@@ -206,8 +207,9 @@ def _comment_entry(entry: Entry, comments: dict[int, Comment], files: dict[Any, 
 
 def entries(user: User, incident: Incident, after: int | None = None) -> list[Entry]:
     """The timeline as `user` may see it, oldest first; `after` keeps only newer events.
-    Three queries whatever its length: events, comments, attachments."""
-    events = queries.events(user, incident)
+    Three queries whatever its length: events (with the trigger that made each, joined),
+    comments, attachments."""
+    events = queries.events(user, incident).select_related("triggered")
     if after is not None:
         events = events.filter(pk__gt=after)
     event_list = list(events)
@@ -226,7 +228,12 @@ def entries(user: User, incident: Incident, after: int | None = None) -> list[En
     }
     result = []
     for event in event_list:
-        entry = Entry(event=event, macro=by_macro.get(event.pk, ""))
+        triggered = getattr(event, "triggered", None)
+        entry = Entry(
+            event=event,
+            macro=by_macro.get(event.pk, ""),
+            rule=triggered.rule if triggered is not None else "",
+        )
         if event.kind in (EventKind.PUBLIC_REPLY, EventKind.INTERNAL_NOTE):
             _comment_entry(entry, comments, files)
         elif event.kind == EventKind.ATTACHMENT_ADDED:

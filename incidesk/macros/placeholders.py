@@ -42,12 +42,12 @@ class Context:
     account)."""
 
     incident: Incident
-    agent: User
+    agent: User | None  # None: the system (a trigger), named as the desk
     language: str
     zone: ZoneInfo
 
     @classmethod
-    def of(cls, incident: Incident, agent: User) -> Context:
+    def of(cls, incident: Incident, agent: User | None) -> Context:
         reporter = incident.reporter
         language = reporter.language if reporter is not None else settings.LANGUAGE_CODE
         zone_name = reporter.time_zone if reporter is not None else settings.TIME_ZONE
@@ -96,7 +96,11 @@ PLACEHOLDERS: dict[str, Placeholder] = {
             _("when the resolution is due, in the customer's time zone"),
             lambda c: _when(c, c.incident.resolution_due_at),
         ),
-        Placeholder("agent.name", _("your name"), lambda c: c.agent.display_name),
+        Placeholder(
+            "agent.name",
+            _("your name"),
+            lambda c: c.agent.display_name if c.agent is not None else _desk_name(c),
+        ),
         Placeholder("desk.name", _("the desk's name"), _desk_name),
     )
 }

@@ -1,5 +1,6 @@
-"""Editing routing rules, teams' assignment and agents' availability in the Django admin: the
-pages render, a rule's fields become its conditions, and mistakes are refused in words."""
+"""Editing routing rules, triggers, teams' assignment and agents' availability in the Django
+admin: the pages render, a rule's fields become its conditions, and mistakes are refused in
+words."""
 
 import pytest
 from django.urls import reverse
@@ -10,6 +11,8 @@ from incidesk.automation.models import (
     AssignmentMode,
     RoutingRule,
     TeamAssignment,
+    Trigger,
+    TriggerEvent,
 )
 from incidesk.catalog.models import Category
 
@@ -36,7 +39,7 @@ def url(model, view: str, *args) -> str:
     return reverse(f"admin:automation_{model._meta.model_name}_{view}", args=args)
 
 
-@pytest.mark.parametrize("model", [RoutingRule, TeamAssignment, AgentAvailability])
+@pytest.mark.parametrize("model", [RoutingRule, Trigger, TeamAssignment, AgentAvailability])
 def test_every_page_renders(admin_client, model):
     assert admin_client.get(url(model, "changelist")).status_code == 200
     assert admin_client.get(url(model, "add")).status_code == 200
@@ -117,3 +120,54 @@ def test_a_team_gets_its_assignment_mode(admin_client):
     )
     assert response.status_code == 302
     assert TeamAssignment.objects.get().mode == AssignmentMode.LEAST_LOADED
+
+
+TRIGGER = {"name": "Просрочка — руководителю", "order": "10", "is_active": "on", "vip": ""}
+
+
+def test_a_triggers_fields_become_its_conditions_and_actions(admin_client):
+    team = TeamFactory(name="Сеть")
+    response = admin_client.post(
+        url(Trigger, "add"),
+        {
+            **TRIGGER,
+            "event": TriggerEvent.SLA_BREACHED,
+            "priorities": ["1", "2"],
+            "team": team.pk,
+            "assign_to_lead": "on",
+            "customer_message": "{{ customer.name }}, обращение {{ incident.number }} передано.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()
+    trigger = Trigger.objects.get()
+    assert trigger.conditions == {"priority": [1, 2]}
+    assert (trigger.team, trigger.assign_to_lead) == (team, True)
+
+
+@pytest.mark.parametrize(
+    ("language", "changes", "error"),
+    [
+        ("ru", {}, "Триггер должен что-то делать: приоритет, группа, исполнитель или ответ."),
+        ("en", {}, "A trigger must do something: a priority, a team, an assignee or a reply."),
+        (
+            "ru",
+            {"customer_message": "Здравствуйте, {{ request.user }}"},
+            "Неизвестная подстановка: {{ request.user }}.",
+        ),
+        ("en", {"customer_message": "{{ x|safe }}"}, "Unknown placeholder: {{ x|safe }}."),
+        (
+            "ru",
+            {"assign_to_lead": "on", "assignee": "AGENT"},
+            "Либо эскалация руководителю группы, либо назначение агенту, но не то и другое.",
+        ),
+    ],
+)
+def test_trigger_mistakes_are_refused_in_words(client, language, changes, error):
+    client.force_login(AdminFactory(language=language))
+    if changes.get("assignee") == "AGENT":
+        changes = {**changes, "assignee": AgentFactory().pk}
+    data = {**TRIGGER, "event": TriggerEvent.ASSIGNED, **changes}
+    response = client.post(url(Trigger, "add"), data)
+    assert response.status_code == 200
+    assert error in response.content.decode()
+    assert not Trigger.objects.exists()

@@ -176,8 +176,8 @@ def test_routing_and_assignment_add_at_most_three_queries_to_a_registration(netw
     """The worst case: a rule matches, suggests a priority (from the cached matrix: no query)
     and sends the incident to a team that assigns automatically (the decision's INSERT; the
     assignment itself is promised in the INSERT that promises the rest). Without any rule,
-    routing costs the one query that says the rules have not changed; after a change, each
-    process reads them again once."""
+    routing costs the one query that says the rules have not changed (which also tells whether
+    a trigger listens to registrations); after a change, each process reads them again once."""
     network.rule.priority = 2
     network.rule.save()
     rules = list(RoutingRule.objects.all())
@@ -186,6 +186,7 @@ def test_routing_and_assignment_add_at_most_three_queries_to_a_registration(netw
     plain = _queries(network.customer, title="Не работает VPN")
     RoutingRule.objects.bulk_create(rules)
     generations.bump(routing.GENERATION)  # bulk_create sends no signal
-    assert _queries(network.customer, title="Не работает VPN") == plain + 2  # rules read again
+    # The rules and the triggers read again (one copy of both).
+    assert _queries(network.customer, title="Не работает VPN") == plain + 3
     assert _queries(network.customer, title="Не работает VPN") == plain + 1
     assert Incident.objects.filter(team=network.team).count() == 2

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import User
+from incidesk.automation import triggers
 from incidesk.core.errors import InvalidTransition, VersionConflict
 from incidesk.core.text import MAX_TEXT_BYTES, clean_text
 from incidesk.incidents import timeline
@@ -94,7 +95,9 @@ def _mark_first_response(incident: Incident, actor: User | None) -> list[str]:
 
 
 def _commit(events: list[TimelineEvent]) -> None:
+    """Promise the events' notifications and the triggers that listen to them."""
     notify_events([event.pk for event in events])
+    triggers.promise(events)
 
 
 def _add_comment(

@@ -31,7 +31,7 @@ from incidesk.incidents.status import Status
 def do_add_comment(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     body: str,
     visibility: str = Visibility.PUBLIC,
     expected_version: int | None = None,
@@ -42,10 +42,13 @@ def do_add_comment(
     `expected_version`, refuse if the incident changed since the writer last saw it.
     `verified=False` (e-mail whose author the desk could not verify) keeps the text as an
     internal entry for the desk, whoever claims to have written it, and changes nothing else:
-    no first response, no resume, nothing for the customer."""
+    no first response, no resume, nothing for the customer. `actor=None` is the system (a
+    trigger's reply), which writes public replies only."""
     body = checked_text("body", body, required=True, bounded=True)
     visibility = Visibility.INTERNAL if not verified else Visibility(visibility)
     if visibility == Visibility.INTERNAL and verified:
+        if actor is None:
+            raise InvalidInput.field("visibility", _("The system writes public replies only."))
         require(actor, "write_internal", incident)
     incident = _lock(incident, expected_version)
     if incident.is_final and visibility == Visibility.PUBLIC:
@@ -61,6 +64,7 @@ def do_add_comment(
         and incident.status == Status.ON_HOLD
         and incident.hold_reason is not None
         and incident.hold_reason.code == HoldReason.AWAITING_CUSTOMER
+        and actor is not None
         and actor.pk == incident.reporter_id
     ):
         events.append(_resume(incident, None, answered=True))

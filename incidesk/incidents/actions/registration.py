@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import Organisation, Team, User
-from incidesk.automation import routing
+from incidesk.automation import routing, triggers
 from incidesk.automation.conditions import facts_of
 from incidesk.catalog.models import Category, Level, Service
 from incidesk.core.errors import InvalidInput
@@ -115,7 +115,14 @@ def do_create_incident(
         if follows is not None:
             events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
         promised = routed.record(incident)
-        promise_all([*checks, notification([event.pk for event in events]), *promised])
+        promise_all(
+            [
+                *checks,
+                notification([event.pk for event in events]),
+                *promised,
+                *triggers.promised(events, routed.listened),
+            ]
+        )
         if not number_first:
             incident.number = next_number()  # serialised from here to the commit
             Incident.objects.filter(pk=incident.pk).update(number=incident.number)
@@ -258,13 +265,15 @@ def do_update_incident(  # noqa: C901  one branch per editable field, read as a 
 def do_override_priority(
     incident: Incident,
     *,
-    actor: User,
+    actor: User | None,
     priority: int,
     reason: str,
     expected_version: int | None = None,
 ) -> Incident:
-    """Set the priority against the matrix. Leads and admins only, always with a reason."""
-    require(actor, "override_priority", incident)
+    """Set the priority against the matrix. Leads and admins only, always with a reason;
+    `actor=None` is the system (a trigger, its rule the reason)."""
+    if actor is not None:
+        require(actor, "override_priority", incident)
     reason = checked_text("priority_reason", reason, required=True)
     if priority not in range(1, 6):
         raise InvalidInput.field("priority", _("Priority is a number from 1 to 5."))

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.models import User
+from incidesk.automation import triggers
 from incidesk.catalog.models import Cause, ResolutionCode
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import claim_due, finish_claimed, promise_all
@@ -181,7 +182,7 @@ def do_check_due_sla(clock_id: int, scheduled_for: str, limit: int = CHECK_BATCH
     TimelineEvent.objects.bulk_create(events)
     events += _escalate_or_save([(incidents[pk], change) for pk, change in changes.items()])
     if events:
-        next_checks.append(notification([event.pk for event in events]))
+        next_checks += [notification([event.pk for event in events]), *triggers.promised(events)]
     if next_checks:
         promise_all(next_checks)
     return 1 + len(claimed)
