@@ -335,6 +335,8 @@ class TriggerRun(models.Model):
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("trigger run")
+        verbose_name_plural = _("trigger runs")
         constraints = [
             models.UniqueConstraint(fields=["trigger", "event"], name="unique_trigger_run")
         ]
@@ -359,6 +361,10 @@ class TriggeredEvent(models.Model):
     )
     rule = models.CharField(max_length=200)
     depth = models.PositiveSmallIntegerField()
+
+    class Meta:
+        verbose_name = _("event made by a trigger")
+        verbose_name_plural = _("events made by triggers")
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.rule} ({self.depth})"

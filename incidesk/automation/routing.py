@@ -67,10 +67,14 @@ def route(
     it stays, and a rule's team is then only recorded as not applied. `ref` holds the priority
     matrix a suggested priority is reached through. `draft`: another rule set to try (the
     simulator's) instead of the saved active ones."""
-    current = rules.current()
-    routed = Routed(listened=current.listened)
+    if draft is None:
+        current = rules.current()
+        candidates, listened = current.routing, current.listened
+    else:
+        candidates, listened = draft, frozenset()
+    routed = Routed(listened=listened)
     fired: list[dict[str, Any]] = []
-    for rule in current.routing if draft is None else draft:
+    for rule in candidates:
         matched = matches(rule.conditions, facts)
         if matched is None:
             continue

@@ -51,6 +51,10 @@ class Migration(migrations.Migration):
                 ('depth', models.PositiveSmallIntegerField()),
                 ('trigger', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='automation.trigger')),
             ],
+            options={
+                'verbose_name': 'event made by a trigger',
+                'verbose_name_plural': 'events made by triggers',
+            },
         ),
         migrations.CreateModel(
             name='TriggerRun',
@@ -60,6 +64,10 @@ class Migration(migrations.Migration):
                 ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='incidents.timelineevent')),
                 ('trigger', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='runs', to='automation.trigger')),
             ],
+            options={
+                'verbose_name': 'trigger run',
+                'verbose_name_plural': 'trigger runs',
+            },
         ),
         migrations.AddConstraint(
             model_name='trigger',

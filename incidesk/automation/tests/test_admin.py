@@ -158,7 +158,7 @@ def test_a_triggers_fields_become_its_conditions_and_actions(admin_client):
         (
             "ru",
             {"assign_to_lead": "on", "assignee": "AGENT"},
-            "Либо эскалация руководителю группы, либо назначение агенту, но не то и другое.",
+            "Либо эскалация руководителю группы, либо назначение специалисту, но не то и другое.",
         ),
     ],
 )
