@@ -50,7 +50,6 @@ class RoutingRule(models.Model):
         default=False,
         help_text=_("After this rule matches, try the next rules too."),
     )
-    # With the number of rules, tells each process that its copy of the rules is stale.
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
