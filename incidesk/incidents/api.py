@@ -194,6 +194,7 @@ def create_incident(
             reporter=reporter,
             organisation=organisation,
             team=team,
+            custom=payload.custom,
         )
 
     if idempotency_key is None:
@@ -271,7 +272,7 @@ def update_incident(
     incident = access_incident(user, number, need="edit")
     version = _expected_version(if_match, payload.version, required=True)
     changes = payload.model_dump(
-        exclude_unset=True, exclude={"version", "priority", "priority_reason"}
+        exclude_unset=True, exclude={"version", "priority", "priority_reason", "custom"}
     )
     for field, model in (("category", Category), ("service", Service), ("cause", Cause)):
         if field in changes:
@@ -284,6 +285,8 @@ def update_incident(
             priority=payload.priority,
             reason=payload.priority_reason or "",
         )
+    if payload.custom is not None:
+        incident = actions.do_set_custom_fields(incident, actor=user, values=payload.custom)
     return _with_etag(response, queries.reloaded(user, incident))
 
 
