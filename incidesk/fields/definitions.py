@@ -80,6 +80,23 @@ class Definitions:
     def active_for(self, kind: str, category_id: int | None) -> tuple[Definition, ...]:
         return tuple(d for d in self.all if d.active and d.applies(kind, category_id))
 
+    def label_of(self, code: str) -> str:
+        """A field's label in the active language; a field never defined shows its code."""
+        found = self.get(code)
+        return found.label if found is not None else code
+
+    def display(self, code: str, value: Any) -> str:
+        """A stored value in words: choices by their labels, yes/no, the rest as stored."""
+        if value is None or value == "" or value == []:
+            return "—"
+        if isinstance(value, bool):
+            return str(_("yes") if value else _("no"))
+        found = self.get(code)
+        if found is not None and found.has_choices:
+            codes = value if isinstance(value, list) else [value]
+            return ", ".join(found.choice_label(str(c)) for c in codes)
+        return str(value)
+
 
 def _load() -> Definitions:
     through = FieldDefinition.categories.through
@@ -119,22 +136,3 @@ def current() -> Definitions:
 @receiver(m2m_changed, sender=FieldDefinition.categories.through)
 def _definitions_changed(sender: type[Any], **kwargs: Any) -> None:
     bump(GENERATION)
-
-
-def label_of(code: str) -> str:
-    """A field's label in the active language; a field never defined shows its code."""
-    found = current().get(code)
-    return found.label if found is not None else code
-
-
-def display(code: str, value: Any) -> str:
-    """A stored value in words: choices by their labels, yes/no, the rest as stored."""
-    found = current().get(code)
-    if value is None or value == "" or value == []:
-        return "—"
-    if isinstance(value, bool):
-        return str(_("yes") if value else _("no"))
-    if found is not None and found.has_choices:
-        codes = value if isinstance(value, list) else [value]
-        return ", ".join(found.choice_label(str(c)) for c in codes)
-    return str(value)
