@@ -7,17 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from incidesk.accounts.models import User
 from incidesk.fields import definitions
 from incidesk.fields.definitions import Definition
-from incidesk.fields.models import FieldType
-from incidesk.fields.values import MAX_TEXT_LENGTH, error_key
+from incidesk.fields.forms import form_field, initial_value, submitted_value
+from incidesk.fields.values import error_key
 from incidesk.incidents import actions
 from incidesk.incidents.models import Incident
-
-_YES_NO = [("", "—"), ("yes", _("Yes")), ("no", _("No"))]
 
 
 def applicable(incident: Incident) -> tuple[Definition, ...]:
@@ -32,38 +30,7 @@ def applicable(incident: Incident) -> tuple[Definition, ...]:
 
 def shown_values(incident: Incident) -> list[tuple[str, str]]:
     """(label, value in words) of every stored value, retired fields included, for the desk."""
-    if not incident.custom:
-        return []
-    known = definitions.current()
-    return [(known.label_of(code), known.display(code, v)) for code, v in incident.custom.items()]
-
-
-def _form_field(definition: Definition, stored: Any) -> forms.Field:
-    """The form field for `definition`; a stored choice since removed stays offered (by its
-    code), so saving the form unchanged keeps it."""
-    label = definition.label
-    help_text = _("Required to resolve.") if definition.required_on_resolve else ""
-    common: dict[str, Any] = {"label": label, "required": False, "help_text": help_text}
-    choices = [(c.code, c.label) for c in definition.choices]
-    kept = stored if isinstance(stored, list) else [stored] if isinstance(stored, str) else []
-    choices += [(code, code) for code in kept if code not in dict(choices)]
-    if definition.type == FieldType.NUMBER:
-        return forms.CharField(max_length=30, **common)
-    if definition.type == FieldType.DATE:
-        return forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common)
-    if definition.type == FieldType.CHOICE:
-        return forms.ChoiceField(choices=[("", "—"), *choices], **common)
-    if definition.type == FieldType.CHOICES:
-        return forms.MultipleChoiceField(choices=choices, **common)
-    if definition.type == FieldType.BOOLEAN:
-        return forms.ChoiceField(choices=_YES_NO, **common)
-    return forms.CharField(max_length=MAX_TEXT_LENGTH, **common)
-
-
-def _initial(definition: Definition, value: Any) -> Any:
-    if definition.type == FieldType.BOOLEAN and isinstance(value, bool):
-        return "yes" if value else "no"
-    return value
+    return definitions.current().described(incident.custom) if incident.custom else []
 
 
 class CustomFieldsMixin:
@@ -83,13 +50,15 @@ class CustomFieldsMixin:
             if d.required_on_resolve or not self.only_required_to_resolve
         ]
         for definition in self.custom:
-            field = _form_field(definition, incident.custom.get(definition.code))
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = css
+            field = form_field(
+                definition,
+                incident.custom.get(definition.code),
+                _("Required to resolve.") if definition.required_on_resolve else "",
+            )
             name = error_key(definition.code)
             self.fields[name] = field
             self.initial.setdefault(
-                name, _initial(definition, incident.custom.get(definition.code))
+                name, initial_value(definition, incident.custom.get(definition.code))
             )
 
     def perform(self, incident: Incident, actor: User) -> Incident:
@@ -110,9 +79,7 @@ class CustomFieldsMixin:
             if error_key(definition.code) not in changed:
                 continue
             value = self.cleaned_data.get(error_key(definition.code))
-            if definition.type == FieldType.BOOLEAN:
-                value = {"yes": True, "no": False}.get(value)
-            values[definition.code] = value
+            values[definition.code] = submitted_value(definition, value)
         return values
 
 

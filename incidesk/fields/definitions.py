@@ -85,6 +85,10 @@ class Definitions:
         found = self.get(code)
         return found.label if found is not None else code
 
+    def described(self, values: dict[str, Any]) -> list[tuple[str, str]]:
+        """(label, value in words) of each of `values`, in their stored order."""
+        return [(self.label_of(code), self.display(code, v)) for code, v in values.items()]
+
     def display(self, code: str, value: Any) -> str:
         """A stored value in words: choices by their labels, yes/no, the rest as stored."""
         if value is None or value == "" or value == []:
