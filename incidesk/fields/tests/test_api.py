@@ -57,8 +57,10 @@ def test_a_customer_registers_with_the_fields_they_fill_in(fields):
 
 
 def test_staff_patch_values_and_customers_see_only_visible_ones(fields):
-    agent = AgentFactory()
-    incident = make_incident(Status.IN_PROGRESS, agent=agent, custom={"serial": "SN-1"})
+    agent, customer = AgentFactory(), CustomerFactory()
+    incident = make_incident(
+        Status.IN_PROGRESS, agent=agent, reporter=customer, custom={"serial": "SN-1"}
+    )
     path = f"/incidents/{incident.number}"
     response = Api(agent).patch(
         path, {"version": incident.version, "custom": {"cost": "12.5", "severity": "low"}}
@@ -67,7 +69,7 @@ def test_staff_patch_values_and_customers_see_only_visible_ones(fields):
     assert response.json()["custom"] == {"serial": "SN-1", "cost": 12.5, "severity": "low"}
     changed = incident.events.filter(kind=EventKind.FIELD_CHANGED).values_list("data", flat=True)
     assert {d["field"] for d in changed} == {"custom.cost", "custom.severity"}
-    seen = Api(incident.reporter).get(path).json()
+    seen = Api(customer).get(path).json()
     assert seen["custom"] == {"serial": "SN-1"}
     version = response.json()["version"]
     with nothing_written():
@@ -79,7 +81,7 @@ def test_staff_patch_values_and_customers_see_only_visible_ones(fields):
     assert set(body["fields"]) == {"custom.severity"}
     with nothing_written():
         assert_problem(
-            Api(incident.reporter).patch(path, {"version": version, "custom": {"serial": "X"}}),
+            Api(customer).patch(path, {"version": version, "custom": {"serial": "X"}}),
             403,
             "forbidden",
         )
