@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 def _export(user) -> list[dict[str, str]]:
     response = Api(user).get("/reports/export/incidents.csv")
     assert response.status_code == 200, response.content
-    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    content = response.getvalue().decode("utf-8-sig")
     return list(csv.DictReader(io.StringIO(content)))
 
 
