@@ -136,3 +136,29 @@ def _number(value: Any) -> int | float:
     if math.isfinite(as_float) and number == number.to_integral_value():
         return int(number)
     return as_float
+
+
+def filter_values(pairs: list[str], definitions: Definitions, *, customer: bool) -> dict[str, Any]:
+    """List filters `code:value` as code → the stored value to match, or InvalidInput naming
+    `custom`: an unknown field, one the customer does not see, a value of the wrong type, or a
+    several-choices field (matching an element of a JSON list is not portable to SQLite)."""
+    found: dict[str, Any] = {}
+    for pair in pairs:
+        code, _sep, text = pair.partition(":")
+        definition = definitions.get(code)
+        if definition is None or (customer and not definition.customer_visible):
+            raise InvalidInput.field(
+                "custom", _("There is no such field: %(code)s.") % {"code": code}
+            )
+        if definition.type == FieldType.CHOICES:
+            raise InvalidInput.field(
+                "custom", _("Lists cannot filter by a several-choices field yet.")
+            )
+        if definition.type == FieldType.BOOLEAN:
+            found[code] = text.lower() in ("true", "1", "yes")
+            continue
+        try:
+            found[code] = _number(text) if definition.type == FieldType.NUMBER else text
+        except ValueError as error:
+            raise InvalidInput.field("custom", str(error)) from None
+    return found

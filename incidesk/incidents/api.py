@@ -23,6 +23,8 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import Page, paginate
+from incidesk.fields import definitions
+from incidesk.fields.values import filter_values
 from incidesk.incidents import actions, files, queries
 from incidesk.incidents.access import (
     STAFF_FIELDS,
@@ -136,9 +138,12 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
             and not sees_field(user, name)
         ):
             raise InvalidInput.field(name, _("Only support staff may filter by this."))
-    queryset = queries.filter_incidents(
-        queries.incidents(user), **filters.model_dump(exclude=_PAGING)
-    )
+    wanted = filters.model_dump(exclude=_PAGING)
+    if wanted["custom"]:
+        wanted["custom"] = filter_values(
+            wanted["custom"], definitions.current(), customer=not user.is_desk_staff
+        )
+    queryset = queries.filter_incidents(queries.incidents(user), **wanted)
     due = filters.ordering.removeprefix("-")
     if due in DUE_ORDERINGS:
         queryset = queryset.filter(**{f"{due}__isnull": False})

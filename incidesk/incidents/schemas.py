@@ -232,6 +232,13 @@ class IncidentFilters(Schema):
         description="`breached`: a target was missed; `breaching`: a running target falls due "
         "within the hour.",
     )
+    custom: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*:.+$", max_length=250)]] | None = (
+        Field(
+            None,
+            description="`code:value`: the custom field has that value (a choice's code, a "
+            "number, `true`/`false`, a date `YYYY-MM-DD`). Repeat to combine.",
+        )
+    )
     ordering: Ordering = "-created_at"
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, description="`next_cursor` of the previous page.")

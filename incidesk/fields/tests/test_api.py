@@ -8,6 +8,7 @@ import pytest
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
 from incidesk.fields.models import FieldType
 from incidesk.fields.tests.factories import SEVERITY, make_field
+from incidesk.incidents import actions
 from incidesk.incidents.models import EventKind, Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.apiclient import Api, assert_problem, nothing_written
@@ -114,3 +115,33 @@ def test_the_openapi_schema_describes_custom_values():
         assert custom["type"] == "object", custom
         kinds = {option.get("type") for option in custom["additionalProperties"]["anyOf"]}
         assert {"boolean", "integer", "number", "string", "array"} <= kinds
+
+
+def test_lists_filter_by_custom_values_customers_only_by_visible_ones(fields):
+    make_field("onsite", FieldType.BOOLEAN)
+    agent, customer = AgentFactory(), CustomerFactory()
+    first = make_incident(
+        Status.IN_PROGRESS, agent=agent, reporter=customer, custom={"serial": "A"}
+    )
+    second = make_incident(
+        Status.IN_PROGRESS, agent=agent, reporter=customer, custom={"serial": "B"}
+    )
+    actions.do_set_custom_fields(first, actor=agent, values={"cost": 12, "onsite": True})
+    actions.do_set_custom_fields(second, actor=agent, values={"cost": 7, "severity": "low"})
+
+    def numbers(api, *pairs):
+        response = api.get("/incidents", {"custom": list(pairs)})
+        assert response.status_code == 200, response.content
+        return {row["number"] for row in response.json()["items"]}
+
+    staff = Api(agent)
+    assert numbers(staff, "serial:A") == {first.number}
+    assert numbers(staff, "cost:12", "onsite:true") == {first.number}
+    assert numbers(staff, "severity:low") == {second.number}
+    assert numbers(staff, "cost:12", "serial:B") == set()
+    assert numbers(Api(customer), "serial:B") == {second.number}
+    body = assert_problem(
+        Api(customer).get("/incidents", {"custom": ["cost:12"]}), 422, "invalid_input"
+    )
+    assert set(body["fields"]) == {"custom"}
+    assert_problem(staff.get("/incidents", {"custom": ["cost:много"]}), 422, "invalid_input")
