@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "incidesk.accounts",
     "incidesk.catalog",
     "incidesk.incidents",
+    "incidesk.fields",
     "incidesk.problems",
     "incidesk.sla",
     "incidesk.automation",

@@ -24,6 +24,7 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import User
+from incidesk.fields import definitions
 from incidesk.incidents.access import sees_field
 from incidesk.incidents.models import Channel, Incident, Kind
 from incidesk.incidents.queries import time_spent
@@ -152,8 +153,14 @@ LABELS = {
 
 def incident_columns(user: User) -> list[tuple[str, Any]]:
     """The columns whose field the access table lets `user` read: a customer gets no team,
-    people or internal fields."""
-    return [column for column in INCIDENT_COLUMNS if sees_field(user, column[0].split("__")[0])]
+    people or internal fields; then a column per active custom field they see (by code, as
+    the reference columns; one query reads the definitions)."""
+    columns = [c for c in INCIDENT_COLUMNS if sees_field(user, c[0].split("__")[0])]
+    return columns + [
+        (f"custom__{d.code}", d.label)
+        for d in definitions.current().all
+        if d.active and (user.is_desk_staff or d.customer_visible)
+    ]
 
 
 def incident_rows(
@@ -170,5 +177,7 @@ def incident_rows(
                 value = value.astimezone(zone).replace(tzinfo=None)
             elif name in LABELS:
                 value = str(LABELS[name].get(value, value))
+            elif isinstance(value, list):  # several choices: their codes
+                value = ", ".join(map(str, value))
             row.append(value)
         yield row

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, HoldReason, Level, ResolutionCode, Service
+from incidesk.console.customfields import CustomFieldsMixin
 from incidesk.console.queues import QUEUES
 from incidesk.core.errors import InvalidInput
 from incidesk.core.text import LineField
@@ -313,7 +314,8 @@ class RequestInfoForm(VersionedForm):
         )
 
 
-class ResolveForm(VersionedForm):
+class ResolveForm(CustomFieldsMixin, VersionedForm):
+    only_required_to_resolve = True
     cause = TreeChoiceField(label=_("Cause"), queryset=active_tree(Cause), to_field_name="code")
     resolution_code = forms.ModelChoiceField(
         label=_("Resolution code"),
@@ -326,13 +328,16 @@ class ResolveForm(VersionedForm):
     )
 
     def perform(self, incident: Incident, actor: User) -> Incident:
+        version: int | None = self.expected_version
+        if self.custom_values():  # required fields filled in on the way; the row stays locked
+            incident, version = CustomFieldsMixin.perform(self, incident, actor), None
         return actions.do_resolve(
             incident,
             actor=actor,
             cause=self.cleaned_data["cause"],
             resolution_code=self.cleaned_data["resolution_code"],
             notes=self.cleaned_data["notes"],
-            expected_version=self.expected_version,
+            expected_version=version,
         )
 
 
@@ -512,6 +517,10 @@ class EditForm(VersionedForm):
         )
 
 
+class CustomFieldsForm(CustomFieldsMixin, VersionedForm):
+    """The desk's edit of the incident's custom field values (`CustomFieldsMixin.perform`)."""
+
+
 class CommentForm(VersionedForm):
     """The one editor: a reply to the customer or an internal note, with files."""
 
@@ -578,6 +587,7 @@ EDIT_FORMS: dict[str, type[VersionedForm]] = {
     "priority": PriorityForm,
     "problem": ProblemForm,
     "edit": EditForm,
+    "custom": CustomFieldsForm,
 }
 # Buttons beside the workspace's sections: following and correcting one's time.
 OTHER_FORMS: dict[str, type[VersionedForm]] = {

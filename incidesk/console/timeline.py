@@ -106,6 +106,13 @@ def _field(name: str) -> Any:
 
 def _field_changed(data: dict[str, Any], names: Names) -> str:
     name = data.get("field", "")
+    if name.startswith("custom."):
+        code, known = name.removeprefix("custom."), names.custom_fields()
+        return _("%(field)s: %(old)s → %(new)s") % {
+            "field": known.label_of(code),
+            "old": known.display(code, data.get("old")),
+            "new": known.display(code, data.get("new")),
+        }
     model_field = _field(name)
     label = str(model_field.verbose_name) if model_field is not None else name
     return _("%(field)s: %(old)s → %(new)s") % {

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.console import forms, queues, search
+from incidesk.console.customfields import applicable, fit, shown_values
 from incidesk.console.models import SavedView
 from incidesk.console.timeline import entries
 from incidesk.console.wording import percent_text, readable_duration
@@ -51,6 +52,7 @@ EDIT_LABELS = {
     "priority": gettext_lazy("Override priority"),
     "problem": gettext_lazy("Link to a problem"),
     "edit": gettext_lazy("Edit fields"),
+    "custom": gettext_lazy("Custom fields"),
 }
 WARNING_PERCENT = 75
 
@@ -306,6 +308,8 @@ def _sections(
             names.append(("priority", str(EDIT_LABELS["priority"])))
         names.append(("problem", str(EDIT_LABELS["problem"])))
         names.append(("edit", str(EDIT_LABELS["edit"])))
+        if applicable(incident):
+            names.append(("custom", str(EDIT_LABELS["custom"])))
     offered = {name for name, _label in names}
     if bound and bound[0] in (forms.VERB_FORMS.keys() | EDIT_LABELS.keys()) - offered:
         # A refused form stays on the page with its error, even if its button is not offered.
@@ -323,6 +327,7 @@ def _sections(
             form, is_open = cls(initial={**initial, **extra}, prefix=name), False
         if isinstance(form, forms.SplitForm):
             form.choices_from(comments)
+        fit(form, incident)
         sections.append(Section(name, label, form, is_open, "a" if name == "assign" else ""))
     return sections
 
@@ -416,6 +421,7 @@ def _workspace(
         # statistics see a parent column that is almost always empty.
         "children": sorted(incident.children.order_by().values_list("number", flat=True)),
         "links": _links(incident),
+        "custom_values": shown_values(incident),
         **_people_and_time(incident, user),
     }
     return render(request, "console/incident_workspace.html", context, status=status)
@@ -451,6 +457,7 @@ def _submit(request: HttpRequest, number: str, name: str, form: Any, perform: An
     """Run `perform` for a valid form; answer a stale version with what changed since."""
     user = request.user
     incident = _incident(user, number)
+    fit(form, incident)
     if not form.is_valid():
         return _workspace(request, incident, bound=(name, form), status=422)
     try:
@@ -488,6 +495,7 @@ def _conflict(request: HttpRequest, number: str, name: str, form: Any) -> HttpRe
     if changes:
         data[f"{name}-seen_event"] = str(changes[-1].event.pk)
     rebound = type(form)(data, prefix=name)
+    fit(rebound, incident)
     rebound.is_valid()
     return _workspace(request, incident, bound=(name, rebound), conflict=changes, status=409)
 

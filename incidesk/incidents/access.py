@@ -9,13 +9,14 @@ read by the API schemas, the API's filter guard, the exports and the timeline.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import User
 from incidesk.core.errors import Forbidden, NotFound
+from incidesk.fields import definitions
 from incidesk.incidents.models import (
     Attachment,
     Comment,
@@ -70,6 +71,7 @@ CUSTOMER_FIELDS = frozenset(
         "resolution_due",
         "response_promise",
         "sla",
+        "custom",  # each value only where its definition says customers see it: `shown_custom`
     }
 )
 STAFF_FIELDS = frozenset(
@@ -111,12 +113,31 @@ def sees_field(user: User, field: str) -> bool:
     return user.is_desk_staff or field in CUSTOMER_FIELDS
 
 
+def shown_custom(user: User, values: dict[str, Any]) -> dict[str, Any]:
+    """The custom field values `user` may read: all for the desk; for a customer those whose
+    definition is customer-visible (a retired field's value stays hidden from them)."""
+    if user.is_desk_staff:
+        return dict(values)
+    if not values:
+        return {}
+    known = definitions.current()
+    return {
+        code: value
+        for code, value in values.items()
+        if (found := known.get(code)) is not None and found.customer_visible
+    }
+
+
 def event_is_public(
     kind: EventKind, *, field: str | None = None, visibility: str | None = None
 ) -> bool:
-    """Whether customers see a `kind` event (about `field`, or a comment/file of `visibility`)."""
+    """Whether customers see a `kind` event (about `field`, or a comment/file of `visibility`).
+    A custom field's change (`custom.<code>`) is public when customers see the field."""
     if kind not in PUBLIC_EVENTS:
         return False
+    if kind == EventKind.FIELD_CHANGED and field is not None and field.startswith("custom."):
+        found = definitions.current().get(field.removeprefix("custom."))
+        return found is not None and found.customer_visible
     if kind == EventKind.FIELD_CHANGED:
         return field in PUBLIC_FIELD_CHANGES
     if kind == EventKind.ATTACHMENT_ADDED:

@@ -23,6 +23,8 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import Page, paginate
+from incidesk.fields import definitions
+from incidesk.fields.values import filter_values
 from incidesk.incidents import actions, files, queries
 from incidesk.incidents.access import (
     STAFF_FIELDS,
@@ -136,9 +138,12 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
             and not sees_field(user, name)
         ):
             raise InvalidInput.field(name, _("Only support staff may filter by this."))
-    queryset = queries.filter_incidents(
-        queries.incidents(user), **filters.model_dump(exclude=_PAGING)
-    )
+    wanted = filters.model_dump(exclude=_PAGING)
+    if wanted["custom"]:
+        wanted["custom"] = filter_values(
+            wanted["custom"], definitions.current(), customer=not user.is_desk_staff
+        )
+    queryset = queries.filter_incidents(queries.incidents(user), **wanted)
     due = filters.ordering.removeprefix("-")
     if due in DUE_ORDERINGS:
         queryset = queryset.filter(**{f"{due}__isnull": False})
@@ -194,6 +199,7 @@ def create_incident(
             reporter=reporter,
             organisation=organisation,
             team=team,
+            custom=payload.custom,
         )
 
     if idempotency_key is None:
@@ -271,7 +277,7 @@ def update_incident(
     incident = access_incident(user, number, need="edit")
     version = _expected_version(if_match, payload.version, required=True)
     changes = payload.model_dump(
-        exclude_unset=True, exclude={"version", "priority", "priority_reason"}
+        exclude_unset=True, exclude={"version", "priority", "priority_reason", "custom"}
     )
     for field, model in (("category", Category), ("service", Service), ("cause", Cause)):
         if field in changes:
@@ -284,6 +290,8 @@ def update_incident(
             priority=payload.priority,
             reason=payload.priority_reason or "",
         )
+    if payload.custom is not None:
+        incident = actions.do_set_custom_fields(incident, actor=user, values=payload.custom)
     return _with_etag(response, queries.reloaded(user, incident))
 
 

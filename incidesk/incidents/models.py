@@ -148,6 +148,9 @@ class Incident(models.Model):
     # Labels routing rules put on at registration (`automation.routing`), for triggers and
     # people to act on; a list of short strings.
     tags = models.JSONField(_("tags"), default=list, blank=True)
+    # Custom field values, code → value, checked against `fields` definitions by the actions
+    # (`fields.values`); values of retired fields and choices are kept.
+    custom = models.JSONField(_("custom fields"), default=dict, blank=True)
     escalated = models.BooleanField(_("escalated"), default=False)
     # Due times of the running SLA clocks, copied here by `sla.clocks` so work queues can be
     # ordered by what falls due next with an index (null once a clock stops).

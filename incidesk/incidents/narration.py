@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from incidesk.accounts.models import Team, User
 from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode, Service
+from incidesk.fields import definitions
+from incidesk.fields.definitions import Definitions
 from incidesk.incidents.models import EventKind, TimelineEvent
 
 # Incident fields whose timeline values are reference codes, and the model each code names.
@@ -74,6 +76,7 @@ class Names:
 
     wanted: dict[type[Model], set[str]]
     found: dict[type[Model], dict[str, str]] = field(default_factory=dict)
+    _custom: Definitions | None = None
 
     @classmethod
     def of(cls, events: Iterable[TimelineEvent]) -> Names:
@@ -97,6 +100,12 @@ class Names:
         if code in (None, ""):
             return ""
         return self._lookup(model).get(code, str(code))
+
+    def custom_fields(self) -> Definitions:
+        """The custom field definitions, read once per list (their labels and choices)."""
+        if self._custom is None:
+            self._custom = definitions.current()
+        return self._custom
 
     def hold_reason(self, code: Any) -> str:
         return self.name(HoldReason, code)

@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Level
 from incidesk.core.text import clean_line
-from incidesk.incidents.access import sees_field
+from incidesk.incidents.access import sees_field, shown_custom
 from incidesk.incidents.actions import MAX_DESCRIPTION_BYTES, MAX_TITLE_LENGTH
 from incidesk.incidents.models import (
     Attachment,
@@ -64,6 +64,17 @@ Phone = Annotated[str, Field(max_length=50), Line]
 Code = Annotated[str, Field(min_length=1, max_length=50)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(_email)]
 Number = Annotated[str, Field(min_length=1, max_length=20)]
+# A custom field value: text, a date `YYYY-MM-DD` or one choice's code as a string, a number, a
+# yes/no, several choices' codes as a list; null (or "" or []) clears the field.
+CustomValue = bool | int | float | str | list[str] | None
+CustomValues = Annotated[
+    dict[str, CustomValue],
+    Field(
+        max_length=100,
+        description="Custom field values by field code, checked against the definitions the "
+        "administrators keep (type, choices, who may fill them in).",
+    ),
+]
 Ordering = Literal[
     "created_at",
     "-created_at",
@@ -104,6 +115,7 @@ class IncidentIn(Strict):
     contact_phone: Phone = ""
     organisation: int | None = Field(None, description="Organisation id.")
     team: Code | None = None
+    custom: CustomValues = Field(default_factory=dict)
 
 
 class IncidentPatch(Strict):
@@ -130,6 +142,7 @@ class IncidentPatch(Strict):
     contact_phone: Phone = None  # type: ignore[assignment]
     priority: int = Field(None, ge=1, le=5)  # type: ignore[assignment]
     priority_reason: RequiredText = None  # type: ignore[assignment]
+    custom: CustomValues = None  # type: ignore[assignment]
 
 
 class NoBody(Strict):
@@ -219,6 +232,13 @@ class IncidentFilters(Schema):
         description="`breached`: a target was missed; `breaching`: a running target falls due "
         "within the hour.",
     )
+    custom: list[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*:.+$", max_length=250)]] | None = (
+        Field(
+            None,
+            description="`code:value`: the custom field has that value (a choice's code, a "
+            "number, `true`/`false`, a date `YYYY-MM-DD`). Repeat to combine.",
+        )
+    )
     ordering: Ordering = "-created_at"
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
@@ -300,6 +320,13 @@ class IncidentOut(Schema):
         description="When to expect the first response, in the viewer's language and time zone."
     )
     sla: list[SlaClockOut]
+    custom: dict[str, CustomValue] = Field(
+        description="Custom field values by code; customers get only those shown to them."
+    )
+
+    @staticmethod
+    def resolve_custom(obj: Incident, context: dict[str, Any]) -> dict[str, Any]:
+        return shown_custom(_viewer(context), obj.custom)
 
     @staticmethod
     def resolve_escalated(obj: Incident, context: dict[str, Any]) -> bool | None:

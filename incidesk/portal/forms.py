@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from incidesk.catalog.models import Category, Level, Service
+from incidesk.fields import definitions
+from incidesk.fields.definitions import Definition
+from incidesk.fields.forms import form_field, submitted_value
+from incidesk.fields.values import error_key
 from incidesk.incidents.models import Kind
 from incidesk.incidents.status import Status
 from incidesk.web.forms import BootstrapForm
@@ -170,3 +176,24 @@ class ListFilterForm(BootstrapForm, forms.Form):
     )
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
     cursor = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def add_custom_fields(form: forms.Form) -> list[Definition]:
+    """Give the report form the custom fields customers fill in (those of every kind and
+    category: `custom_values` sends those of the chosen ones); the definitions added."""
+    fillable = [d for d in definitions.current().all if d.active and d.customer_fillable]
+    for definition in fillable:
+        form.fields[error_key(definition.code)] = form_field(definition)
+    return fillable
+
+
+def custom_values(
+    data: dict[str, Any], fillable: list[Definition], kind: str, category: Category | None
+) -> dict[str, Any]:
+    """The values typed into the fields that apply to the chosen kind and category."""
+    category_id = category.pk if category is not None else None
+    return {
+        d.code: submitted_value(d, data.get(error_key(d.code)))
+        for d in fillable
+        if d.applies(kind, category_id)
+    }

@@ -56,6 +56,14 @@ def _status_text(event: TimelineEvent, names: Names) -> str:
     return _("Status: %(status)s") % {"status": CUSTOMER_STATUS[new]}
 
 
+def _field_label(name: str, names: Names) -> str:
+    """A changed field's name: a custom field's label, or the incident field's own."""
+    if name.startswith("custom."):
+        return names.custom_fields().label_of(name.removeprefix("custom."))
+    # A change event names one of the incident's own fields, never a reverse relation.
+    return str(cast("Field[Any, Any]", Incident._meta.get_field(name)).verbose_name)
+
+
 def customer_timeline(incident: Incident, viewer: User) -> list[Entry]:
     """Every event the viewer may see, oldest first, with replies' text and files resolved
     (three queries whatever the length)."""
@@ -83,9 +91,7 @@ def customer_timeline(incident: Incident, viewer: User) -> list[Entry]:
         elif event.kind == EventKind.RATED:
             text = _("Rated the help %(rating)d of 5") % {"rating": event.data["rating"]}
         elif event.kind == EventKind.FIELD_CHANGED:
-            # A change event names one of the incident's own fields, never a reverse relation.
-            field = cast("Field[Any, Any]", Incident._meta.get_field(event.data["field"]))
-            text = _("Changed: %(field)s") % {"field": field.verbose_name}
+            text = _("Changed: %(field)s") % {"field": _field_label(event.data["field"], names)}
         else:
             text = str(EventKind(event.kind).label)
         entries.append(

@@ -26,12 +26,16 @@ from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import paginate
 from incidesk.core.ratelimits import REPORT_EMAIL, REPORT_IP, TRACK_IP, limit_requests
+from incidesk.fields import definitions
+from incidesk.fields.definitions import Definition
+from incidesk.fields.values import error_key
 from incidesk.incidents import actions, files
 from incidesk.incidents.access import (
     access_incident,
     can,
     is_watching,
     require,
+    shown_custom,
     visible_attachments,
     visible_comments,
     visible_to,
@@ -50,6 +54,8 @@ from incidesk.portal.forms import (
     ReplyForm,
     SubmitForm,
     WatcherForm,
+    add_custom_fields,
+    custom_values,
 )
 from incidesk.portal.models import TrackingLink
 from incidesk.portal.timeline import customer_timeline
@@ -143,24 +149,27 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
     form_class = SubmitForm if signed_in else AnonymousSubmitForm
     form = form_class(request.POST or None, request.FILES or None)
+    fillable = add_custom_fields(form) if signed_in else []
     if request.method == "POST" and form.is_valid():
         try:
             if not signed_in:
                 report = pending.submit(form.cleaned_data, get_language())
                 return render(request, "portal/check_mail.html", {"email": report.email})
-            incident = _register(request.user, form.cleaned_data)
+            incident = _register(request.user, form.cleaned_data, fillable)
         except DomainError as error:
             add_domain_error(form, error, {"file": "files"})
         else:
             return redirect("portal:submitted", incident.number)
     status = 422 if form.errors else 200
-    return render(request, "portal/new.html", {"form": form}, status=status)
+    custom = [form[error_key(d.code)] for d in fillable]
+    return render(request, "portal/new.html", {"form": form, "custom": custom}, status=status)
 
 
-def _register(reporter: User, data: dict) -> Incident:
+def _register(reporter: User, data: dict, fillable: list[Definition]) -> Incident:
     """The incident and its files in one transaction: a refused file leaves nothing behind.
     The catalogue is read first, and a report without files needs only the action's own
     transaction (on SQLite a transaction holds the write lock)."""
+    category = Category.objects.filter(code=data["category"]).first() if data["category"] else None
     fields = {
         "actor": reporter,
         "title": data["title"],
@@ -168,9 +177,8 @@ def _register(reporter: User, data: dict) -> Incident:
         "kind": data["kind"],
         "impact": data["impact"],
         "urgency": data["urgency"],
-        "category": Category.objects.filter(code=data["category"]).first()
-        if data["category"]
-        else None,
+        "category": category,
+        "custom": custom_values(data, fillable, data["kind"], category),
         "service": Service.objects.filter(code=data["service"]).first()
         if data["service"]
         else None,
@@ -299,11 +307,19 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "watching": not manages and is_watching(actor, incident),
         "watcher_form": refused.get("add-watcher") or WatcherForm(),
         "reply_form": refused.get("reply") or ReplyForm(),
+        "custom_values": _custom_values(incident, actor),
         "reopen_form": refused.get("reopen") or ReopenForm(),
         "rate_form": refused.get("rate") or RateForm(),
         "urls": {verb.replace("-", "_"): view.action_url(verb) for verb in CUSTOMER_VERBS},
     }
     return render(request, "portal/incident.html", context, status=422 if refused else 200)
+
+
+def _custom_values(incident: Incident, viewer: User) -> list[tuple[str, str]]:
+    """The custom field values the viewer sees, in words (no query without values)."""
+    if not incident.custom:
+        return []
+    return definitions.current().described(shown_custom(viewer, incident.custom))
 
 
 def _question(incident: Incident, viewer: User) -> Comment | None:

@@ -9,13 +9,15 @@ The verbs live in submodules by theme: `registration` (create, triage, priority,
 `lifecycle` (accept to reopen and rate), `conversation` (comments, attachments), `links`
 (incident and problem links), `macros` (which macro made a set of changes), `merge` (merge, its
 undo, split), `system` (SLA checks, information-request expiry, auto-close, the problem cascade),
-`watchers` (who else hears of it), `timekeeping` (time spent); `_common` holds what they share
+`watchers` (who else hears of it), `timekeeping` (time spent), `customfields` (custom field
+values); `_common` holds what they share
 (lock, rights check, save, commit).
 """
 
 from incidesk.core.text import MAX_TITLE_LENGTH
 from incidesk.incidents.actions._common import DUE_COLUMNS, MAX_DESCRIPTION_BYTES
 from incidesk.incidents.actions.conversation import do_add_attachment, do_add_comment
+from incidesk.incidents.actions.customfields import do_set_custom_fields
 from incidesk.incidents.actions.lifecycle import (
     do_accept,
     do_assign,
@@ -94,6 +96,7 @@ __all__ = [
     "do_resolve",
     "do_resolve_for_problem",
     "do_resume",
+    "do_set_custom_fields",
     "do_split",
     "do_unlink_problem",
     "do_unmerge",

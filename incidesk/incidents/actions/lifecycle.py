@@ -25,6 +25,7 @@ from incidesk.incidents.actions._common import (
     _save,
     _set_status,
 )
+from incidesk.incidents.actions.customfields import require_for_resolve
 from incidesk.incidents.actions.links import _link
 from incidesk.incidents.models import Incident, LinkKind, TimelineEvent, Visibility
 from incidesk.incidents.search import index_incident
@@ -221,9 +222,12 @@ def do_resolve(
     resolution_code: ResolutionCode | None,
     notes: str,
     expected_version: int | None = None,
+    fields_required: bool = True,
 ) -> Incident:
     """Resolve: record the cause, how it was resolved and the result for the customer, who
-    then confirms or reopens. Auto-closure is scheduled N days from now."""
+    then confirms or reopens. Auto-closure is scheduled N days from now. Custom fields required
+    on resolution must have values (`fields_required=False`: the resolutions nobody types, a
+    request that got no answer or a fixed problem, are not held up by a form)."""
     notes = checked_text("notes", notes, required=True)
     if cause is None:
         raise InvalidInput.field("cause", _("The cause is required to resolve."))
@@ -231,6 +235,8 @@ def do_resolve(
         raise InvalidInput.field("resolution_code", _("The resolution code is required."))
     incident = _lock(incident, expected_version)
     _authorise("resolve", incident, actor)
+    if fields_required:
+        require_for_resolve(incident)
     event = _set_status(incident, Status.RESOLVED, actor, resolution_code=resolution_code.code)
     incident.cause, incident.resolution_code, incident.resolution_notes = (
         cause,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -25,6 +26,7 @@ from incidesk.incidents.actions._common import (
     _save,
     _take_due,
 )
+from incidesk.incidents.actions.customfields import values_for_new
 from incidesk.incidents.actions.links import _link
 from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
 from incidesk.incidents.numbering import next_number, placeholder, writers_take_turns
@@ -52,6 +54,7 @@ def do_create_incident(
     organisation: Organisation | None = None,
     team: Team | None = None,
     follows: Incident | None = None,
+    custom: Mapping[str, Any] | None = None,
 ) -> Incident:
     """Register an incident: number, matrix priority, SLA clocks, `created` event; the reporter
     is told.
@@ -59,7 +62,10 @@ def do_create_incident(
     A customer always reports for themself, in their own organisation; staff register on behalf
     of a customer account or of a contact without one (an e-mail or phone is then required).
     `follows`: a closed or cancelled incident this complaint continues (the caller checked the
-    actor may see it); the new one is linked to it as `follow_up_of`. The routing rules
+    actor may see it); the new one is linked to it as `follow_up_of`. `custom`: custom field
+    values (`fields.values`; a customer sends only those they fill in); a surface that offers
+    the fields passes a mapping, even empty, and gets the required-on-registration check, while
+    those that offer no form (e-mail, split) pass None. The routing rules
     (`automation.routing`) may choose the team, the urgency and tags first; the decision is
     recorded and the team's automatic assignment promised in the same transaction.
 
@@ -76,6 +82,9 @@ def do_create_incident(
         actor, reporter, organisation, team, has_contact=bool(contact_email or contact_phone)
     )
     _require_in_use(category, service)
+    custom_values = values_for_new(
+        custom, kind=kind, category_id=category.pk if category else None, actor=actor
+    )
     now = timezone.now()
     ref = reference.current()  # matrix, policies, targets: one query while unchanged
     incident = Incident(
@@ -95,6 +104,7 @@ def do_create_incident(
         contact_phone=contact_phone,
         organisation_id=organisation_id,
         team=team,
+        custom=custom_values,
         created_at=now,
         updated_at=now,
     )

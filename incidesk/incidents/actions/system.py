@@ -76,6 +76,7 @@ def do_expire_info_request(incident_id: int, answer_by: str) -> None:
             cause=Cause.objects.get(code="unknown"),
             resolution_code=ResolutionCode.objects.get(code="no_answer"),
             notes=str(NO_ANSWER_NOTES),
+            fields_required=False,
         )
 
 
@@ -131,7 +132,12 @@ def do_resolve_for_problem(
         _authorise("resume", incident, actor)
         _resume(incident, actor)
     return do_resolve(
-        incident, actor=actor, cause=cause, resolution_code=resolution_code, notes=notes
+        incident,
+        actor=actor,
+        cause=cause,
+        resolution_code=resolution_code,
+        notes=notes,
+        fields_required=False,
     )
 
 
