@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidesk.console import intake, views
+from incidesk.console import intake, overview, views
 
 app_name = "console"
 
@@ -10,7 +10,7 @@ urlpatterns = [
     path("views/", views.save_view, name="save_view"),
     path("views/<int:pk>/delete/", views.delete_view, name="delete_view"),
     path("bulk/", views.bulk, name="bulk"),
-    path("lead/", views.lead, name="lead"),
+    path("lead/", overview.lead, name="lead"),
     path("new/", intake.register, name="register"),
     path("customers/", intake.customers, name="customers"),
     path("incidents/<str:number>/", views.incident_detail, name="incident"),

@@ -1,4 +1,5 @@
-"""The agent console: queues, the incident workspace, bulk actions and the lead's overview.
+"""The agent console: queues, the incident workspace and bulk actions (the lead's overview is
+`console.overview`).
 
 Views parse forms and render; reads start from `incidents.access`, every change is an
 `incidents.actions` call, and domain errors come back as form errors in the user's language.
@@ -12,7 +13,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
-from incidesk.accounts.models import STAFF_ROLES, User
+from incidesk.accounts.models import User
 from incidesk.console import forms, queues, search
 from incidesk.console.customfields import applicable, fit, shown_values
 from incidesk.console.models import SavedView
@@ -40,11 +41,11 @@ from incidesk.incidents.models import (
     LinkKind,
     Visibility,
 )
-from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
+from incidesk.incidents.status import OPEN_STATUSES, VERBS, allowed_verbs
 from incidesk.sla import clocks as sla_clocks
 from incidesk.sla.explain import explain
 from incidesk.sla.models import ClockState, Metric
-from incidesk.web.access import manager_required, staff_required
+from incidesk.web.access import staff_required
 from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 50
@@ -539,85 +540,3 @@ def incident_comment(request: HttpRequest, number: str) -> HttpResponse:
 
     form = forms.CommentForm(request.POST, prefix="comment")
     return _submit(request, number, "comment", form, perform)
-
-
-# --- the lead's overview ----------------------------------------------------------------------
-
-
-def _workload(open_incidents: QuerySet[Incident]) -> list[User]:
-    """Every active staff member with their open, on-hold and escalated assignments: one
-    grouped count over the open incidents (not a join over everything they ever had)."""
-    counts = {
-        row["assignee"]: row
-        for row in open_incidents.filter(assignee__isnull=False)
-        .values("assignee")
-        .annotate(
-            open=Count("id"),
-            on_hold=Count("id", filter=Q(status=Status.ON_HOLD)),
-            breached=Count("id", filter=Q(escalated=True)),
-        )
-        .order_by()
-    }
-    staff = list(User.objects.filter(role__in=STAFF_ROLES, is_active=True))
-    for person in staff:
-        row = counts.get(person.pk, {})
-        person.open, person.on_hold, person.breached = (
-            row.get(key, 0) for key in ("open", "on_hold", "breached")
-        )
-    return sorted(staff, key=lambda person: (-person.open, person.full_name, person.email))
-
-
-@manager_required
-def lead(request: HttpRequest) -> HttpResponse:
-    """Open incidents by priority and team, SLA risk per team, workload per agent: SQL
-    aggregates over the open incidents."""
-    user, now = request.user, timezone.now()
-    open_incidents = queues.queue_incidents(user, "open", now)
-    # One pass over the open incidents gives both the team x priority matrix and each team's
-    # SLA risk; the few resulting cells are then summed per team.
-    cells = open_incidents.values("team__name", "priority").annotate(
-        n=Count("id"),
-        breached=Count("id", filter=queues.overdue(now)),
-        breaching=Count("id", filter=queues.breaching(now)),
-    )
-    teams: dict[str, dict[int, int]] = {}
-    at_stake: dict[str, dict[str, int]] = {}
-    for cell in cells:
-        team = cell["team__name"] or ""
-        teams.setdefault(team, {})[cell["priority"]] = cell["n"]
-        stake = at_stake.setdefault(team, {"team__name": team, "breached": 0, "breaching": 0})
-        stake["breached"] += cell["breached"]
-        stake["breaching"] += cell["breaching"]
-    priorities = list(range(1, 6))
-    matrix = [
-        (team, [by_priority.get(p, 0) for p in priorities], sum(by_priority.values()))
-        for team, by_priority in sorted(teams.items(), key=lambda item: (not item[0], item[0]))
-    ]
-    totals = [sum(row[1][i] for row in matrix) for i in range(len(priorities))]
-    risk = sorted(
-        (row for row in at_stake.values() if row["breached"] or row["breaching"]),
-        key=lambda row: (-row["breached"], -row["breaching"], row["team__name"]),
-    )
-    workload = _workload(open_incidents)
-    # Walked along the resolution due-time index, stopping at the twentieth match.
-    at_risk = list(
-        open_incidents.filter(queues.overdue(now) | queues.breaching(now))
-        .filter(resolution_due_at__isnull=False)
-        .select_related("team", "assignee")
-        .order_by("resolution_due_at", "id")[:20]
-    )
-    return render(
-        request,
-        "console/lead.html",
-        {
-            "priorities": priorities,
-            "matrix": matrix,
-            "totals": totals,
-            "total": sum(totals),
-            "risk": risk,
-            "workload": list(workload),
-            "at_risk": [
-                Row(i, "breached" if queues.is_overdue(i, now) else "warning") for i in at_risk
-            ],
-        },
-    )

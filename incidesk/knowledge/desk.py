@@ -31,17 +31,11 @@ from incidesk.knowledge.render import render as render_markdown
 from incidesk.knowledge.search import search
 from incidesk.knowledge.status import ArticleStatus, allowed_verbs
 from incidesk.problems.queries import access_problem
-from incidesk.web.access import manager_required, staff_required
+from incidesk.web.access import manager_required, signed_in, staff_required
 from incidesk.web.forms import add_domain_error
 
 PAGE_SIZE = 100
 PANEL_SIZE = 5
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in member of the desk: every view here is behind `staff_required`."""
-    assert isinstance(request.user, User)  # noqa: S101  staff_required turned everyone else away
-    return request.user
 
 
 def _article(user: User, article_id: int) -> Article:
@@ -62,12 +56,14 @@ def _incident(user: User, number: str) -> Incident:
 def article_list(request: HttpRequest) -> HttpResponse:
     form = ArticleFilterForm(request.GET)
     data = form.cleaned_data if form.is_valid() else {}
-    found = search(visible_articles(_user(request)), data.get("q") or "")
+    found = search(visible_articles(signed_in(request)), data.get("q") or "")
     if data.get("status"):
         found = found.filter(status=data["status"])
     articles = list(found.select_related("owner").order_by("-updated_at", "-id")[:PAGE_SIZE])
     tasks = list(
-        OwnerTask.objects.filter(owner=_user(request), done_at=None).select_related("article")[:50]
+        OwnerTask.objects.filter(owner=signed_in(request), done_at=None).select_related("article")[
+            :50
+        ]
     )
     context = {"form": form, "articles": articles, "tasks": tasks}
     return render(request, "knowledge/desk_list.html", context)
@@ -96,12 +92,14 @@ def _fields(article: Article) -> dict[str, Any]:
 
 @staff_required
 def article_new(request: HttpRequest) -> HttpResponse:
-    form = ArticleForm(_posted(request), initial={"owner": _user(request), "audience": "public"})
+    form = ArticleForm(
+        _posted(request), initial={"owner": signed_in(request), "audience": "public"}
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("note")
         try:
-            created = actions.do_create_article(actor=_user(request), **data)
+            created = actions.do_create_article(actor=signed_in(request), **data)
         except DomainError as error:
             add_domain_error(form, error)
         else:
@@ -113,13 +111,13 @@ def article_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
-    found = _article(_user(request), article_id)
+    found = _article(signed_in(request), article_id)
     form = ArticleForm(_posted(request), initial=_fields(found))
     if request.method == "POST" and form.is_valid():
         try:
             actions.do_edit_article(
                 found,
-                actor=_user(request),
+                actor=signed_in(request),
                 expected_version=_int(request.POST.get("version")),
                 **form.cleaned_data,
             )
@@ -128,7 +126,7 @@ def article_edit(request: HttpRequest, article_id: int) -> HttpResponse:
         else:
             messages.success(request, _("Article %(number)s saved.") % {"number": found.number})
             return redirect("knowledge:detail", article_id=found.pk)
-    context = {"form": form, "article": found, "editable": can_edit(_user(request), found)}
+    context = {"form": form, "article": found, "editable": can_edit(signed_in(request), found)}
     return render(request, "knowledge/desk_edit.html", context, status=422 if form.errors else 200)
 
 
@@ -138,17 +136,17 @@ def _int(value: str | None) -> int | None:
 
 @staff_required
 def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
-    found = _article(_user(request), article_id)
+    found = _article(signed_in(request), article_id)
     versions = list(found.versions.select_related("author")[:50])
     context = {
         "article": found,
         "html_ru": render_markdown(found.body_ru, found.pk),
         "html_en": render_markdown(found.body_en, found.pk),
-        "verbs": allowed_verbs(found, _user(request)),
+        "verbs": allowed_verbs(found, signed_in(request)),
         "versions": versions,
         "images": list(found.images.all()),
         "image_form": ImageForm(),
-        "editable": can_edit(_user(request), found),
+        "editable": can_edit(signed_in(request), found),
     }
     return render(request, "knowledge/desk_detail.html", context)
 
@@ -156,9 +154,9 @@ def article_detail(request: HttpRequest, article_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def article_verb(request: HttpRequest, article_id: int, verb: str) -> HttpResponse:
-    found = _article(_user(request), article_id)
+    found = _article(signed_in(request), article_id)
     try:
-        actions.do_transition(found, verb, actor=_user(request))
+        actions.do_transition(found, verb, actor=signed_in(request))
     except KeyError as unknown:
         raise Http404 from unknown
     except DomainError as error:
@@ -172,7 +170,7 @@ def article_verb(request: HttpRequest, article_id: int, verb: str) -> HttpRespon
 @staff_required
 def version_diff(request: HttpRequest, article_id: int, number: int) -> HttpResponse:
     """Version `number` against the one before it."""
-    found = _article(_user(request), article_id)
+    found = _article(signed_in(request), article_id)
     pair = {
         v.number: v
         for v in ArticleVersion.objects.filter(article=found, number__in=[number - 1, number])
@@ -188,14 +186,14 @@ def version_diff(request: HttpRequest, article_id: int, number: int) -> HttpResp
 @staff_required
 @require_POST
 def image_upload(request: HttpRequest, article_id: int) -> HttpResponse:
-    found = _article(_user(request), article_id)
+    found = _article(signed_in(request), article_id)
     form = ImageForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a picture to upload."))
         return redirect("knowledge:detail", article_id=found.pk)
     try:
         picture = actions.do_add_image(
-            found, actor=_user(request), upload=form.cleaned_data["file"]
+            found, actor=signed_in(request), upload=form.cleaned_data["file"]
         )
     except DomainError as error:
         messages.error(request, str(error.message))
@@ -210,9 +208,9 @@ def image_upload(request: HttpRequest, article_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
-    source = _incident(_user(request), incident)
+    source = _incident(signed_in(request), incident)
     try:
-        created = actions.do_draft_from_incident(source, actor=_user(request))
+        created = actions.do_draft_from_incident(source, actor=signed_in(request))
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("console:incident", number=source.number)
@@ -228,7 +226,7 @@ def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
 @require_POST
 def from_group(request: HttpRequest) -> HttpResponse:
     """ "Write the article" on the recurring groups page: a draft from the group's resolutions."""
-    user = _user(request)
+    user = signed_in(request)
     wanted = [number.upper() for number in request.POST.get("numbers", "").split()]
     incidents = list(visible_to(user).filter(number__in=wanted).order_by("created_at", "id"))
     try:
@@ -246,11 +244,11 @@ def from_group(request: HttpRequest) -> HttpResponse:
 @require_POST
 def from_problem(request: HttpRequest, problem: str) -> HttpResponse:
     try:
-        source = access_problem(_user(request), problem)
+        source = access_problem(signed_in(request), problem)
     except NotFound as missing:
         raise Http404 from missing
     try:
-        created = actions.do_draft_from_problem(source, actor=_user(request))
+        created = actions.do_draft_from_problem(source, actor=signed_in(request))
     except DomainError as error:
         messages.error(request, str(error.message))
         return redirect("problems:detail", number=source.number)
@@ -267,10 +265,10 @@ def from_problem(request: HttpRequest, problem: str) -> HttpResponse:
 def incident_panel(request: HttpRequest, incident: str) -> HttpResponse:
     """Articles beside an incident (htmx, after the page): those linked to it, and published
     ones sharing words with it, each to send to the customer as a reply or to link."""
-    found = _incident(_user(request), incident)
-    linked = list(visible_articles(_user(request)).filter(links__incident=found).distinct())
+    found = _incident(signed_in(request), incident)
+    linked = list(visible_articles(signed_in(request)).filter(links__incident=found).distinct())
     suggested = search(
-        visible_articles(_user(request)).filter(status=ArticleStatus.PUBLISHED),
+        visible_articles(signed_in(request)).filter(status=ArticleStatus.PUBLISHED),
         f"{found.title} {found.description}"[:1000],
         any_word=True,
     ).exclude(pk__in=[a.pk for a in linked])
@@ -288,17 +286,17 @@ def incident_panel(request: HttpRequest, incident: str) -> HttpResponse:
 
 
 def _chosen(request: HttpRequest) -> Article:
-    return _article(_user(request), _int(request.POST.get("article")) or 0)
+    return _article(signed_in(request), _int(request.POST.get("article")) or 0)
 
 
 @staff_required
 @require_POST
 def send_reply(request: HttpRequest, incident: str) -> HttpResponse:
-    found = _incident(_user(request), incident)
+    found = _incident(signed_in(request), incident)
     chosen = _chosen(request)
     link = request.build_absolute_uri(reverse("kb:article", args=[chosen.pk]))
     try:
-        actions.do_send_as_reply(found, chosen, actor=_user(request), link=link)
+        actions.do_send_as_reply(found, chosen, actor=signed_in(request), link=link)
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -309,10 +307,10 @@ def send_reply(request: HttpRequest, incident: str) -> HttpResponse:
 @staff_required
 @require_POST
 def link_article(request: HttpRequest, incident: str) -> HttpResponse:
-    found = _incident(_user(request), incident)
+    found = _incident(signed_in(request), incident)
     chosen = _chosen(request)
     try:
-        actions.do_link_article(found, chosen, actor=_user(request))
+        actions.do_link_article(found, chosen, actor=signed_in(request))
     except DomainError as error:
         messages.error(request, str(error.message))
     else:
@@ -323,10 +321,10 @@ def link_article(request: HttpRequest, incident: str) -> HttpResponse:
 @staff_required
 @require_POST
 def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
-    task = OwnerTask.objects.filter(pk=task_id, owner=_user(request)).first()
+    task = OwnerTask.objects.filter(pk=task_id, owner=signed_in(request)).first()
     if task is None:
         raise Http404
-    actions.do_finish_task(task, actor=_user(request))
+    actions.do_finish_task(task, actor=signed_in(request))
     return redirect("knowledge:list")
 
 
@@ -334,7 +332,7 @@ def task_done(request: HttpRequest, task_id: int) -> HttpResponse:
 @staff_required
 def report_page(request: HttpRequest) -> HttpResponse:
     """Per-article views, answers and deflections, with the reports' own filter form."""
-    zone = user_zone(_user(request))
+    zone = user_zone(signed_in(request))
     form = FilterForm(request.GET)
     if not form.is_valid():
         form = FilterForm({})

@@ -25,15 +25,9 @@ from incidesk.macros.access import Need, access_macro, editor, may_share, visibl
 from incidesk.macros.apply import apply_macro, plan
 from incidesk.macros.forms import MacroForm
 from incidesk.macros.models import Macro, Scope
-from incidesk.web.access import staff_required
+from incidesk.web.access import signed_in, staff_required
 
 PICKER_SIZE = 20
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in desk member: every view here is behind `staff_required`."""
-    assert isinstance(request.user, User)  # noqa: S101  staff_required turned everyone else away
-    return request.user
 
 
 def _macro(user: User, pk: int, need: Need = "use") -> Macro:
@@ -58,7 +52,7 @@ def _incident(user: User, number: str) -> Incident:
 @staff_required
 @require_GET
 def macro_list(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     macros = list(visible_macros(user).order_by("scope", "name", "pk"))
     can = editor(user)
     rows = [(macro, can(macro)) for macro in macros]
@@ -72,7 +66,7 @@ def _form_page(request: HttpRequest, form: MacroForm, macro: Macro | None) -> Ht
 
 @staff_required
 def macro_new(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     if request.method != "POST":
         return _form_page(request, MacroForm(user=user, initial={"scope": Scope.PERSONAL}), None)
     form = MacroForm(request.POST, user=user)
@@ -85,7 +79,7 @@ def macro_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def macro_edit(request: HttpRequest, macro: int) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     instance = _macro(user, macro, "edit")
     if request.method != "POST":
         return _form_page(request, MacroForm(instance=instance, user=user), instance)
@@ -100,7 +94,7 @@ def macro_edit(request: HttpRequest, macro: int) -> HttpResponse:
 @staff_required
 @require_POST
 def macro_delete(request: HttpRequest, macro: int) -> HttpResponse:
-    instance = _macro(_user(request), macro, "edit")
+    instance = _macro(signed_in(request), macro, "edit")
     instance.delete()
     messages.success(request, _("Macro «%(name)s» deleted.") % {"name": instance.name})
     return redirect("macros:list")
@@ -113,14 +107,14 @@ def macro_delete(request: HttpRequest, macro: int) -> HttpResponse:
 @require_GET
 def picker(request: HttpRequest, number: str) -> HttpResponse:
     """The first macros whose name holds the search words, in any case (all, with none)."""
-    incident = _incident(_user(request), number)
+    incident = _incident(signed_in(request), number)
     words = request.GET.get("q", "").strip()
     wanted = words.casefold()
     # Matched here, not by the database: SQLite's LIKE folds only ASCII letters, and one
     # person's macros are a short list.
     macros = [
         macro
-        for macro in visible_macros(_user(request)).order_by("name", "pk")
+        for macro in visible_macros(signed_in(request)).order_by("name", "pk")
         if wanted in macro.name.casefold()
     ]
     return render(
@@ -141,7 +135,7 @@ class ApplyForm(forms.Form):
 def preview(request: HttpRequest, macro: int, number: str) -> HttpResponse:
     """The macro's texts rendered for this incident and its steps in words, with the button
     that applies it to the version the agent's page shows."""
-    user = _user(request)
+    user = signed_in(request)
     incident = _incident(user, number)
     chosen = _macro(user, macro)
     seen = ApplyForm({"version": request.GET.get("comment-version", incident.version)})
@@ -156,7 +150,7 @@ def preview(request: HttpRequest, macro: int, number: str) -> HttpResponse:
 @staff_required
 @require_POST
 def apply(request: HttpRequest, macro: int, number: str) -> HttpResponse:
-    user = _user(request)
+    user = signed_in(request)
     incident = _incident(user, number)
     chosen = _macro(user, macro)
     form = ApplyForm(request.POST)

@@ -11,18 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from incidesk.accounts.models import User
 from incidesk.core.errors import InvalidInput
 from incidesk.core.pagination import paginate
 from incidesk.notifications.inbox import inbox, items, mark_read, unread_count
+from incidesk.web.access import signed_in
 
 PAGE_SIZE = 20
-
-
-def _user(request: HttpRequest) -> User:
-    """The signed-in person: every view here is behind `login_required`."""
-    assert isinstance(request.user, User)  # noqa: S101  login_required turned anonymous visitors away
-    return request.user
 
 
 @login_required
@@ -33,7 +27,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 def _list_page(request: HttpRequest) -> HttpResponse:
     """Newest first, in keyset pages; a stale or foreign cursor starts from the top."""
-    user = _user(request)
+    user = signed_in(request)
     queryset = inbox(user).select_related("event__incident", "event__actor")
     cursor = request.GET.get("cursor") or None
     try:
@@ -55,7 +49,7 @@ def _list_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def bell(request: HttpRequest) -> HttpResponse:
     """The bell with its unread count, fetched by htmx so pages pay nothing for it."""
-    return render(request, "notifications/_bell.html", {"unread": unread_count(_user(request))})
+    return render(request, "notifications/_bell.html", {"unread": unread_count(signed_in(request))})
 
 
 @login_required
@@ -64,10 +58,10 @@ def read(request: HttpRequest) -> HttpResponse:
     """Mark one notification read (`notification=<id>`) or all of them (`all`). With htmx the
     answer is the refreshed list and an event the bell listens to; without, back to the list."""
     if "all" in request.POST:
-        mark_read(_user(request))
+        mark_read(signed_in(request))
     else:
         ids = [int(v) for v in request.POST.getlist("notification") if v.isdecimal()]
-        mark_read(_user(request), ids)
+        mark_read(signed_in(request), ids)
     if request.headers.get("HX-Request"):
         response = _list_page(request)
         response["HX-Trigger"] = "notifications-changed"

@@ -314,10 +314,10 @@ def test_lead_view_aggregates(client, lead, agent, colleague, team, django_asser
     matrix = {team_name: cells for team_name, cells, _sum in response.context["matrix"]}
     assert matrix[team.name][0] == 2 and matrix[team.name][2] == 2
     assert response.context["total"] == 4
-    workload = {u.email: (u.open, u.breached) for u in response.context["workload"]}
+    workload = {w.person.email: (w.open, w.breached) for w in response.context["workload"]}
     assert workload[agent.email] == (3, 1)
     assert workload[colleague.email] == (1, 0)
-    assert [r["breached"] for r in response.context["risk"]] == [1]
+    assert [r.breached for r in response.context["risk"]] == [1]
     assert [row.incident.number for row in response.context["at_risk"]] == [late.number]
     assert "4 открытых инцидента" in response.content.decode()
 
