@@ -47,6 +47,7 @@ def test_agent_works_an_incident_from_the_queue(page: Page, desk, people):
     page.get_by_role("link", name=incident.number).click()
     expect(page.get_by_test_id("status")).to_have_text("Новый")
 
+    page.wait_for_load_state("networkidle")  # the side panels load after the page
     page.locator("details[data-action=accept] summary").click()
     page.locator("details[data-action=accept] button[type=submit]").click()
     expect(page.get_by_test_id("status")).to_have_text("В работе")

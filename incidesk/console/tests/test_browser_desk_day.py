@@ -196,6 +196,7 @@ def test_the_cause_picker_is_a_tree_in_the_resolve_form_filters_and_reports(
             [_name(top, language), [general, *children]] if children else _name(top, language)
         )
 
+    page.wait_for_load_state("networkidle")  # the side panels load after the page
     page.locator("details[data-action=resolve] summary").click()
     tree = _tree(page, "select[name=resolve-cause]")
     assert tree[1:] == expected
@@ -245,6 +246,7 @@ def test_the_forms_small_things_at_1280(page: Page, desk, people, language):
     page.goto(desk.url + f"/console/incidents/{incident.number}/")
     header = page.locator("header").inner_text()
     assert not re.search(r"\b(version|версия)\b", header, re.IGNORECASE)
+    page.wait_for_load_state("networkidle")
     page.locator("details[data-action=assign] summary").click()
     assign = page.locator("details[data-action=assign]")
     expect(assign.locator("select[name=assign-team]")).to_have_value(team.code)

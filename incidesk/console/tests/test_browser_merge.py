@@ -40,6 +40,7 @@ def test_agent_merges_a_duplicate_and_undoes_it(page: Page, desk):
     page.goto(f"{desk.url}/console/incidents/{duplicate.number}/")
     page.on("dialog", lambda dialog: dialog.accept())
     merge = page.locator("details[data-action=merge]")
+    page.wait_for_load_state("networkidle")  # the side panels load after the page
     merge.locator("summary").click()
     merge.locator("input[name=merge-target]").fill(original.number)
     merge.locator("button[type=submit]").click()
@@ -52,6 +53,7 @@ def test_agent_merges_a_duplicate_and_undoes_it(page: Page, desk):
 
     page.goto(f"{desk.url}/console/incidents/{duplicate.number}/")
     undo = page.locator("details[data-action=unmerge]")
+    page.wait_for_load_state("networkidle")
     undo.locator("summary").click()
     undo.locator("button[type=submit]").click()
     expect(page.get_by_test_id("status")).to_have_text("В работе")

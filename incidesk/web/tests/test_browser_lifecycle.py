@@ -27,7 +27,9 @@ class Side:
     words: dict[str, str]
 
     def open(self, path: str) -> None:
+        # Panels load after the page (htmx) and move what is below them: act once they are in.
         self.page.goto(self.url + path)
+        self.page.wait_for_load_state("networkidle")
 
     def status(self) -> str:
         return self.page.get_by_test_id("status").inner_text()
@@ -130,6 +132,7 @@ def _agent_does(agent: Side, incident: Incident, action: str, **fields: str) -> 
     agent.open(f"/console/incidents/{incident.number}/")
     section = agent.page.locator(f"details[data-action={action}]")
     section.locator("summary").click()
+    expect(section).to_have_js_property("open", True)
     for name, value in fields.items():
         field = section.locator(f"[name={action}-{name}]")
         if field.evaluate("e => e.tagName") == "SELECT":
