@@ -8,6 +8,7 @@ Views parse and render; every change is a `knowledge.actions` call.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -205,21 +206,34 @@ def image_upload(request: HttpRequest, article_id: int) -> HttpResponse:
     return redirect("knowledge:detail", article_id=found.pk)
 
 
+def _drafted(
+    request: HttpRequest, write: Callable[[], Article], *, source: str, back: HttpResponse
+) -> HttpResponse:
+    """Run one of the "draft from …" actions: its editor on success, `back` with the reason if
+    refused."""
+    try:
+        created = write()
+    except DomainError as error:
+        messages.error(request, str(error.message))
+        return back
+    messages.success(
+        request,
+        _("Draft %(number)s written from %(incident)s.")
+        % {"number": created.number, "incident": source},
+    )
+    return redirect("knowledge:edit", article_id=created.pk)
+
+
 @staff_required
 @require_POST
 def from_incident(request: HttpRequest, incident: str) -> HttpResponse:
     source = _incident(signed_in(request), incident)
-    try:
-        created = actions.do_draft_from_incident(source, actor=signed_in(request))
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect("console:incident", number=source.number)
-    messages.success(
+    return _drafted(
         request,
-        _("Draft %(number)s written from %(incident)s.")
-        % {"number": created.number, "incident": source.number},
+        lambda: actions.do_draft_from_incident(source, actor=signed_in(request)),
+        source=source.number,
+        back=redirect("console:incident", number=source.number),
     )
-    return redirect("knowledge:edit", article_id=created.pk)
 
 
 @manager_required
@@ -247,17 +261,12 @@ def from_problem(request: HttpRequest, problem: str) -> HttpResponse:
         source = access_problem(signed_in(request), problem)
     except NotFound as missing:
         raise Http404 from missing
-    try:
-        created = actions.do_draft_from_problem(source, actor=signed_in(request))
-    except DomainError as error:
-        messages.error(request, str(error.message))
-        return redirect("problems:detail", number=source.number)
-    messages.success(
+    return _drafted(
         request,
-        _("Draft %(number)s written from %(incident)s.")
-        % {"number": created.number, "incident": source.number},
+        lambda: actions.do_draft_from_problem(source, actor=signed_in(request)),
+        source=source.number,
+        back=redirect("problems:detail", number=source.number),
     )
-    return redirect("knowledge:edit", article_id=created.pk)
 
 
 @require_GET

@@ -45,7 +45,16 @@ def test_a_resolved_incident_becomes_a_linked_draft_in_one_click(agent_client):
 def test_an_open_incident_does_not(agent_client):
     agent, client = agent_client
     incident = make_incident(Status.IN_PROGRESS, agent=agent)
-    client.post(reverse("knowledge:from_incident", args=[incident.number]))
+    response = client.post(reverse("knowledge:from_incident", args=[incident.number]))
+    assert response["Location"] == reverse("console:incident", args=[incident.number])
+    assert not Article.objects.exists()
+
+
+def test_a_problem_without_a_workaround_sends_the_agent_back_to_it(agent_client):
+    agent, client = agent_client
+    problem = problem_actions.do_create_problem(actor=agent, title="VPN падает")
+    response = client.post(reverse("knowledge:from_problem", args=[problem.number]))
+    assert response["Location"] == reverse("problems:detail", args=[problem.number])
     assert not Article.objects.exists()
 
 
