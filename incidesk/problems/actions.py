@@ -76,7 +76,7 @@ def _authorise(verb_name: str, problem: Problem, actor: User) -> None:
 
 
 def _move(problem: Problem, verb_name: str, actor: User, **details: Any) -> None:
-    old, problem.status = problem.status, VERBS[verb_name].target
+    old, problem.status = problem.status, VERBS[verb_name].next_status(problem.status)
     history.record_status_changed(
         problem=problem, actor=actor, old=old, new=problem.status, **details
     )
@@ -297,7 +297,7 @@ def do_unlink_incident(problem: Problem, *, actor: User, incident: Incident) -> 
 
 @transaction.atomic
 def do_add_preventive_action(
-    problem: Problem, *, actor: User, title: str, owner: User, due_date: date | None = None
+    problem: Problem, *, actor: User, title: str, owner: User | None, due_date: date | None = None
 ) -> PreventiveAction:
     """Plan something to do so the problem does not come back, with an owner and a due date."""
     _require_staff(actor)
@@ -305,10 +305,11 @@ def do_add_preventive_action(
     _not_closed(problem)
     if owner is None:
         raise InvalidInput.field("owner", _("This field is required."))
+    _check_owner("owner", owner)
     action = PreventiveAction.objects.create(
         problem=problem,
         title=checked_line("title", title, max_length=MAX_TITLE_LENGTH),
-        owner=_check_owner("owner", owner),
+        owner=owner,
         due_date=due_date,
     )
     history.record_action_added(problem=problem, actor=actor, action=action)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -71,7 +71,7 @@ class ProblemForm(BootstrapForm, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_users()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = staff_users()
 
 
 class LinkForm(BootstrapForm, forms.Form):
@@ -92,7 +92,7 @@ class PreventiveActionForm(BootstrapForm, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = staff_users()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = staff_users()
 
 
 class KnownErrorForm(BootstrapForm, forms.Form):

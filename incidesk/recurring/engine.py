@@ -73,7 +73,7 @@ class Space:
         weight = np.asarray(block.sum(axis=0)).ravel()
         weight[present * 2 < len(rows)] = 0
         order = [i for i in np.argsort(-weight, kind="stable")[: limit * 2] if weight[i] > 0]
-        return _distinct(self.stems[order], surface, limit)
+        return _distinct(self.stems[order].tolist(), surface, limit)
 
 
 def _distinct(stems: Sequence[str], surface: dict[str, str], limit: int) -> list[str]:
