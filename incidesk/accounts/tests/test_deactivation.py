@@ -36,7 +36,7 @@ def test_a_deactivated_users_sessions_are_deleted_and_others_stay():
     ]
     response = mine[0].get(reverse("console:queues"))
     assert response.status_code == 302
-    assert response.url.startswith(reverse("web:login"))
+    assert response["Location"].startswith(reverse("web:login"))
     assert theirs.get(reverse("console:queues")).status_code == 200
 
 

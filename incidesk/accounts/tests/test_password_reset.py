@@ -17,7 +17,9 @@ NEW = {"new_password1": "a-long-new-pass-9", "new_password2": "a-long-new-pass-9
 
 def _reset_link(client: Client, mailoutbox, email: str) -> str:
     client.post(reverse("web:password_reset"), {"email": email})
-    return re.search(r"http://testserver(/password-reset/\S+/)", mailoutbox[-1].body).group(1)
+    link = re.search(r"http://testserver(/password-reset/\S+/)", mailoutbox[-1].body)
+    assert link, mailoutbox[-1].body
+    return link.group(1)
 
 
 def _choose(client: Client, link: str) -> bool:

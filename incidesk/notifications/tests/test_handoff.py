@@ -106,6 +106,7 @@ def test_a_reminder_task_run_twice_reminds_once(db):
     incident = make_incident(Status.IN_PROGRESS, agent=agent)
     actions.do_request_info(incident, actor=agent, message="Пришлите фото ошибки")
     incident.refresh_from_db()
+    assert incident.answer_by is not None
     token = incident.answer_by.isoformat()
     actions.do_remind_info_request(incident.pk, token)
     actions.do_remind_info_request(incident.pk, token)

@@ -166,7 +166,7 @@ def smtp() -> Iterator[tuple[HangingSmtp, dict[str, str]]]:
     controller.stop()
 
 
-def _abandoned_jobs_requeued() -> list[str]:
+def _abandoned_jobs_requeued() -> list[str | None]:
     """What RQ's cleanup of the started registry (run by every worker every 10 minutes) puts
     back in the queue, run now as if the heartbeat had expired: relayed jobs carry retries."""
     queue = Queue("default", connection=redis.Redis.from_url(REDIS_URL))

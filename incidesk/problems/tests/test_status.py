@@ -51,7 +51,8 @@ def test_owner_may_use_a_verb_exactly_from_its_sources(status, verb):
     problem = _in_status(status, owner)
     if status in VERBS[verb].sources:
         assert DO[verb](problem, owner).status == VERBS[verb].target
-        assert problem.events.filter(kind="status_changed").last().data["new"] == VERBS[verb].target
+        changed = problem.events.filter(kind="status_changed").last()
+        assert changed is not None and changed.data["new"] == VERBS[verb].target
     else:
         with pytest.raises(InvalidTransition) as refused:
             DO[verb](problem, owner)

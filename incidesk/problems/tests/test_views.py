@@ -78,7 +78,7 @@ def test_create_and_edit(problem):
     assert response.status_code == 422
     response = client.post(reverse("problems:new"), {"title": "Сбой почты", "owner": agent.pk})
     created = Problem.objects.get(title="Сбой почты")
-    assert response.url == reverse("problems:detail", args=[created.number])
+    assert response["Location"] == reverse("problems:detail", args=[created.number])
     client.post(
         reverse("problems:edit", args=[created.number]),
         {"title": "Сбой почты", "owner": agent.pk, "root_cause": "Переполнен диск"},

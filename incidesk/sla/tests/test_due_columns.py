@@ -52,6 +52,7 @@ def test_hold_and_resume_write_the_resolution_due_time_with_the_change(when):
     with when(at(16, 9, 0)):
         incident = make_incident(Status.IN_PROGRESS)
     agent = incident.assignee
+    assert agent is not None
     vendor = HoldReason.objects.get(code="awaiting_vendor")
     with when(at(16, 10, 0)):
         actions.do_hold(incident, actor=agent, reason=vendor)

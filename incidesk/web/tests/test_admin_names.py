@@ -48,7 +48,9 @@ def _settings_title(language: str) -> str:
 )
 def test_the_team_list_is_called_support_teams(client, language, app, teams):
     page = _admin(client, language).get("/admin/accounts/team/").content.decode()
-    crumbs = re.search(r'<div class="breadcrumbs">(.*?)</div>', page, re.S).group(1)
+    found = re.search(r'<div class="breadcrumbs">(.*?)</div>', page, re.S)
+    assert found, page
+    crumbs = found.group(1)
     assert [part.strip() for part in html.unescape(re.sub(r"<[^>]+>", "", crumbs)).split("›")][
         1:
     ] == [app, teams]

@@ -67,7 +67,9 @@ def test_a_contact_chooses_a_first_password_by_reset(client, mailoutbox):
     contact_for("new.person@example.com", "Новый Человек")
     client.post(reverse("web:password_reset"), {"email": "new.person@example.com"})
     assert len(mailoutbox) == 1
-    link = re.search(r"http://testserver(/password-reset/\S+/)", mailoutbox[0].body).group(1)
+    found = re.search(r"http://testserver(/password-reset/\S+/)", mailoutbox[0].body)
+    assert found, mailoutbox[0].body
+    link = found.group(1)
     form = client.get(link, follow=True)
     response = client.post(
         form.redirect_chain[-1][0] if form.redirect_chain else link,

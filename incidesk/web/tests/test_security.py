@@ -35,6 +35,7 @@ def test_user_text_is_shown_as_text(client):
 
 def test_forms_without_the_csrf_token_are_refused():
     incident = make_incident()
+    assert incident.reporter is not None
     client = Client(enforce_csrf_checks=True)
     client.force_login(incident.reporter)
     response = client.post(
