@@ -129,33 +129,47 @@ def insert_new(objs: Sequence[models.Model], using: str = DEFAULT_DB_ALIAS) -> N
             obj.pk = opts.pk.get_pk_value_on_save(obj)
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # as bulk_create
     fields = _kept_sql_serves(connection, objs)
-    if fields is None:
+    raw = [[f.pre_save(obj, True) for f in fields] for obj in objs] if fields else []
+    if fields is None or any(hasattr(v, "resolve_expression") for row in raw for v in row):
         model._default_manager.db_manager(using).bulk_create(objs)
         return
-    statement = _insert_statement(connection, model, fields, objs)
-    # Compiling ran `pre_save` (the time of an `auto_now` field) once more: read it after.
+    statement, compiled_now = _insert_statement(connection, model, fields, objs)
+    if compiled_now:  # compiling ran `pre_save` (an `auto_now` field's time) again: read it after
+        raw = [[f.pre_save(obj, True) for f in fields] for obj in objs]
     values = [
-        [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs
+        [f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)]
+        for row in raw
     ]
+    rows = _run(connection, statement, list(fields), values) or [()] * len(objs)
+    for obj, row in zip(objs, rows, strict=True):
+        for field, value in zip(statement.returning, row, strict=True):
+            setattr(obj, field.attname, value)
+        obj._state.adding, obj._state.db = False, using
+
+
+def _run(
+    connection: BaseDatabaseWrapper,
+    statement: _Insert,
+    fields: list[Field[Any, Any]],
+    values: list[list[Any]],
+) -> list[Any]:
+    """Execute the kept INSERT with `values` laid out by Django's compiler; the returned rows."""
     compiler = statement.compiler
-    param_rows = compiler.assemble_as_sql(list(fields), values)[1]
+    param_rows = compiler.assemble_as_sql(fields, values)[1]
     returning_params = compiler.returning_params if statement.returning else ()
     params = tuple(chain.from_iterable([*param_rows, returning_params]))
     ops: Any = connection.ops  # both backends' operations fetch returned rows; the base's don't
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
         if not statement.returning:
-            rows = []
-        elif len(objs) > 1:
+            return []
+        if len(values) > 1:
             rows = ops.fetch_returned_insert_rows(cursor)
         else:
             rows = [ops.fetch_returned_insert_columns(cursor, returning_params)]
     if statement.converters:
         rows = list(compiler.apply_converters(rows, statement.converters))
-    for obj, row in zip(objs, rows or [()] * len(objs), strict=True):
-        for field, value in zip(statement.returning, row, strict=True):
-            setattr(obj, field.attname, value)
-        obj._state.adding, obj._state.db = False, using
+    return list(rows)
 
 
 def _kept_sql_serves(
@@ -172,7 +186,6 @@ def _kept_sql_serves(
         or not features.can_return_rows_from_bulk_insert
         or connection.ops.bulk_batch_size(list(fields), list(objs)) < len(objs)
         or any(hasattr(f, "get_placeholder") for f in fields)
-        or any(hasattr(f.pre_save(obj, True), "resolve_expression") for obj in objs for f in fields)
     ):
         return None
     return fields
@@ -183,13 +196,14 @@ def _insert_statement(
     model: type[models.Model],
     fields: tuple[Field[Any, Any], ...],
     objs: Sequence[models.Model],
-) -> _Insert:
-    """The INSERT of `len(objs)` rows of `fields`, compiled by Django at its first use."""
+) -> tuple[_Insert, bool]:
+    """The INSERT of `len(objs)` rows of `fields`, compiled by Django at its first use; and
+    whether that was now."""
     kept = _INSERTS.setdefault(connection, {})
     key = (model, fields, len(objs))
     statement = kept.get(key)
     if statement is not None:
-        return statement
+        return statement, False
     opts = model._meta
     query = InsertQuery(model)
     query.insert_values(list(fields), list(objs))
@@ -201,4 +215,4 @@ def _insert_statement(
     columns = [f.get_col(opts.db_table) for f in returning]
     statement = _Insert(compiler, sql, returning, compiler.get_converters(columns))
     kept[key] = statement
-    return statement
+    return statement, True
