@@ -315,6 +315,8 @@ OTP_TOTP_ISSUER = os.environ.get("INCIDESK_MFA_ISSUER", "Incidesk")
 # loop), INCIDESK_HSTS_SUBDOMAINS when every subdomain serves HTTPS, INCIDESK_HSTS_PRELOAD once
 # the domain is to be submitted to the browsers' preload list (hard to undo).
 HTTPS = env_bool("INCIDESK_HTTPS")
+# Django's database sessions, read by a statement compiled once (`core.sessions`).
+SESSION_ENGINE = "incidesk.core.sessions"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
 SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = "Lax"
@@ -387,6 +389,11 @@ else:
 # Seconds a started task (or a mail being sent) may take before its worker is presumed dead and
 # the work is handed out again (incidesk/core/promises.py); longer than any task runs.
 INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
+
+# Seconds an idle database task worker sleeps before it looks for work again (`db_worker
+# --interval`; django-tasks-db has no wake-up on enqueue): the most a task queued meanwhile, a
+# notification, starts late. Each look is one short transaction (BEGIN IMMEDIATE on SQLite).
+INCIDESK_WORKER_POLL_SECONDS = float(os.environ.get("INCIDESK_WORKER_POLL_SECONDS", "5"))
 
 # The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
 # there is one, else a table in the database (created by core's migration). Both increment

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig, apps
 from django.contrib.auth.signals import user_login_failed
+from django.core.signals import request_finished, request_started
 from django.db import connections
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +26,7 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from incidesk.core import checks  # noqa: F401 (registers core.W001)
-        from incidesk.core.generations import bump_all
+        from incidesk.core.generations import bump_all, close_request_scope, open_request_scope
         from incidesk.core.ratelimits import count_failed_sign_in
 
         # post_migrate is sent once per app with models after every migration has run; listen
@@ -33,3 +34,5 @@ class CoreConfig(AppConfig):
         post_migrate.connect(refresh_sqlite_statistics, sender=apps.get_app_config("incidents"))
         post_migrate.connect(bump_all, sender=self)
         user_login_failed.connect(count_failed_sign_in, dispatch_uid="incidesk-login-ip")
+        request_started.connect(open_request_scope, dispatch_uid="incidesk-generations-open")
+        request_finished.connect(close_request_scope, dispatch_uid="incidesk-generations-close")

@@ -13,12 +13,20 @@ next `get` reloads it whole.
 
 Changes that bypass model signals (`QuerySet.update`, `bulk_create`, raw SQL, data migrations)
 must call `bump` themselves; `migrate` bumps every generation at its end.
+
+Within one HTTP request the tokens are read once, all of them in one query, at the request's
+first `get` (`request_started` opens the request's scope, `request_finished` closes it): a
+registration reads three caches, the portal form's custom fields twice, for one query. The
+request sees the generations as they were at that read, as if it had started then; a `bump` in
+the request drops its token from the scope, so the request reads its own change. Outside a
+request (task workers, commands) every `get` reads its token.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
@@ -28,6 +36,10 @@ from incidesk.core.models import Generation
 T = TypeVar("T")
 
 NAMES: set[str] = set()  # every generation a cache uses: `migrate` bumps them all
+
+# The tokens read in the current request (None outside a request), by name.
+_REQUEST_TOKENS: ContextVar[dict[str, str] | None] = ContextVar("generations", default=None)
+_TABLE = Generation._meta.db_table
 
 
 def bump(name: str, using: str = DEFAULT_DB_ALIAS) -> None:
@@ -39,17 +51,36 @@ def bump(name: str, using: str = DEFAULT_DB_ALIAS) -> None:
         unique_fields=["name"],
         update_fields=["token"],
     )
+    scope = _REQUEST_TOKENS.get()
+    if scope is not None:
+        scope.pop(name, None)
 
 
 def token(name: str) -> str:
-    """The generation's current token; empty when it has none (a flushed table)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT token FROM {Generation._meta.db_table} WHERE name = %s",  # noqa: S608  the model's own table; the name is a parameter
-            [name],
-        )
-        row = cursor.fetchone()
-    return row[0] if row else ""
+    """The generation's current token; empty when it has none (a flushed table). In a request,
+    the token as the request first read it."""
+    scope = _REQUEST_TOKENS.get()
+    if scope is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT token FROM {_TABLE} WHERE name = %s", [name])  # noqa: S608  the model's own table; the name is a parameter
+            row = cursor.fetchone()
+        return row[0] if row else ""
+    if name not in scope:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT name, token FROM {_TABLE}")  # noqa: S608  the model's own table
+            scope.update(cursor.fetchall())
+        scope.setdefault(name, "")
+    return scope[name]
+
+
+def open_request_scope(**_kwargs: Any) -> None:
+    """`request_started`: the request reads each token at most once."""
+    _REQUEST_TOKENS.set({})
+
+
+def close_request_scope(**_kwargs: Any) -> None:
+    """`request_finished`: what runs after the request reads tokens again."""
+    _REQUEST_TOKENS.set(None)
 
 
 class GenerationCache(Generic[T]):

@@ -39,6 +39,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
+from incidesk.core.compiled import insert_new
 from incidesk.core.models import Promise
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ def promise_all(promised: list[Promised]) -> None:
     transaction."""
     in_database = {isinstance(p.task.get_backend(), DatabaseBackend) for p in promised}
     if in_database == {True}:
-        DBTaskResult.objects.bulk_create([_task_row(p) for p in promised])
+        insert_new([_task_row(p) for p in promised])
         return
     if in_database != {False}:  # tasks on different backends: one at a time
         for p in promised:

@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from incidesk.accounts.models import User
+from incidesk.core.compiled import insert_new
 from incidesk.incidents.access import event_is_public
 from incidesk.incidents.models import (
     Attachment,
@@ -28,7 +29,7 @@ def _record(
     **data: Any,
 ) -> TimelineEvent:
     event = _unsaved(incident, kind, actor, visibility=visibility, **data)
-    event.save(force_insert=True)
+    insert_new([event])  # an INSERT compiled once: every action records events
     return event
 
 

@@ -22,6 +22,7 @@ from typing import cast
 from django.db.models import F
 
 from incidesk.accounts.models import User
+from incidesk.core.compiled import insert_new
 from incidesk.core.promises import Promised, promise
 from incidesk.incidents import timeline
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
@@ -225,7 +226,7 @@ def due_columns(planned: list[SlaClock]) -> dict[str, datetime | None]:
 def start(planned: list[SlaClock]) -> list[Promised]:
     """Start the planned clocks (one INSERT); returns their first threshold checks, for the
     action to promise with the rest of its work."""
-    SlaClock.objects.bulk_create(planned)
+    insert_new(planned)
     return [check for clock in planned if (check := _next_check(clock)) is not None]
 
 

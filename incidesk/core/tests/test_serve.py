@@ -161,6 +161,12 @@ def test_the_worker_matches_the_task_backend(settings, redis_url, expected):
     assert queue_worker(["default"]) == expected
 
 
+def test_the_database_worker_polls_as_often_as_configured(settings):
+    settings.REDIS_URL, settings.INCIDESK_WORKER_POLL_SECONDS = "", 0.5
+
+    assert queue_worker(["default"])[-2:] == ["--interval", "0.5"]
+
+
 def test_a_local_outbox_on_a_shared_database_is_warned_about(settings, tmp_path):
     """Each node would keep its own mail folder: said at start-up, in the desk's language."""
     settings.EMAIL_HOST, settings.EMAIL_FILE_PATH = "", tmp_path / "outbox"

@@ -13,6 +13,7 @@ from incidesk.accounts.models import Organisation, Team, User
 from incidesk.automation import routing, triggers
 from incidesk.automation.conditions import facts_of
 from incidesk.catalog.models import Category, Level, Service
+from incidesk.core.compiled import insert_new
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import promise_all
 from incidesk.core.text import MAX_TITLE_LENGTH, checked_line, checked_text, clean_line
@@ -119,7 +120,7 @@ def do_create_incident(
         number_first = writers_take_turns()
         if number_first:
             incident.number = next_number()
-        incident.save(force_insert=True)
+        insert_new([incident])
         checks = clocks.start(planned)
         events = [timeline.record_created(incident=incident, actor=actor)]
         if follows is not None:

@@ -19,11 +19,6 @@ from django.utils.translation import gettext_noop
 from incidesk.core.management.base import IncideskCommand
 from incidesk.core.scheduler import FORK_GUARD, Scheduler
 
-# How long an idle database worker waits before it looks for work again: the most a task
-# queued while it waits (a notification) or falling due (an SLA check) starts late. Each look
-# is a transaction; once a second cost an idle worker 0.4 % of a core.
-IDLE_POLL_SECONDS = 5
-
 
 class Command(IncideskCommand):
     help = gettext_noop("Run the background task worker and the recovery sweep.")
@@ -67,5 +62,7 @@ def queue_worker(queues: Sequence[str]) -> list[str]:
         "--queue-name",
         ",".join(queues),
         "--interval",
-        str(IDLE_POLL_SECONDS),
+        # The most a task queued while the worker sleeps (a notification) or falling due (an
+        # SLA check) starts late; each look is a transaction.
+        f"{settings.INCIDESK_WORKER_POLL_SECONDS:g}",
     ]

@@ -1,0 +1,116 @@
+"""Statements compiled once (`core.compiled`) give what the ORM gives: the same instances from a
+read, the same rows and returned keys from an insert, on either database."""
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.db.models.functions import Now
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from incidesk.accounts.models import ApiToken, hash_token
+from incidesk.accounts.tests.factories import CustomerFactory, OrganisationFactory
+from incidesk.core.compiled import CompiledQuery, insert_new
+from incidesk.core.models import Promise
+from incidesk.core.sessions import SessionStore
+from incidesk.incidents.models import EventKind, Incident, TimelineEvent
+from incidesk.incidents.tests.factories import make_incident
+
+pytestmark = pytest.mark.django_db
+
+BY_HASH = CompiledQuery(
+    lambda key_hash: ApiToken.objects.select_related("user", "user__organisation").filter(
+        key_hash=key_hash
+    )
+)
+
+
+def test_a_compiled_read_gives_the_orms_instances_with_their_relations_in_one_query():
+    customer = CustomerFactory(organisation=OrganisationFactory())
+    raw = ApiToken.issue(customer)
+    expected = ApiToken.objects.get(user=customer)
+
+    with CaptureQueriesContext(connection) as captured:
+        found = BY_HASH.first(hash_token(raw))
+        assert found is not None
+        assert found.user.organisation == customer.organisation  # loaded with it
+    assert len(captured) == 1
+    assert (found.pk, found.key_hash, found.created_at) == (
+        expected.pk,
+        expected.key_hash,
+        expected.created_at,
+    )
+    assert found.user.email == customer.email and found.user.is_active is True
+    assert found._state.adding is False and found._state.db == "default"
+    assert BY_HASH.first(hash_token("ink_unknown")) is None
+    assert BY_HASH.all(hash_token(raw)) == [expected]
+
+
+def test_inserted_rows_read_back_as_the_objects_hold_them():
+    incident = make_incident()
+    events = [
+        TimelineEvent(incident=incident, kind=EventKind.CREATED, at=timezone.now(), data={"n": i})
+        for i in range(3)
+    ]
+
+    for _ in range(2):  # compiled at the first use, kept for the second
+        with CaptureQueriesContext(connection) as captured:
+            insert_new(events)
+        assert len(captured) == 1
+        stored = list(TimelineEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk"))
+        assert [(e.pk, e.at, e.data, e.incident_id) for e in stored] == [
+            (e.pk, e.at, e.data, e.incident_id) for e in events
+        ]
+        assert all(e._state.adding is False for e in events)
+        events = [
+            TimelineEvent(incident=incident, kind=EventKind.CREATED, at=timezone.now(), data={})
+            for _ in range(3)
+        ]
+
+
+def test_one_row_and_a_primary_key_given_by_the_model():
+    """An incident by itself (the number's counter untouched), and the queue's rows, whose
+    UUID keys the model makes."""
+    template = make_incident()
+    copy = Incident.objects.get(pk=template.pk)
+    copy.pk, copy.number = None, "~copy"
+    insert_new([copy])
+    assert Incident.objects.get(pk=copy.pk).number == "~copy"
+    rows: list[DBTaskResult[Any, Any]] = [
+        DBTaskResult(
+            args_kwargs={"args": [i], "kwargs": {}},
+            task_path="incidesk.sla.tasks.check_clock",
+            queue_name="default",
+            backend_name="default",
+            run_after=timezone.now(),
+        )
+        for i in range(2)
+    ]
+    insert_new(rows)
+    assert {
+        r.args_kwargs["args"][0] for r in DBTaskResult.objects.filter(pk__in=[r.pk for r in rows])
+    } == {0, 1}
+
+
+def test_an_expression_as_a_value_goes_through_bulk_create():
+    promise = Promise(task_path="x.y", args=[1], run_after=Now())
+    insert_new([promise])
+    stored = Promise.objects.get(pk=promise.pk)
+    assert stored.run_after is not None and stored.task_path == "x.y"
+
+
+def test_an_expired_session_is_no_session(client):
+    client.force_login(CustomerFactory())
+    key = client.cookies["sessionid"].value
+    assert SessionStore(key).load()  # read by the compiled statement
+    Session.objects.filter(session_key=key).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    store = SessionStore(key)
+    assert store.load() == {}
+    assert store.session_key is None
+    assert SessionStore(None).load() == {}
