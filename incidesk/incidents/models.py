@@ -218,6 +218,17 @@ class Incident(models.Model):
             models.Index(fields=["status", "resolved_at"], name="inc_resolved"),
             models.Index(fields=["response_due_at", "id"], name="inc_response_due"),
             models.Index(fields=["resolution_due_at", "id"], name="inc_resolution_due"),
+            # The "breached" queue's parts, each counted by an index range of its own
+            # (`console.queues.counts`): escalated incidents by status, and running resolution
+            # clocks past due by status (only open incidents have a due time).
+            models.Index(
+                fields=["status"], name="inc_escalated", condition=models.Q(escalated=True)
+            ),
+            models.Index(
+                fields=["status", "resolution_due_at"],
+                name="inc_status_resolution_due",
+                condition=models.Q(resolution_due_at__isnull=False),
+            ),
             # Links most incidents lack get partial indexes: small, and a planner (SQLite's
             # statistics especially) would not use a full index whose keys are nearly all NULL.
             models.Index(

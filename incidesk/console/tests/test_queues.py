@@ -4,6 +4,7 @@ the live fragment, and what it costs in queries."""
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -376,3 +377,41 @@ def test_an_inactive_agent_sees_nothing(client):
     make_incident(Status.NEW)
     client.force_login(agent)
     assert client.get(QUEUES_URL, {"queue": "open"}).context["rows"]
+
+
+def test_breached_count_is_the_union_of_its_parts(agent, monkeypatch):
+    """ "Breached" is counted as a UNION of its parts, each by its own index: an incident in
+    two parts counts once, and the cap still holds."""
+    now = timezone.now()
+    escalated, late_response, late_resolution, both, held = (
+        make_incident(Status.IN_PROGRESS, agent=agent) for _ in range(5)
+    )
+    Incident.objects.filter(pk__in=[escalated.pk, both.pk]).update(escalated=True)
+    Incident.objects.filter(pk=late_response.pk).update(response_due_at=now - timedelta(hours=1))
+    past = now - timedelta(minutes=5)
+    Incident.objects.filter(pk__in=[late_resolution.pk, both.pk]).update(resolution_due_at=past)
+    # On hold, a past resolution due time is a paused clock's, not a breach.
+    Incident.objects.filter(pk=held.pk).update(status=Status.ON_HOLD, resolution_due_at=past)
+    make_incident(Status.CLOSED, agent=agent)
+    Incident.objects.filter(status=Status.CLOSED).update(escalated=True)
+    assert str(queues.counts(agent)["breached"]) == "4"
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    assert str(queues.counts(agent)["breached"]) == "2+"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_counts_read_indexes_not_the_table(agent):
+    """Every queue count is an index range: no count scans the incident table (SQLite cannot
+    serve an OR with the unindexed `escalated` by indexes, so "breached" is counted by parts,
+    `inc_escalated` and `inc_status_resolution_due`)."""
+    make_incident(Status.IN_PROGRESS, agent=agent)
+    now = timezone.now()
+    for code in queues.QUEUES:
+        if code == "all":
+            continue  # every incident: any index of the table, read up to the cap
+        sql, params = queues.count_sql(agent, code, now)
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN SELECT {sql}", params)
+            plan = [row[-1] for row in cursor.fetchall()]
+        scans = [step for step in plan if step.startswith("SCAN incidents_incident")]
+        assert not scans, (code, plan)
