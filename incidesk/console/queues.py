@@ -24,7 +24,7 @@ from django.utils.translation import pgettext_lazy
 from incidesk.accounts.models import Team, User
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
-from incidesk.incidents.status import OPEN_STATUSES, Status
+from incidesk.incidents.status import OPEN_STATUSES, RUNNING_STATUSES, Status
 from incidesk.sla.models import SlaClock
 
 # A queue's count stops at this many: "999+" says "a lot" as well as the exact number would,
@@ -40,11 +40,11 @@ def overdue_parts(now: datetime) -> list[Q]:
     clock already past due (the breach check may not have run yet). A paused resolution clock
     (on hold) keeps its old due time in the column, so it only counts while work is running.
     Each part has an index of its own (`inc_escalated`, `inc_response_due`,
-    `inc_status_resolution_due`)."""
+    `inc_running_resolution_due`)."""
     return [
         Q(escalated=True),
         Q(response_due_at__lt=now),
-        Q(resolution_due_at__lt=now, status__in=[Status.NEW, Status.IN_PROGRESS]),
+        Q(resolution_due_at__lt=now, status__in=RUNNING_STATUSES),
     ]
 
 

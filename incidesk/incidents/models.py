@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.catalog.models import Level
-from incidesk.incidents.status import Status
+from incidesk.incidents.status import RUNNING_STATUSES, Status
 
 
 class Kind(models.TextChoices):
@@ -219,15 +219,20 @@ class Incident(models.Model):
             models.Index(fields=["response_due_at", "id"], name="inc_response_due"),
             models.Index(fields=["resolution_due_at", "id"], name="inc_resolution_due"),
             # The "breached" queue's parts, each counted by an index range of its own
-            # (`console.queues.counts`): escalated incidents by status, and running resolution
-            # clocks past due by status (only open incidents have a due time).
+            # (`console.queues.overdue_parts`): escalated incidents by status, and the due
+            # times of running resolution clocks. Partial on exactly those parts' conditions,
+            # so that no other list (e.g. "all open by due time", which walks
+            # `inc_resolution_due`) is planned over them and sorted. Each carries the columns
+            # the count checks, so SQLite reads no table row (1,000 scattered rows: ~20 ms).
             models.Index(
-                fields=["status"], name="inc_escalated", condition=models.Q(escalated=True)
+                fields=["status", "escalated"],
+                name="inc_escalated",
+                condition=models.Q(escalated=True),
             ),
             models.Index(
-                fields=["status", "resolution_due_at"],
-                name="inc_status_resolution_due",
-                condition=models.Q(resolution_due_at__isnull=False),
+                fields=["resolution_due_at", "status"],
+                name="inc_running_resolution_due",
+                condition=models.Q(status__in=RUNNING_STATUSES),
             ),
             # Links most incidents lack get partial indexes: small, and a planner (SQLite's
             # statistics especially) would not use a full index whose keys are nearly all NULL.
