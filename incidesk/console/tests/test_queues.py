@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +13,7 @@ from incidesk.accounts.tests.factories import AgentFactory
 from incidesk.catalog.models import Category
 from incidesk.console import queues, views
 from incidesk.console.models import SavedView
+from incidesk.core.pagination import paginate
 from incidesk.incidents import actions
 from incidesk.incidents.models import Channel, Incident
 from incidesk.incidents.status import Status
@@ -415,3 +417,21 @@ def test_counts_read_indexes_not_the_table(agent):
             plan = [row[-1] for row in cursor.fetchall()]
         scans = [step for step in plan if step.startswith("SCAN incidents_incident")]
         assert not scans, (code, plan)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_a_later_page_is_a_range_of_the_ordering_index(agent, monkeypatch):
+    """The cursor's "after this row" carries a range on the first ordering key: without it,
+    SQLite answered the OR of the keyset branches by collecting every later row of the queue
+    and sorting them (1 s for page 20 of "all open" at a million incidents)."""
+    monkeypatch.setattr(views, "PAGE_SIZE", 1)
+    for _ in range(2):
+        make_incident(Status.IN_PROGRESS, agent=agent)
+    queryset = queues.queue_incidents(agent, "open").filter(resolution_due_at__isnull=False)
+    first = paginate(queryset, ordering="resolution_due_at,priority", cursor=None, limit=1)
+    with CaptureQueriesContext(connection) as captured:
+        paginate(queryset, ordering="resolution_due_at,priority", cursor=first.next_cursor, limit=1)
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {captured.captured_queries[0]['sql']}")
+        plan = " | ".join(row[-1] for row in cursor.fetchall())
+    assert "MULTI-INDEX OR" not in plan, plan
