@@ -36,14 +36,15 @@ LONG_TEXTS = ("description", "resolution_notes", "cancel_reason", "satisfaction_
 
 
 def overdue_parts(now: datetime) -> list[Q]:
-    """Incidents whose SLA has been missed: flagged escalated at the breach, or with a running
-    clock already past due (the breach check may not have run yet). A paused resolution clock
-    (on hold) keeps its old due time in the column, so it only counts while work is running.
-    Each part has an index of its own (`inc_escalated`, `inc_response_due`,
-    `inc_running_resolution_due`)."""
+    """Open incidents whose SLA has been missed: flagged escalated at the breach, or with a
+    running clock already past due (the breach check may not have run yet). A paused
+    resolution clock (on hold) keeps its old due time in the column, so it only counts while
+    work is running. Each part names its statuses once (a second, redundant status filter
+    makes PostgreSQL misjudge the part's size and combine bitmaps instead) and has an index of
+    its own (`inc_escalated`, `inc_response_due_status`, `inc_running_resolution_due`)."""
     return [
-        Q(escalated=True),
-        Q(response_due_at__lt=now),
+        Q(escalated=True, status__in=OPEN),
+        Q(response_due_at__lt=now, status__in=OPEN),
         Q(resolution_due_at__lt=now, status__in=RUNNING_STATUSES),
     ]
 
@@ -85,8 +86,9 @@ class Queue:
     label: Promise
     rule: Callable[[User, datetime], Q]
     open_only: bool = True
-    # Filters whose union is `rule`, each served by an index, for `counts`: an OR with a term
-    # no index serves (`escalated`) makes SQLite scan every open incident to count a few.
+    # Whole filters (statuses included) whose union is the queue, each served by an index, for
+    # `counts`: an OR with a term no index serves (`escalated`) makes SQLite scan every open
+    # incident to count a few.
     parts: Callable[[datetime], list[Q]] | None = None
 
 
@@ -164,9 +166,11 @@ def count_sql(user: User, code: str, now: datetime) -> tuple[str, list[Any]]:
     does the queue; if none does, the union is exact."""
     queue = QUEUES[code]
     rules = queue.parts(now) if queue.parts else [queue.rule(user, now)]
-    selects, params = [], []
+    selects: list[str] = []
+    params: list[Any] = []
     for i, rule in enumerate(rules):
-        capped = _narrowed(user, queue, rule).order_by().values("pk")[: COUNT_CAP + 1]
+        rows = visible_to(user).filter(rule) if queue.parts else _narrowed(user, queue, rule)
+        capped = rows.order_by().values("pk")[: COUNT_CAP + 1]
         try:
             sql, part_params = capped.query.sql_with_params()
         except EmptyResultSet:  # a filter that can match nothing
