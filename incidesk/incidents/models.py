@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.catalog.models import Level
-from incidesk.incidents.status import RUNNING_STATUSES, Status
+from incidesk.incidents.status import OPEN_STATUS_LIST, RUNNING_STATUSES, Status
 
 
 class Kind(models.TextChoices):
@@ -218,6 +218,15 @@ class Incident(models.Model):
             models.Index(fields=["status", "resolved_at"], name="inc_resolved"),
             models.Index(fields=["response_due_at", "id"], name="inc_response_due"),
             models.Index(fields=["resolution_due_at", "id"], name="inc_resolution_due"),
+            # The console's default order, open incidents by due time then priority: the
+            # whole order in the index, so a page stops after its rows. Without it PostgreSQL
+            # (which takes "open" and "has a due time" for independent) planned a bitmap scan
+            # and a sort of every open incident: 300 ms a page at a million incidents.
+            models.Index(
+                fields=["resolution_due_at", "priority", "id"],
+                name="inc_open_due",
+                condition=models.Q(status__in=OPEN_STATUS_LIST),
+            ),
             # The "breached" queue's parts, each counted by an index range of its own
             # (`console.queues.overdue_parts`): escalated incidents by status, response due
             # times, and the due times of running resolution clocks. Partial on exactly those
