@@ -33,11 +33,10 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.ON_HOLD})
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
-# The open statuses in one fixed order: the partial index `inc_open_due` is only used by a
+# The open statuses in one fixed order: PostgreSQL uses the partial index `inc_open_due` for a
 # query that names the same list (`console.queues`).
 OPEN_STATUS_LIST = tuple(sorted(OPEN_STATUSES))
-# Open and not on hold: the resolution clock runs. A tuple in a fixed order, because the
-# partial index `inc_running_resolution_due` is only used by a query naming the same list.
+# Open and not on hold: the resolution clock runs.
 RUNNING_STATUSES = (Status.NEW, Status.IN_PROGRESS)
 
 
