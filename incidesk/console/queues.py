@@ -39,8 +39,8 @@ def overdue_parts(now: datetime) -> list[Q]:
     resolution clock (on hold) keeps its old due time in the column, so it only counts while
     work is running. Each part names its statuses once (a second, redundant status filter
     makes PostgreSQL misjudge the part's size and combine bitmaps instead) and has an index of
-    its own (`inc_escalated`, `inc_response_due_status`, and for the last
-    `inc_running_resolution_due` on PostgreSQL, `inc_resolution_due_status` on SQLite)."""
+    its own (`inc_escalated`, `inc_response_due_status`, `inc_running_resolution_due`; SQLite
+    reads the last part from `inc_resolution_due`)."""
     return [
         Q(escalated=True, status__in=OPEN),
         Q(response_due_at__lt=now, status__in=OPEN),

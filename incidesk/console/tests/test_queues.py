@@ -405,7 +405,7 @@ def test_breached_count_is_the_union_of_its_parts(agent, monkeypatch):
 def test_counts_read_indexes_not_the_table(agent):
     """Every queue count is an index range: no count scans the incident table (SQLite cannot
     serve an OR with the unindexed `escalated` by indexes, so "breached" is counted by parts,
-    `inc_escalated` and `inc_resolution_due_status`)."""
+    `inc_escalated` and `inc_response_due_status`)."""
     make_incident(Status.IN_PROGRESS, agent=agent)
     now = timezone.now()
     for code in queues.QUEUES:
