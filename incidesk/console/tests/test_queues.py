@@ -419,11 +419,11 @@ def test_counts_read_indexes_not_the_table(agent):
         assert not scans, (code, plan)
 
 
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
 def test_a_later_page_is_a_range_of_the_ordering_index(agent, monkeypatch):
     """The cursor's "after this row" carries a range on the first ordering key: without it,
     SQLite answered the OR of the keyset branches by collecting every later row of the queue
-    and sorting them (1 s for page 20 of "all open" at a million incidents)."""
+    and sorting them (1 s for page 20 of "all open" at a million incidents). An empty test
+    database does not show that plan, so the query's shape is checked."""
     monkeypatch.setattr(views, "PAGE_SIZE", 1)
     for _ in range(2):
         make_incident(Status.IN_PROGRESS, agent=agent)
@@ -431,7 +431,5 @@ def test_a_later_page_is_a_range_of_the_ordering_index(agent, monkeypatch):
     first = paginate(queryset, ordering="resolution_due_at,priority", cursor=None, limit=1)
     with CaptureQueriesContext(connection) as captured:
         paginate(queryset, ordering="resolution_due_at,priority", cursor=first.next_cursor, limit=1)
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {captured.captured_queries[0]['sql']}")
-        plan = " | ".join(row[-1] for row in cursor.fetchall())
-    assert "MULTI-INDEX OR" not in plan, plan
+    ids = captured.captured_queries[0]["sql"]
+    assert '"incidents_incident"."resolution_due_at" >= ' in ids, ids
