@@ -9,8 +9,9 @@ Requests go through Django's full stack in-process (server time, no network). Ea
 a lead's dashboard page (every KPI, tables) or the API summary, for a period and filters; the
 facts are already up to date, as they are on a desk whose reports are read every day (each
 request still runs the facts sync, which then finds nothing to do). Prints the machine's load
-average, since the numbers depend on it. Exits non-zero when the median of a scenario is over the
-target.
+average, since the numbers depend on it. Exits non-zero when the p95 of a scenario (of
+`BENCH_ROUNDS` requests) is over the target: 1 s on PostgreSQL, 2 s on SQLite
+(`BENCH_TARGET_MS`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ from incidesk.accounts.models import ApiToken, Team, User  # noqa: E402
 from incidesk.analytics import facts  # noqa: E402
 from incidesk.incidents.models import Incident  # noqa: E402
 
-TARGET_MS = float(os.environ.get("BENCH_TARGET_MS", "1000"))
+# p95 per request (issue 13): 1 s on PostgreSQL, 2 s on SQLite, at a million incidents.
+TARGET_MS = float(
+    os.environ.get("BENCH_TARGET_MS", "1000" if connection.vendor == "postgresql" else "2000")
+)
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 
 
@@ -58,6 +62,12 @@ def main() -> int:
     scenarios = [
         ("dashboard, 30 days", page, "/reports/", period(30)),
         ("dashboard, 90 days, by week", page, "/reports/", {**period(90), "bucket": "week"}),
+        (
+            "dashboard, 365 days, by month",
+            page,
+            "/reports/",
+            {**period(365), "bucket": "month"},
+        ),
         ("API summary, 30 days", api, "/api/v1/reports/summary", period(30)),
         (
             "API summary, 365 days, by month",
@@ -76,7 +86,10 @@ def main() -> int:
     failed = False
     # CPU: this process's (SQLite's work included, PostgreSQL's not), steadier than the wall
     # time on a shared machine.
-    print(f"{'scenario':40} {'median ms':>10} {'max ms':>8} {'CPU ms':>8} {'queries':>8}")
+    print(
+        f"{'scenario':40} {'median ms':>10} {'p95 ms':>8} {'max ms':>8} {'CPU ms':>8}"
+        f" {'queries':>8}"
+    )
     for name, client, path, params in scenarios:
         times, cpu = [], []
         for _ in range(ROUNDS):
@@ -87,13 +100,15 @@ def main() -> int:
                 cpu.append((time.process_time() - used) * 1000)
             assert response.status_code == 200, (path, response.status_code)
         median = statistics.median(times)
-        failed |= median > TARGET_MS
+        times.sort()
+        p95 = times[max(int(len(times) * 0.95) - 1, 0)]
+        failed |= p95 > TARGET_MS
         print(
-            f"{name:40} {median:10.0f} {max(times):8.0f} {statistics.median(cpu):8.0f}"
-            f" {len(queries):8d}"
+            f"{name:40} {median:10.0f} {p95:8.0f} {max(times):8.0f}"
+            f" {statistics.median(cpu):8.0f} {len(queries):8d}"
         )
     print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
-    print(f"target: median <= {TARGET_MS:.0f} ms per request")
+    print(f"target: p95 <= {TARGET_MS:.0f} ms per request ({connection.vendor})")
     return 1 if failed else 0
 
 

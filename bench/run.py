@@ -29,6 +29,7 @@ import time
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,12 @@ WORKERS = 2
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CSRF_SECRET = "b" * 32  # a CSRF cookie of our choosing; the form sends the same secret back
 TITLE = "Не печатает принтер в бухгалтерии"
+
+
+def _reports(days: int, bucket: str) -> str:
+    """The reports dashboard for the last `days` days (today included), in `bucket`s."""
+    since = datetime.now(UTC).date() - timedelta(days=days - 1)
+    return "/reports/?" + urllib.parse.urlencode({"date_from": since, "bucket": bucket})
 
 
 @dataclass
@@ -93,6 +100,8 @@ WORKLOADS = [
         who="agent",
     ),
     Workload("reports 30 d", "GET", "/reports/", 200, who="lead"),
+    Workload("reports 90 d", "GET", _reports(90, "week"), 200, who="lead"),
+    Workload("reports 365 d", "GET", _reports(365, "month"), 200, who="lead"),
     Workload("lead overview", "GET", "/console/lead/", 200, who="lead"),
 ]
 
@@ -110,6 +119,7 @@ class Cell:
     cpu_ms_per_request: float
     rss_mib: float
     queries: int | None
+    load: float  # the machine's 1-minute load average at the end of the cell
     floor_ratio: float | None = None
 
 
@@ -243,6 +253,7 @@ def _cell(
         cpu_ms_per_request=round(1000 * cpu / len(results), 2),
         rss_mib=round(_rss_mib(pids[1:]), 1),
         queries=None,
+        load=round(os.getloadavg()[0], 1),
     )
 
 
@@ -309,15 +320,15 @@ def _desk() -> tuple[dict[str, dict[str, str]], Callable[[Workload], int], str]:
 def _table(cells: list[Cell]) -> str:
     lines = [
         "| workload | C | requests | errors | p50 ms | p95 ms | ops/s | ops/s ÷ floor "
-        "| server CPU % | CPU ms/req | worker RSS MiB | queries/req |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| server CPU % | CPU ms/req | worker RSS MiB | queries/req | load |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for c in cells:
         ratio = "" if c.floor_ratio is None else f"{c.floor_ratio:.3f}"
         lines.append(
             f"| {c.workload} | {c.concurrency} | {c.requests} | {c.errors} | {c.p50_ms} "
             f"| {c.p95_ms} | {c.ops:,} | {ratio} | {c.cpu_percent} | {c.cpu_ms_per_request} "
-            f"| {c.rss_mib} | {'' if c.queries is None else c.queries} |"
+            f"| {c.rss_mib} | {'' if c.queries is None else c.queries} | {c.load} |"
         )
     return "\n".join(lines)
 

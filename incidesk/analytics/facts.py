@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import F, Q
 
 from incidesk.accounts.models import STAFF_ROLES
 from incidesk.analytics.models import FactsWatermark, IncidentFact
@@ -175,24 +175,34 @@ def sync() -> int:
     # Two reports may start at once: creating the row must not fail for the second one.
     FactsWatermark.objects.bulk_create([FactsWatermark(pk=1)], ignore_conflicts=True)
     mark = FactsWatermark.objects.get(pk=1)
-    top = Incident.objects.aggregate(updated=Max("updated_at"), last=Max("id"))
+    top = _top()
     if top["last"] is None:
         return 0
     changed = Q(pk__gt=mark.incident_id)
     if mark.updated_at is not None:
         changed |= Q(updated_at__gte=mark.updated_at - COMMIT_MARGIN)
+    # Sorted here, not in SQL: with ORDER BY id SQLite scans the whole table in id order
+    # instead of reading the two index ranges of the OR (360 ms at a million incidents).
     stale = (
         Incident.objects.filter(changed)
         .filter(Q(kpi__isnull=True) | ~Q(kpi__version=F("version")))
-        .order_by("pk")
+        .order_by()
         .values_list("pk", flat=True)
     )
     done = 0
-    for batch in _batches(list(stale)):
+    for batch in _batches(sorted(stale)):
         with transaction.atomic():
             done += refresh(batch)
     FactsWatermark.objects.filter(pk=1).update(updated_at=top["updated"], incident_id=top["last"])
     return done
+
+
+def _top() -> dict[str, Any]:
+    """The newest change and the last id, each read from the end of its index: two MAX in one
+    aggregate make SQLite scan a whole index (200 ms at a million incidents)."""
+    newest = Incident.objects.order_by("-updated_at").values_list("updated_at", flat=True)
+    last = Incident.objects.order_by("-id").values_list("id", flat=True)
+    return {"updated": newest.first(), "last": last.first()}
 
 
 def rebuild() -> int:
@@ -202,7 +212,7 @@ def rebuild() -> int:
     (as they do on a desk that registers incidents day by day) and a report reads few pages."""
     FactsWatermark.objects.all().delete()
     IncidentFact.objects.all().delete()
-    top = Incident.objects.aggregate(updated=Max("updated_at"), last=Max("id"))
+    top = _top()
     ids = Incident.objects.order_by("created_at", "id").values_list("pk", flat=True)
     done = 0
     for batch in _batches(list(ids)):

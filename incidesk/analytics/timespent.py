@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
 
 from incidesk.analytics.filters import ReportFilter
 from incidesk.analytics.models import IncidentFact
@@ -16,9 +16,10 @@ from incidesk.incidents.models import TimeEntry
 def time_spent(rows: QuerySet[IncidentFact], f: ReportFilter) -> dict[str, list[dict[str, Any]]]:
     """Minutes recorded in the period on the counted incidents, and on how many incidents, by
     the agent who recorded them and by the incident's organisation; most minutes first."""
-    entries = TimeEntry.objects.filter(
-        at__gte=f.since, at__lt=f.until, incident_id__in=rows.values("incident_id")
-    ).order_by()
+    # EXISTS per entry of the period, not IN: SQLite built the whole IN list first (every
+    # fact of the period, 400 ms at a million incidents) even for no entries at all.
+    counted = Exists(rows.filter(incident_id=OuterRef("incident_id")))
+    entries = TimeEntry.objects.filter(counted, at__gte=f.since, at__lt=f.until).order_by()
     minutes, incidents = Sum("minutes"), Count("incident", distinct=True)
     by_agent = (
         entries.values_list("author__email", "author__full_name")

@@ -22,25 +22,38 @@ from django.utils.translation import pgettext_lazy
 from incidesk.accounts.models import Team, User
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
-from incidesk.incidents.status import OPEN_STATUSES, Status
+from incidesk.incidents.status import OPEN_STATUS_LIST, RUNNING_STATUSES, Status
 from incidesk.sla.models import SlaClock
 
 # A queue's count stops at this many: "999+" says "a lot" as well as the exact number would,
 # and counting at most a thousand index entries keeps seven counts cheap on any desk size.
 COUNT_CAP = 999
 BREACHING_WITHIN = timedelta(hours=1)
-OPEN = sorted(OPEN_STATUSES)
+OPEN = list(OPEN_STATUS_LIST)  # in the order of the partial index `inc_open_due`
 LONG_TEXTS = ("description", "resolution_notes", "cancel_reason", "satisfaction_comment")
 
 
+def overdue_parts(now: datetime) -> list[Q]:
+    """Open incidents whose SLA has been missed: flagged escalated at the breach, or with a
+    running clock already past due (the breach check may not have run yet). A paused
+    resolution clock (on hold) keeps its old due time in the column, so it only counts while
+    work is running. Each part names its statuses once (a second, redundant status filter
+    makes PostgreSQL misjudge the part's size and combine bitmaps instead) and has an index of
+    its own (`inc_escalated`, `inc_response_due_status`, `inc_running_resolution_due`; SQLite
+    reads the last part from `inc_resolution_due`)."""
+    return [
+        Q(escalated=True, status__in=OPEN),
+        Q(response_due_at__lt=now, status__in=OPEN),
+        Q(resolution_due_at__lt=now, status__in=RUNNING_STATUSES),
+    ]
+
+
 def overdue(now: datetime) -> Q:
-    """Incidents whose SLA has been missed: flagged escalated at the breach, or with a running
-    clock already past due (the breach check may not have run yet). A paused resolution clock
-    (on hold) keeps its old due time in the column, so it only counts while work is running."""
+    """`overdue_parts` in one filter, for lists of open incidents (each status named once)."""
     return (
         Q(escalated=True)
         | Q(response_due_at__lt=now)
-        | Q(resolution_due_at__lt=now, status__in=[Status.NEW, Status.IN_PROGRESS])
+        | Q(resolution_due_at__lt=now, status__in=RUNNING_STATUSES)
     )
 
 
@@ -76,6 +89,10 @@ class Queue:
     label: Promise
     rule: Callable[[User, datetime], Q]
     open_only: bool = True
+    # Whole filters (statuses included) whose union is the queue, each served by an index, for
+    # `counts`: an OR with a term no index serves (`escalated`) makes SQLite scan every open
+    # incident to count a few.
+    parts: Callable[[datetime], list[Q]] | None = None
 
 
 QUEUES: dict[str, Queue] = {
@@ -93,7 +110,12 @@ QUEUES: dict[str, Queue] = {
         Queue(
             "breaching", pgettext_lazy("queue", "Breaching soon"), lambda user, now: breaching(now)
         ),
-        Queue("breached", pgettext_lazy("queue", "Breached"), lambda user, now: overdue(now)),
+        Queue(
+            "breached",
+            pgettext_lazy("queue", "Breached"),
+            lambda user, now: overdue(now),
+            parts=overdue_parts,
+        ),
         Queue(
             "on_hold", pgettext_lazy("queue", "On hold"), lambda user, now: Q(status=Status.ON_HOLD)
         ),
@@ -109,7 +131,11 @@ DEFAULT_QUEUE = "mine"
 def queue_incidents(user: User, code: str, now: datetime | None = None) -> QuerySet[Incident]:
     """The incidents of queue `code` that `user` may see."""
     queue = QUEUES[code]
-    queryset = visible_to(user).filter(queue.rule(user, now or timezone.now()))
+    return _narrowed(user, queue, queue.rule(user, now or timezone.now()))
+
+
+def _narrowed(user: User, queue: Queue, rule: Q) -> QuerySet[Incident]:
+    queryset = visible_to(user).filter(rule)
     return queryset.filter(status__in=OPEN) if queue.open_only else queryset
 
 
@@ -137,6 +163,29 @@ class Count:
         return f"{COUNT_CAP}+" if self.capped else str(self.value)
 
 
+def count_sql(user: User, code: str, now: datetime) -> tuple[str, list[Any]]:
+    """The SQL (and its parameters) of queue `code`'s capped count, a scalar subquery. A queue
+    with `parts` is the UNION of its parts, each capped alike: if a part reaches the cap, so
+    does the queue; if none does, the union is exact."""
+    queue = QUEUES[code]
+    rules = queue.parts(now) if queue.parts else [queue.rule(user, now)]
+    selects: list[str] = []
+    params: list[Any] = []
+    for i, rule in enumerate(rules):
+        rows = visible_to(user).filter(rule) if queue.parts else _narrowed(user, queue, rule)
+        capped = rows.order_by().values("pk")[: COUNT_CAP + 1]
+        try:
+            sql, part_params = capped.query.sql_with_params()
+        except EmptyResultSet:  # a filter that can match nothing
+            continue
+        selects.append(f"SELECT pk FROM ({sql}) AS {code}_{i}")  # noqa: S608 (ORM SQL, params apart)
+        params.extend(part_params)
+    if not selects:
+        return "0", []
+    union = " UNION ".join(selects)
+    return f"(SELECT COUNT(*) FROM ({union}) AS {code}_rows)", params  # noqa: S608 (ORM SQL, params apart)
+
+
 def counts(user: User) -> dict[str, Count]:
     """Each queue's size, counted up to `COUNT_CAP + 1` rows, all in one query.
 
@@ -145,18 +194,13 @@ def counts(user: User) -> dict[str, Count]:
     every row of a small queue), as a scalar subquery of one SELECT: one round trip instead
     of eight."""
     now = timezone.now()
-    parts: list[str] = []
+    columns: list[str] = []
     params: list[Any] = []
     for code in QUEUES:
-        capped = queue_incidents(user, code, now).order_by().values("pk")[: COUNT_CAP + 1]
-        try:
-            sql, part_params = capped.query.sql_with_params()
-        except EmptyResultSet:  # a filter that can match nothing
-            parts.append("0")
-            continue
-        parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS {code}_rows)")  # noqa: S608 (ORM SQL, params apart)
+        sql, part_params = count_sql(user, code, now)
+        columns.append(sql)
         params.extend(part_params)
     with connections[Incident.objects.db].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
         found = cursor.fetchone()
     return {code: Count(value) for code, value in zip(QUEUES, found, strict=True)}

@@ -68,12 +68,18 @@ def _decode(model: type[Model], ordering: str, cursor: str) -> list[Any]:
 
 
 def _after(keys: list[tuple[str, bool]], values: list[Any]) -> Q:
-    """Rows strictly after `values` in the order `keys`: (a > x) OR (a = x AND b > y) ..."""
+    """Rows strictly after `values` in the order `keys`: (a > x) OR (a = x AND b > y) ...,
+    and a >= x: a range on the first key's index, which the database walks from x on (with
+    the OR alone, SQLite collected every later row of each branch and sorted them: 1 s for
+    page 20 of a million-incident queue)."""
     branches, equal = [], Q()
     for (field, descending), value in zip(keys, values, strict=True):
         branches.append(equal & Q(**{f"{field}__{'lt' if descending else 'gt'}": value}))
         equal &= Q(**{field: value})
-    return reduce(operator.or_, branches)
+    (first, descending), start = keys[0], values[0]
+    return Q(**{f"{first}__{'lte' if descending else 'gte'}": start}) & reduce(
+        operator.or_, branches
+    )
 
 
 def paginate(

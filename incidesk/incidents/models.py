@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.catalog.models import Level
-from incidesk.incidents.status import Status
+from incidesk.incidents.status import OPEN_STATUS_LIST, RUNNING_STATUSES, Status
 
 
 class Kind(models.TextChoices):
@@ -218,6 +218,40 @@ class Incident(models.Model):
             models.Index(fields=["status", "resolved_at"], name="inc_resolved"),
             models.Index(fields=["response_due_at", "id"], name="inc_response_due"),
             models.Index(fields=["resolution_due_at", "id"], name="inc_resolution_due"),
+            # The console's default order, open incidents by due time then priority: the
+            # whole order in the index, so a page stops after its rows. Without it PostgreSQL
+            # (which takes "open" and "has a due time" for independent) planned a bitmap scan
+            # and a sort of every open incident: 300 ms a page at a million incidents. (SQLite
+            # does not use it: Django binds the statuses as parameters, and SQLite only uses a
+            # partial index whose condition the query states in literals. It walks
+            # `inc_resolution_due` instead.)
+            models.Index(
+                fields=["resolution_due_at", "priority", "id"],
+                name="inc_open_due",
+                condition=models.Q(status__in=OPEN_STATUS_LIST),
+            ),
+            # The "breached" queue's parts, each counted by an index range of its own
+            # (`console.queues.overdue_parts`): escalated incidents by status, response due
+            # times, and resolution due times of running clocks. Each carries the columns the
+            # count checks, so the database reads no table row (1,000 scattered rows of a
+            # million-incident table: ~20 ms on SQLite).
+            models.Index(
+                fields=["status", "escalated"],
+                name="inc_escalated",
+                condition=models.Q(escalated=True),
+            ),
+            models.Index(
+                fields=["response_due_at", "status"],
+                name="inc_response_due_status",
+                condition=models.Q(response_due_at__isnull=False),
+            ),
+            # Running resolution clocks past due (PostgreSQL; SQLite does not use it, see
+            # above, and walks `inc_resolution_due`).
+            models.Index(
+                fields=["resolution_due_at", "status"],
+                name="inc_running_resolution_due",
+                condition=models.Q(status__in=RUNNING_STATUSES),
+            ),
             # Links most incidents lack get partial indexes: small, and a planner (SQLite's
             # statistics especially) would not use a full index whose keys are nearly all NULL.
             models.Index(

@@ -33,6 +33,11 @@ class Status(models.TextChoices):
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.IN_PROGRESS, Status.ON_HOLD})
 FINAL_STATUSES = frozenset({Status.CLOSED, Status.CANCELLED})
+# The open statuses in one fixed order: PostgreSQL uses the partial index `inc_open_due` for a
+# query that names the same list (`console.queues`).
+OPEN_STATUS_LIST = tuple(sorted(OPEN_STATUSES))
+# Open and not on hold: the resolution clock runs.
+RUNNING_STATUSES = (Status.NEW, Status.IN_PROGRESS)
 
 
 class Actor(models.TextChoices):
