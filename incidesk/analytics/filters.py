@@ -3,6 +3,7 @@ dashboard, the API and the exports (the same form, so the same rules and message
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -124,6 +125,14 @@ def _tree(model: type[Category] | type[Cause], entry: Category | Cause) -> list[
     return [entry.pk, *model.objects.filter(parent=entry).values_list("pk", flat=True)]
 
 
+def _groupable() -> list[tuple[str, str]]:
+    """The active custom fields a report can group by: one value, several values, yes/no."""
+    return [
+        ("", "—"),
+        *((d.code, d.label) for d in definitions.current().all if d.active and d.type in GROUPABLE),
+    ]
+
+
 class FilterForm(BootstrapForm, forms.Form):
     """The report filter as the dashboard shows it and the API and exports read it."""
 
@@ -177,19 +186,14 @@ class FilterForm(BootstrapForm, forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", "—"), *Channel.choices]
     )
-    group_by = forms.ChoiceField(label=_("Group by field"), required=False)
+    # Choices read when the select is drawn or a value is checked: no query for a report
+    # without a grouping.
+    group_by = forms.ChoiceField(label=_("Group by field"), required=False, choices=_groupable)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # The active custom fields a report can group by: one value, several values, yes/no.
-        self.fields["group_by"].choices = [
-            ("", "—"),
-            *(
-                (d.code, d.label)
-                for d in definitions.current().all
-                if d.active and d.type in GROUPABLE
-            ),
-        ]
+        # Drawing the select reads its choices more than once: read the definitions once.
+        self.fields["group_by"].choices = functools.cache(_groupable)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
