@@ -79,14 +79,21 @@ def merged(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, A
     return result
 
 
-def require_filled(values: Mapping[str, Any], required: list[Definition], message: str) -> None:
-    """InvalidInput naming each required field without a value (in the active language)."""
+def require_filled(
+    values: Mapping[str, Any],
+    required: list[Definition],
+    message: str,
+    reason: str | None = None,
+) -> None:
+    """InvalidInput naming each required field without a value (in the active language):
+    `message` with their labels, and `reason` (by default "required") at each field."""
     missing = [d for d in required if is_empty(values.get(d.code))]
     if missing:
         labels = ", ".join(f"«{d.label}»" for d in missing)
+        at_field = reason or _("This field is required.")
         raise InvalidInput(
             message % {"labels": labels},
-            fields={error_key(d.code): _("This field is required.") for d in missing},
+            fields={error_key(d.code): at_field for d in missing},
         )
 
 

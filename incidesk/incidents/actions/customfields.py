@@ -89,4 +89,9 @@ def require_for_resolve(incident: Incident) -> None:
         for d in definitions.current().active_for(incident.kind, incident.category_id)
         if d.required_on_resolve
     ]
-    require_filled(incident.custom, required, _("Fill in these fields to resolve: %(labels)s."))
+    require_filled(
+        incident.custom,
+        required,
+        _("Fill in these fields to resolve: %(labels)s."),
+        _("Fill this in to resolve the incident."),
+    )
