@@ -9,7 +9,9 @@ in is filed only once the owner of its address confirms it (`pending`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -149,11 +151,11 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
     form_class = SubmitForm if signed_in else AnonymousSubmitForm
     form = form_class(request.POST or None, request.FILES or None)
-    fillable = add_custom_fields(form) if signed_in else []
+    fillable = add_custom_fields(form)
     if request.method == "POST" and form.is_valid():
         try:
             if not signed_in:
-                report = pending.submit(form.cleaned_data, get_language())
+                report = pending.submit(form.cleaned_data, get_language(), _custom(form, fillable))
                 return render(request, "portal/check_mail.html", {"email": report.email})
             incident = _register(request.user, form.cleaned_data, fillable)
         except DomainError as error:
@@ -163,6 +165,13 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     status = 422 if form.errors else 200
     custom = [form[error_key(d.code)] for d in fillable]
     return render(request, "portal/new.html", {"form": form, "custom": custom}, status=status)
+
+
+def _custom(form: forms.Form, fillable: list[Definition]) -> dict[str, Any]:
+    """The custom values typed into a report form, for the fields of its kind and category."""
+    data = form.cleaned_data
+    category = Category.objects.filter(code=data["category"]).first() if data["category"] else None
+    return custom_values(data, fillable, data["kind"], category)
 
 
 def _register(reporter: User, data: dict, fillable: list[Definition]) -> Incident:
@@ -220,7 +229,14 @@ def confirm_report(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "portal/confirm.html",
-        {"report": report, "error": error},
+        {
+            "report": report,
+            "error": error,
+            # Only fields customers fill in, so fields they see.
+            "custom_values": definitions.current().described(report.custom)
+            if report.custom
+            else [],
+        },
         status=422 if error else 200,
     )
 
