@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, Func, Q, Value
+from django.db.models.sql.compiler import SQLCompiler
 
 from incidesk.fields.definitions import Definition
 from incidesk.fields.models import FieldType
@@ -26,7 +28,15 @@ class ListHolds(Func):
     def __init__(self, column: str, code: str, value: str) -> None:
         super().__init__(F(column), Value(code), Value(value))
 
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, tuple[Any, ...]]:
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[Any, ...]]:
         parts = [compiler.compile(e) for e in self.get_source_expressions()]
         (column, column_params), (code, code_params), (value, value_params) = parts
         if connection.vendor == "postgresql":

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fields():
-    printers = Category.objects.filter(parent__isnull=False).first()
+    printers = Category.objects.filter(parent__isnull=False)[0]
     make_field(
         "serial",
         label_ru="Заводской номер",
@@ -81,7 +81,7 @@ def test_by_kind_and_category_only_the_fields_such_an_incident_has(fields):
         "severity",
     ]
     assert _codes(api.get("/custom-fields", {"kind": "service_request"})) == ["serial"]
-    other = Category.objects.exclude(pk=fields.pk).first()
+    other = Category.objects.exclude(pk=fields.pk)[0]
     assert _codes(api.get("/custom-fields", {"category": other.code})) == ["serial"]
 
 

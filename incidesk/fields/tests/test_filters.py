@@ -4,6 +4,8 @@ field matching when its list holds the value."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.urls import reverse
 
@@ -34,7 +36,7 @@ def world():
     make_field("visit", FieldType.DATE, label_ru="Дата выезда")
     agent, customer = AgentFactory(), CustomerFactory()
     made = [make_incident(Status.IN_PROGRESS, agent=agent, reporter=customer) for _ in range(3)]
-    values = [
+    values: list[dict[str, Any]] = [
         {"areas": ["scan", "print"], "severity": "high", "onsite": True, "visit": "2026-12-01"},
         {"areas": ["scan"], "severity": "low", "onsite": False, "cost": 12.5},
         {"cost": 7},

@@ -64,6 +64,12 @@ def test_the_incident_page_shows_only_values_customers_see(client, fields):
     assert "Высокая" not in page and "Класс" not in page
 
 
+def _link(body: str) -> str:
+    found = re.search(r"http://127\.0\.0\.1:8000(/confirm/[\w-]+/)", body)
+    assert found is not None
+    return found.group(1)
+
+
 def test_a_report_without_an_account_carries_its_values_through_confirmation(
     client, fields, run_tasks, mailoutbox
 ):
@@ -79,7 +85,7 @@ def test_a_report_without_an_account_carries_its_values_through_confirmation(
     # A field customers do not fill in is not even read.
     assert PendingReport.objects.get().custom == {"serial": "ИНВ-42"}
     run_tasks()
-    link = re.search(r"http://127\.0\.0\.1:8000(/confirm/[\w-]+/)", mailoutbox[0].body).group(1)
+    link = _link(mailoutbox[0].body)
     confirm = client.get(link).content.decode()
     assert "Инвентарный номер" in confirm and "ИНВ-42" in confirm
     client.post(link)
@@ -94,7 +100,7 @@ def test_a_desk_address_files_the_values_through_the_edit_action(
     form = {**REPORT_FORM, "contact_name": "Агент", "contact_email": agent.email}
     client.post(reverse("portal:new"), {**form, "custom.serial": "ИНВ-42"})
     run_tasks()
-    link = re.search(r"http://127\.0\.0\.1:8000(/confirm/[\w-]+/)", mailoutbox[0].body).group(1)
+    link = _link(mailoutbox[0].body)
     client.post(link)
     incident = Incident.objects.get()
     assert (incident.contact_email, incident.custom) == (agent.email, {"serial": "ИНВ-42"})
