@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
@@ -106,3 +108,24 @@ def test_a_bad_console_filter_value_is_dropped_with_its_error(world, client):
     assert response.status_code == 200
     assert {row.incident.number for row in response.context["rows"]} == set(numbers)
     assert "custom.cost" in response.context["form"].errors
+
+
+def test_filtered_lists_cost_the_same_queries_for_few_and_many(world, client):
+    agent, _customer, _numbers = world
+    client.force_login(agent)
+    wanted = {"queue": "all", "custom.areas": "scan", "custom.onsite": "no"}
+
+    def costs() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("console:queues"), wanted).status_code == 200
+        with CaptureQueriesContext(connection) as api:
+            _api(agent, "areas:scan", "onsite:false")
+        return len(page), len(api)
+
+    before = costs()
+    for _ in range(5):
+        incident = make_incident(Status.IN_PROGRESS, agent=agent)
+        actions.do_set_custom_fields(
+            incident, actor=agent, values={"areas": ["scan"], "onsite": False}
+        )
+    assert costs() == before
