@@ -10,7 +10,6 @@ its report can never be confirmed.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -29,10 +28,12 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Service
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import promise
+from incidesk.fields.definitions import Definition
 from incidesk.incidents import actions
 from incidesk.incidents.actions.customfields import values_for_new
 from incidesk.incidents.models import Channel, Incident
 from incidesk.mail.sending import RETRY_MINUTES
+from incidesk.portal.forms import custom_values
 from incidesk.portal.models import PendingFile, PendingReport, TrackingLink, hash_token
 
 # Expired reports are removed a batch at a time by each new anonymous submission.
@@ -63,9 +64,9 @@ def _check_files(files: list[UploadedFile]) -> None:
             raise InvalidInput.field("file", _("The file is empty."))
 
 
-def submit(data: dict, language: str, custom: Mapping[str, Any] | None = None) -> PendingReport:
-    """Keep the form's fields, custom field values and files as a pending report and queue the
-    confirmation mail.
+def submit(data: dict, language: str, fillable: list[Definition]) -> PendingReport:
+    """Keep the form's fields, the values of its custom fields (`fillable`) and its files as a
+    pending report and queue the confirmation mail.
 
     Raises `InvalidInput` for what the incident actions would refuse later (custom values are
     checked as a customer's by the registration's own check), so a report that reaches its
@@ -77,7 +78,7 @@ def submit(data: dict, language: str, custom: Mapping[str, Any] | None = None) -
         raise InvalidInput.field("description", _("At most 64 KiB of text."))
     category = Category.objects.filter(code=data["category"]).first() if data["category"] else None
     values = values_for_new(
-        custom,
+        custom_values(data, fillable, data["kind"], category),
         kind=data["kind"],
         category_id=category.pk if category is not None else None,
         customer=True,

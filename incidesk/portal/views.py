@@ -9,9 +9,7 @@ in is filed only once the owner of its address confirms it (`pending`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -155,7 +153,7 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if not signed_in:
-                report = pending.submit(form.cleaned_data, get_language(), _custom(form, fillable))
+                report = pending.submit(form.cleaned_data, get_language(), fillable)
                 return render(request, "portal/check_mail.html", {"email": report.email})
             incident = _register(request.user, form.cleaned_data, fillable)
         except DomainError as error:
@@ -165,13 +163,6 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     status = 422 if form.errors else 200
     custom = [form[error_key(d.code)] for d in fillable]
     return render(request, "portal/new.html", {"form": form, "custom": custom}, status=status)
-
-
-def _custom(form: forms.Form, fillable: list[Definition]) -> dict[str, Any]:
-    """The custom values typed into a report form, for the fields of its kind and category."""
-    data = form.cleaned_data
-    category = Category.objects.filter(code=data["category"]).first() if data["category"] else None
-    return custom_values(data, fillable, data["kind"], category)
 
 
 def _register(reporter: User, data: dict, fillable: list[Definition]) -> Incident:
