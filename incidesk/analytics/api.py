@@ -1,7 +1,8 @@
 """Reports over the REST API: the dashboard's numbers as JSON, and the CSV/XLSX exports.
 
 Filters are query parameters (`date_from`, `date_to`, `bucket`, `team`, `agent`, `organisation`,
-`category`, `service`, `cause`, `priority`, `kind`, `channel`), parsed by the dashboard's own
+`category`, `service`, `cause`, `priority`, `kind`, `channel`; `group_by`: a custom field's code,
+which adds the `by_field` table), parsed by the dashboard's own
 form. Reports are for desk staff; a customer may export only the incidents they can see.
 """
 
@@ -35,6 +36,7 @@ REPORT_TABLES = (
     "trend",
     "time_agents",
     "time_organisations",
+    "by_field",  # with `group_by` only
 )
 
 
@@ -84,6 +86,8 @@ def export_report(request: HttpRequest, table: str, fmt: Format) -> Any:
         raise NotFound(_("There is no report %(name)s.") % {"name": table})
     f = filters.parse(user, request.GET)
     found = tables(kpi.build(user, f))
+    if table not in found and table != "report":
+        raise NotFound(_("Choose a custom field to group by (`group_by`)."))
     chosen = list(found.values()) if table == "report" else [found[table]]
     name = f"{table}-{f.start}-{f.end}.{fmt}"
     if fmt == "csv":

@@ -52,4 +52,10 @@ DEFINITIONS = {
     "time_organisations": _(
         "The same minutes by the incident's organisation: what a service provider bills."
     ),
+    "by_field": _(
+        "Incidents registered in the period by their value of the chosen custom field: how "
+        "many are open now, resolved (and not reopened since), with a breached SLA target, and "
+        "their mean time to resolve (wall clock). With several choices an incident counts under "
+        "each of its values."
+    ),
 }

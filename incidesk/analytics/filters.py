@@ -3,6 +3,7 @@ dashboard, the API and the exports (the same form, so the same rules and message
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,12 +18,16 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import STAFF_ROLES, Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, Service
 from incidesk.core.errors import InvalidInput
+from incidesk.fields import definitions
+from incidesk.fields.models import FieldType
 from incidesk.incidents.models import Channel, Kind
 from incidesk.web.forms import BootstrapForm, TreeChoiceField
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3660
 BUCKETS = ("day", "week", "month")
+# Custom field types a report groups by (a few values each).
+GROUPABLE = frozenset({FieldType.CHOICE, FieldType.CHOICES, FieldType.BOOLEAN})
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,7 @@ class ReportFilter:
     priority: tuple[int, ...] = ()
     kind: str = ""
     channel: str = ""
+    group_by: str = ""  # a custom field's code (`analytics.bycustom`)
 
     @property
     def since(self) -> datetime:
@@ -90,6 +96,7 @@ class ReportFilter:
             "priority": list(self.priority),
             "kind": self.kind,
             "channel": self.channel,
+            "group_by": self.group_by,
         }
         return {k: v for k, v in values.items() if v not in ("", [])}
 
@@ -116,6 +123,14 @@ class ReportFilter:
 def _tree(model: type[Category] | type[Cause], entry: Category | Cause) -> list[int]:
     """The entry and its children: a top-level category or cause covers its sub-entries."""
     return [entry.pk, *model.objects.filter(parent=entry).values_list("pk", flat=True)]
+
+
+def _groupable() -> list[tuple[str, str]]:
+    """The active custom fields a report can group by: one value, several values, yes/no."""
+    return [
+        ("", "—"),
+        *((d.code, d.label) for d in definitions.current().all if d.active and d.type in GROUPABLE),
+    ]
 
 
 class FilterForm(BootstrapForm, forms.Form):
@@ -171,6 +186,14 @@ class FilterForm(BootstrapForm, forms.Form):
     channel = forms.ChoiceField(
         label=_("Channel"), required=False, choices=[("", "—"), *Channel.choices]
     )
+    # Choices read when the select is drawn or a value is checked: no query for a report
+    # without a grouping.
+    group_by = forms.ChoiceField(label=_("Group by field"), required=False, choices=_groupable)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Drawing the select reads its choices more than once: read the definitions once.
+        self.fields["group_by"].choices = functools.cache(_groupable)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -200,6 +223,7 @@ class FilterForm(BootstrapForm, forms.Form):
             priority=tuple(sorted(set(data.get("priority") or ()))),
             kind=data.get("kind") or "",
             channel=data.get("channel") or "",
+            group_by=data.get("group_by") or "",
         )
 
 

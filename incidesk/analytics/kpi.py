@@ -41,6 +41,7 @@ from django.utils import timezone
 from incidesk.accounts.models import Team, User
 from incidesk.analytics import facts
 from incidesk.analytics.buckets import as_date, local_bucket
+from incidesk.analytics.bycustom import FieldGroups, by_field
 from incidesk.analytics.filters import ReportFilter
 from incidesk.analytics.models import OPEN, IncidentFact
 from incidesk.analytics.timespent import time_spent
@@ -446,6 +447,7 @@ class Report:
     causes: list[dict[str, Any]]
     trend: list[dict[str, Any]]
     time_spent: dict[str, list[dict[str, Any]]]
+    by_field: FieldGroups | None = None
 
 
 def incidents(user: User, f: ReportFilter) -> QuerySet[Incident]:
@@ -498,4 +500,5 @@ def _report(rows: QuerySet[IncidentFact], f: ReportFilter) -> Report:
         causes=causes(rows, f, registered),
         trend=trend(rows, f, registered),
         time_spent=time_spent(rows, f),
+        by_field=by_field(rows, f),
     )

@@ -42,4 +42,26 @@ def report_json(report: Report) -> dict[str, Any]:
         "causes": [{"cause": row["cause"].code, "count": row["count"]} for row in report.causes],
         "trend": [{**row, "start": row["start"].isoformat()} for row in report.trend],
         "time_spent": report.time_spent,
+        "by_field": _by_field(report),
+    }
+
+
+def _by_field(report: Report) -> dict[str, Any] | None:
+    """The grouping by a custom field: stored values (choice codes, booleans, null for none)."""
+    grouped = report.by_field
+    if grouped is None:
+        return None
+    return {
+        "field": grouped.code,
+        "groups": [
+            {
+                "value": g.value,
+                "registered": g.registered,
+                "open": g.open,
+                "resolved": g.resolved,
+                "breached": g.breached,
+                "mttr_seconds": g.mttr,
+            }
+            for g in grouped.groups
+        ],
     }

@@ -9,6 +9,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from incidesk.analytics.bycustom import FieldGroups
 from incidesk.analytics.definitions import DEFINITIONS
 from incidesk.analytics.kpi import Report, Stats
 from incidesk.catalog.models import HoldReason
@@ -231,7 +232,28 @@ def tables(report: Report) -> dict[str, Table]:
             ],
         ),
     ]
+    if r.by_field is not None:
+        found.append(_by_field(r.by_field))
     return {table.name: table for table in found}
+
+
+def _by_field(grouped: FieldGroups) -> Table:
+    return Table(
+        "by_field",
+        _("By %(field)s") % {"field": grouped.label},
+        [
+            grouped.label,
+            pgettext_lazy("count", "Registered"),
+            _("Open now"),
+            pgettext_lazy("count", "Resolved"),
+            _("SLA breached"),
+            _("Mean time to resolve, h"),
+        ],
+        [
+            [g.label, g.registered, g.open, g.resolved, g.breached, hours(g.mttr)]
+            for g in grouped.groups
+        ],
+    )
 
 
 def _round(value: float | None) -> float | None:

@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +21,9 @@ from incidesk.console.customfields import CustomFieldsMixin
 from incidesk.console.queues import QUEUES
 from incidesk.core.errors import InvalidInput
 from incidesk.core.text import LineField
+from incidesk.fields import definitions
+from incidesk.fields.forms import filter_field, filter_text
+from incidesk.fields.values import error_key, filter_condition
 from incidesk.incidents import actions, queries
 from incidesk.incidents.actions.timekeeping import MAX_MINUTES
 from incidesk.incidents.models import Channel, Comment, Incident, Kind, LinkKind, WatcherSource
@@ -110,6 +114,11 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         super().__init__(*args, **kwargs)
         for name in ("status", "priority"):
             self.fields[name].widget.attrs["size"] = len(self.fields[name].choices)
+        # A filter per active custom field, named as its values are (`custom.<code>`).
+        self.definitions = definitions.current()
+        for definition in self.definitions.all:
+            if definition.active:
+                self.fields[error_key(definition.code)] = filter_field(definition)
 
     def values(self) -> dict[str, Any]:
         """The valid filters only (call after is_valid())."""
@@ -129,7 +138,23 @@ class QueueFilterForm(BootstrapForm, forms.Form):
             "organisation": values["organisation"].pk if "organisation" in values else None,
             "created_after": _day_start(values.get("created_from")),
             "created_before": _day_start(values.get("created_to"), days=1),
+            "custom": self._custom_condition(values),
         }
+
+    def _custom_condition(self, values: dict[str, Any]) -> Q:
+        """The custom field filters as one condition; a value of the wrong type (a number
+        filter with letters) is dropped with its error shown, like every invalid filter."""
+        condition = Q()
+        for definition in self.definitions.all:
+            name = error_key(definition.code)
+            if name not in values:
+                continue
+            pair = f"{definition.code}:{filter_text(values[name])}"
+            try:
+                condition &= filter_condition([pair], self.definitions, customer=False)
+            except InvalidInput as error:
+                self.add_error(name, error.message)
+        return condition
 
     def is_filtered(self) -> bool:
         return any(k not in ("queue", "ordering", "only_queue") for k in self.values())

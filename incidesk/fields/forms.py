@@ -3,6 +3,7 @@ carries what a person typed; `fields.values` (through the actions) checks it."""
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
@@ -39,7 +40,29 @@ def _field(definition: Definition, stored: Any, help_text: str) -> forms.Field:
 def form_field(definition: Definition, stored: Any = None, help_text: str = "") -> forms.Field:
     """`_field` with Bootstrap's class on its widget (the forms style theirs on creation, and
     these are added after)."""
-    field = _field(definition, stored, help_text)
+    return _styled(_field(definition, stored, help_text))
+
+
+def filter_field(definition: Definition) -> forms.Field:
+    """A list filter on `definition`: one value to match (a several-choices field matches the
+    incidents whose list holds it, so it offers one choice too)."""
+    common: dict[str, Any] = {"label": definition.label, "required": False}
+    if definition.has_choices:
+        choices = [("", "—"), *((c.code, c.label) for c in definition.choices)]
+        return _styled(forms.ChoiceField(choices=choices, **common))
+    if definition.type == FieldType.BOOLEAN:
+        return _styled(forms.ChoiceField(choices=_YES_NO, **common))
+    if definition.type == FieldType.DATE:
+        return _styled(forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), **common))
+    return _styled(forms.CharField(max_length=200, **common))
+
+
+def filter_text(value: Any) -> str:
+    """A filter field's cleaned value as the `code:value` text lists filter by."""
+    return value.isoformat() if isinstance(value, datetime.date) else str(value)
+
+
+def _styled(field: forms.Field) -> forms.Field:
     css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
     field.widget.attrs["class"] = css
     return field

@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from incidesk.core.errors import InvalidInput
 from incidesk.core.text import clean_text
 from incidesk.fields.definitions import Definition, Definitions
 from incidesk.fields.models import FieldType
+from incidesk.fields.queries import matches
 
 MAX_TEXT_LENGTH = 2000
 
@@ -77,14 +79,21 @@ def merged(stored: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, A
     return result
 
 
-def require_filled(values: Mapping[str, Any], required: list[Definition], message: str) -> None:
-    """InvalidInput naming each required field without a value (in the active language)."""
+def require_filled(
+    values: Mapping[str, Any],
+    required: list[Definition],
+    message: str,
+    reason: str | None = None,
+) -> None:
+    """InvalidInput naming each required field without a value (in the active language):
+    `message` with their labels, and `reason` (by default "required") at each field."""
     missing = [d for d in required if is_empty(values.get(d.code))]
     if missing:
         labels = ", ".join(f"«{d.label}»" for d in missing)
+        at_field = reason or _("This field is required.")
         raise InvalidInput(
             message % {"labels": labels},
-            fields={error_key(d.code): _("This field is required.") for d in missing},
+            fields={error_key(d.code): at_field for d in missing},
         )
 
 
@@ -138,11 +147,12 @@ def _number(value: Any) -> int | float:
     return as_float
 
 
-def filter_values(pairs: list[str], definitions: Definitions, *, customer: bool) -> dict[str, Any]:
-    """List filters `code:value` as code → the stored value to match, or InvalidInput naming
-    `custom`: an unknown field, one the customer does not see, a value of the wrong type, or a
-    several-choices field (matching an element of a JSON list is not portable to SQLite)."""
-    found: dict[str, Any] = {}
+def filter_condition(pairs: list[str], definitions: Definitions, *, customer: bool) -> Q:
+    """List filters `code:value`, all of which must hold, as one condition on `Incident.custom`
+    (`fields.queries.matches`: a several-choices field matches when its list holds the value),
+    or InvalidInput naming `custom`: an unknown field, one the customer does not see, or a value
+    of the wrong type."""
+    condition = Q()
     for pair in pairs:
         code, _sep, text = pair.partition(":")
         definition = definitions.get(code)
@@ -150,15 +160,17 @@ def filter_values(pairs: list[str], definitions: Definitions, *, customer: bool)
             raise InvalidInput.field(
                 "custom", _("There is no such field: %(code)s.") % {"code": code}
             )
-        if definition.type == FieldType.CHOICES:
-            raise InvalidInput.field(
-                "custom", _("Lists cannot filter by a several-choices field yet.")
-            )
-        if definition.type == FieldType.BOOLEAN:
-            found[code] = text.lower() in ("true", "1", "yes")
-            continue
-        try:
-            found[code] = _number(text) if definition.type == FieldType.NUMBER else text
-        except ValueError as error:
-            raise InvalidInput.field("custom", str(error)) from None
-    return found
+        condition &= matches(definition, _filter_value(definition, text))
+    return condition
+
+
+def _filter_value(definition: Definition, text: str) -> Any:
+    """A filter's text as the stored value it matches."""
+    if definition.type == FieldType.BOOLEAN:
+        return text.lower() in ("true", "1", "yes")
+    if definition.type != FieldType.NUMBER:
+        return text
+    try:
+        return _number(text)
+    except ValueError as error:
+        raise InvalidInput.field("custom", str(error)) from None

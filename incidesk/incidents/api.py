@@ -24,7 +24,7 @@ from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode,
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import Page, paginate
 from incidesk.fields import definitions
-from incidesk.fields.values import filter_values
+from incidesk.fields.values import filter_condition
 from incidesk.incidents import actions, files, queries
 from incidesk.incidents.access import (
     STAFF_FIELDS,
@@ -140,7 +140,7 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilters]) -> Pag
             raise InvalidInput.field(name, _("Only support staff may filter by this."))
     wanted = filters.model_dump(exclude=_PAGING)
     if wanted["custom"]:
-        wanted["custom"] = filter_values(
+        wanted["custom"] = filter_condition(
             wanted["custom"], definitions.current(), customer=not user.is_desk_staff
         )
     queryset = queries.filter_incidents(queries.incidents(user), **wanted)

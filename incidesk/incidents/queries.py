@@ -111,12 +111,12 @@ def filter_incidents(
     created_before: datetime | None = None,
     q: str | None = None,
     sla: str | None = None,
-    custom: dict[str, Any] | None = None,
+    custom: Q | None = None,
 ) -> QuerySet[Incident]:
     """Narrow a list; every filter given must hold. Teams, categories and causes by code
     (a category or cause also matches its children), people by e-mail, organisation by id;
-    `created_after` is inclusive, `created_before` exclusive; `custom`: code → stored value
-    (`fields.values.filter_value`). Unknown values match nothing."""
+    `created_after` is inclusive, `created_before` exclusive; `custom`: a condition on the custom
+    field values (`fields.values.filter_condition`). Unknown values match nothing."""
     lookups: dict[str, Any] = {
         "status__in": status,
         "priority__in": priority,
@@ -135,8 +135,8 @@ def filter_incidents(
         queryset = queryset.filter(_code_or_child("cause", cause))
     if sla:
         queryset = queryset.filter(Exists(_sla_clocks(sla)))
-    for code, value in (custom or {}).items():
-        queryset = queryset.filter(**{f"custom__{code}": value})
+    if custom:
+        queryset = queryset.filter(custom)
     if q:
         queryset = search(queryset, q)
     return queryset

@@ -236,7 +236,9 @@ class IncidentFilters(Schema):
         Field(
             None,
             description="`code:value`: the custom field has that value (a choice's code, a "
-            "number, `true`/`false`, a date `YYYY-MM-DD`). Repeat to combine.",
+            "number, `true`/`false`, a date `YYYY-MM-DD`); a several-choices field: its list "
+            "holds that choice. Repeat to combine (all must hold). Definitions: "
+            "`GET /custom-fields`.",
         )
     )
     ordering: Ordering = "-created_at"

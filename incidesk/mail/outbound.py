@@ -26,7 +26,8 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.accounts.models import User
 from incidesk.catalog.models import HoldReason
 from incidesk.core import promises
-from incidesk.incidents.access import is_watching, visible_comments, visible_to
+from incidesk.fields import definitions
+from incidesk.incidents.access import is_watching, shown_custom, visible_comments, visible_to
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
 from incidesk.incidents.wording import customer_status, priority_words
@@ -302,6 +303,14 @@ def _question(event: TimelineEvent, person: User) -> Any:
     )
 
 
+def _custom_values(incident: Incident, person: User) -> list[tuple[str, str]]:
+    """The custom field values `person` may read, in words in their language: a customer only
+    those whose definition customers see, never an internal one (no query without values)."""
+    if not incident.custom:
+        return []
+    return definitions.current().described(shown_custom(person, incident.custom))
+
+
 def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
     incident = Incident.objects.select_related(
         "reporter", "assignee", "hold_reason", "resolution_code"
@@ -341,6 +350,8 @@ def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
     if data.get("new") == Status.RESOLVED:
         context["resolution_code"] = incident.resolution_code
         context["resolution_notes"] = incident.resolution_notes
+    if event.kind == EventKind.CREATED or data.get("new") == Status.RESOLVED:
+        context["custom_values"] = _custom_values(incident, person)
     if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.ESCALATED):
         context["sla_kind"] = event.get_kind_display()
         context["metric"] = Metric(data["metric"]).label if data.get("metric") else ""

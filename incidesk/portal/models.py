@@ -70,6 +70,8 @@ class PendingReport(models.Model):
     service = models.CharField(max_length=50, blank=True)
     impact = models.CharField(max_length=16)
     urgency = models.CharField(max_length=16)
+    # Custom field values as `fields.values` stored them when the report was sent.
+    custom = models.JSONField(default=dict, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
@@ -28,9 +28,12 @@ from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Service
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import promise
+from incidesk.fields.definitions import Definition
 from incidesk.incidents import actions
+from incidesk.incidents.actions.customfields import values_for_new
 from incidesk.incidents.models import Channel, Incident
 from incidesk.mail.sending import RETRY_MINUTES
+from incidesk.portal.forms import custom_values
 from incidesk.portal.models import PendingFile, PendingReport, TrackingLink, hash_token
 
 # Expired reports are removed a batch at a time by each new anonymous submission.
@@ -61,26 +64,35 @@ def _check_files(files: list[UploadedFile]) -> None:
             raise InvalidInput.field("file", _("The file is empty."))
 
 
-def submit(data: dict, language: str) -> PendingReport:
-    """Keep the form's fields and files as a pending report and queue the confirmation mail.
+def submit(data: dict, language: str, fillable: list[Definition]) -> PendingReport:
+    """Keep the form's fields, the values of its custom fields (`fillable`) and its files as a
+    pending report and queue the confirmation mail.
 
-    Raises `InvalidInput` for what the incident actions would refuse later, so a report that
-    reaches its owner can be filed. The confirmation mail is promised in the transaction that
-    stores the report (`core.promises`), so neither is kept without the other.
+    Raises `InvalidInput` for what the incident actions would refuse later (custom values are
+    checked as a customer's by the registration's own check), so a report that reaches its
+    owner can be filed. The confirmation mail is promised in the transaction that stores the
+    report (`core.promises`), so neither is kept without the other.
     """
     _check_files(data["files"])
     if len(data["description"].strip().encode()) > actions.MAX_DESCRIPTION_BYTES:
         raise InvalidInput.field("description", _("At most 64 KiB of text."))
+    category = Category.objects.filter(code=data["category"]).first() if data["category"] else None
+    values = values_for_new(
+        custom_values(data, fillable, data["kind"], category),
+        kind=data["kind"],
+        category_id=category.pk if category is not None else None,
+        customer=True,
+    )
     from incidesk.portal.tasks import send_report_confirmation  # tasks imports this module
 
     with transaction.atomic():
         purge_expired()
-        report = _store(data, language)
+        report = _store(data, language, values)
         promise(send_report_confirmation, report.pk)
     return report
 
 
-def _store(data: dict, language: str) -> PendingReport:
+def _store(data: dict, language: str, custom: dict[str, Any]) -> PendingReport:
     now = timezone.now()
     report = PendingReport.objects.create(
         email=User.objects.normalize_email(data["contact_email"].strip()).lower(),
@@ -94,6 +106,7 @@ def _store(data: dict, language: str) -> PendingReport:
         service=data["service"] or "",
         impact=data["impact"],
         urgency=data["urgency"],
+        custom=custom,
         created_at=now,
         expires_at=now + timedelta(hours=settings.INCIDESK_REPORT_CONFIRM_HOURS),
     )
@@ -222,6 +235,9 @@ def confirm(token: str) -> Confirmed | None:
         return None
     owner = _owner(report.email) or contact_for(report.email, report.name, report.language)
     customer = owner.is_customer
+    # A customer registers with the fields the form offered them (checked again, as at any
+    # registration); a desk agent's own address files it as theirs, and the agent's required
+    # fields are not the form's, so the values are set after, by the edit action.
     incident = actions.do_create_incident(
         actor=owner,
         title=report.title,
@@ -235,7 +251,10 @@ def confirm(token: str) -> Confirmed | None:
         contact_name=report.name,
         contact_email=report.email,
         contact_phone=report.phone,
+        custom=report.custom if customer else None,
     )
+    if report.custom and not customer:
+        incident = actions.do_set_custom_fields(incident, actor=owner, values=report.custom)
     for pending in report.files.all():
         with pending.file.open("rb") as stored:
             upload = UploadedFile(

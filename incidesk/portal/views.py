@@ -149,11 +149,11 @@ def new_incident(request: HttpRequest) -> HttpResponse:
     signed_in = request.user.is_authenticated
     form_class = SubmitForm if signed_in else AnonymousSubmitForm
     form = form_class(request.POST or None, request.FILES or None)
-    fillable = add_custom_fields(form) if signed_in else []
+    fillable = add_custom_fields(form)
     if request.method == "POST" and form.is_valid():
         try:
             if not signed_in:
-                report = pending.submit(form.cleaned_data, get_language())
+                report = pending.submit(form.cleaned_data, get_language(), fillable)
                 return render(request, "portal/check_mail.html", {"email": report.email})
             incident = _register(request.user, form.cleaned_data, fillable)
         except DomainError as error:
@@ -220,7 +220,14 @@ def confirm_report(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "portal/confirm.html",
-        {"report": report, "error": error},
+        {
+            "report": report,
+            "error": error,
+            # Only fields customers fill in, so fields they see.
+            "custom_values": definitions.current().described(report.custom)
+            if report.custom
+            else [],
+        },
         status=422 if error else 200,
     )
 

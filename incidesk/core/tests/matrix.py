@@ -344,6 +344,7 @@ MATRIX: dict[str, str] = {
     "GET /api/v1/me": API_SIGNED_IN,
     "GET /api/v1/teams": API_SIGNED_IN,
     "GET /api/v1/categories": API_SIGNED_IN,
+    "GET /api/v1/custom-fields": API_SIGNED_IN,
     "GET /api/v1/services": API_SIGNED_IN,
     "GET /api/v1/causes": API_SIGNED_IN,
     "GET /api/v1/hold-reasons": API_SIGNED_IN,

@@ -88,15 +88,21 @@ def test_staff_patch_values_and_customers_see_only_visible_ones(fields):
         )
 
 
-@pytest.mark.parametrize(("language", "label"), [("en", "Severity"), ("ru", "Серьёзность")])
-def test_resolve_is_refused_naming_the_missing_field(fields, language, label):
+@pytest.mark.parametrize(
+    ("language", "label", "reason"),
+    [
+        ("en", "Severity", "Fill this in to resolve the incident."),
+        ("ru", "Серьёзность", "Заполните, чтобы решить инцидент."),
+    ],
+)
+def test_resolve_is_refused_naming_the_missing_field(fields, language, label, reason):
     agent = AgentFactory()
     incident = make_incident(Status.IN_PROGRESS, agent=agent, custom={"serial": "SN-1"})
     api = Api(agent, language=language)
     verb = f"/incidents/{incident.number}/actions/resolve"
     with nothing_written():
         body = assert_problem(api.post(verb, RESOLVE), 422, "invalid_input")
-    assert set(body["fields"]) == {"custom.severity"}
+    assert body["fields"] == {"custom.severity": reason}
     assert f"«{label}»" in body["detail"]
     api.patch(
         f"/incidents/{incident.number}",

@@ -60,15 +60,15 @@ def do_set_custom_fields(
 
 
 def values_for_new(
-    values: Mapping[str, Any] | None, *, kind: str, category_id: int | None, actor: User
+    values: Mapping[str, Any] | None, *, kind: str, category_id: int | None, customer: bool
 ) -> dict[str, Any]:
     """The custom values a registration stores: checked (a customer only sends fields they fill
     in), and, when the surface offers the fields (`values` is not None), every field required on
-    registration that the actor may fill has one."""
+    registration that the actor may fill has one. The portal's report without an account
+    checks its values here before it waits for confirmation."""
     if values is None:
         return {}
     known = definitions.current()
-    customer = actor.is_customer
     stored = merged(
         {},
         checked(values or {}, known, kind=kind, category_id=category_id, customer=customer),
@@ -89,4 +89,9 @@ def require_for_resolve(incident: Incident) -> None:
         for d in definitions.current().active_for(incident.kind, incident.category_id)
         if d.required_on_resolve
     ]
-    require_filled(incident.custom, required, _("Fill in these fields to resolve: %(labels)s."))
+    require_filled(
+        incident.custom,
+        required,
+        _("Fill in these fields to resolve: %(labels)s."),
+        _("Fill this in to resolve the incident."),
+    )

@@ -84,7 +84,7 @@ def do_create_incident(
     )
     _require_in_use(category, service)
     custom_values = values_for_new(
-        custom, kind=kind, category_id=category.pk if category else None, actor=actor
+        custom, kind=kind, category_id=category.pk if category else None, customer=actor.is_customer
     )
     now = timezone.now()
     ref = reference.current()  # matrix, policies, targets: one query while unchanged

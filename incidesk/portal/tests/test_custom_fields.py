@@ -1,6 +1,8 @@
 """Custom fields in the portal: the report form offers those customers fill in (required ones
 refused at the field), and the incident page shows only those customers see."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -11,6 +13,7 @@ from incidesk.incidents import actions
 from incidesk.incidents.models import Incident
 from incidesk.incidents.tests.apiclient import nothing_written
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.portal.models import PendingReport
 from incidesk.portal.tests.forms import REPORT_FORM
 
 pytestmark = pytest.mark.django_db
@@ -59,3 +62,45 @@ def test_the_incident_page_shows_only_values_customers_see(client, fields):
     assert "ИНВ-43" in page
     assert page.count("Инвентарный номер") == 2  # the value, and its change on the timeline
     assert "Высокая" not in page and "Класс" not in page
+
+
+def _link(body: str) -> str:
+    found = re.search(r"http://127\.0\.0\.1:8000(/confirm/[\w-]+/)", body)
+    assert found is not None
+    return found.group(1)
+
+
+def test_a_report_without_an_account_carries_its_values_through_confirmation(
+    client, fields, run_tasks, mailoutbox
+):
+    form = {**REPORT_FORM, "contact_name": "Анна", "contact_email": "anna@example.com"}
+    page = client.get(reverse("portal:new")).content.decode()
+    assert "Инвентарный номер" in page and "Класс" not in page
+    with nothing_written():
+        refused = client.post(reverse("portal:new"), form)
+    assert refused.status_code == 422
+    assert list(refused.context["form"].errors) == ["custom.serial"]
+    sent = {**form, "custom.serial": "ИНВ-42", "custom.urgency_class": "high"}
+    assert client.post(reverse("portal:new"), sent).status_code == 200
+    # A field customers do not fill in is not even read.
+    assert PendingReport.objects.get().custom == {"serial": "ИНВ-42"}
+    run_tasks()
+    link = _link(mailoutbox[0].body)
+    confirm = client.get(link).content.decode()
+    assert "Инвентарный номер" in confirm and "ИНВ-42" in confirm
+    client.post(link)
+    assert Incident.objects.get().custom == {"serial": "ИНВ-42"}
+
+
+def test_a_desk_address_files_the_values_through_the_edit_action(
+    client, fields, run_tasks, mailoutbox
+):
+    make_field("host", label_ru="Узел", required_on_create=True)  # the desk's own, required
+    agent = AgentFactory(email="agent@example.com")
+    form = {**REPORT_FORM, "contact_name": "Агент", "contact_email": agent.email}
+    client.post(reverse("portal:new"), {**form, "custom.serial": "ИНВ-42"})
+    run_tasks()
+    link = _link(mailoutbox[0].body)
+    client.post(link)
+    incident = Incident.objects.get()
+    assert (incident.contact_email, incident.custom) == (agent.email, {"serial": "ИНВ-42"})
