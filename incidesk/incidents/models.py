@@ -433,7 +433,8 @@ TIME_EDIT_WINDOW_HOURS = 24
 class TimeEntry(models.Model):
     """Minutes an agent spent on an incident, recorded with a reply, a note or an action.
     The author may change the minutes within `TIME_EDIT_WINDOW_HOURS`; reports sum them per
-    agent and per organisation (a service provider bills by them)."""
+    agent and per organisation (a service provider bills by them). A merge moves the entries
+    with the conversation (`moved_from`), so each minute is counted on exactly one incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="time_entries")
     author = models.ForeignKey(
@@ -444,6 +445,11 @@ class TimeEntry(models.Model):
         Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     what = models.CharField(_("recorded with"), max_length=24, blank=True)
+    # The incident the time was spent on, when a merge moved the entry here: its organisation
+    # is the one billed (`analytics.timespent`), whichever incident the entry is on now.
+    moved_from = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("recorded at"), default=timezone.now)
     edited_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
 

@@ -329,6 +329,11 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/incidents/{number}/actions/split": API_STAFF_VERB,
     "POST /api/v1/incidents/{number}/actions/rate": "401 401 ok 403 404 403 403 403 403",
     "POST /api/v1/incidents/{number}/actions/{verb}": API_NONE,
+    # Watchers: the reporter and the desk add and remove; a colleague sees only their own entry
+    # (the world's watcher is someone else, so it is a 404 to them).
+    "GET /api/v1/incidents/{number}/watchers": API_SEEN,
+    "POST /api/v1/incidents/{number}/watchers": "401 401 ok 403 404 ok ok ok ok",
+    "DELETE /api/v1/incidents/{number}/watchers/{watcher_id}": "401 401 ok 404 404 ok ok ok ok",
     "GET /api/v1/incidents/{number}/comments": API_SEEN,
     "POST /api/v1/incidents/{number}/comments": API_SEEN,
     "GET /api/v1/incidents/{number}/timeline": API_SEEN,
@@ -536,6 +541,7 @@ BODIES: dict[str, object] = {
     "POST /api/v1/incidents/{number}/actions/merge": {"target": "$other"},
     "POST /api/v1/incidents/{number}/actions/split": {"comment": "$comment", "title": "Сканер"},
     "POST /api/v1/incidents/{number}/comments": {"body": "Есть новости?"},
+    "POST /api/v1/incidents/{number}/watchers": {"email": "$colleague"},
     "POST /api/v1/incidents/{number}/attachments": {"file": "$file"},
     "POST /api/v1/problems": {"title": "Сбой печати"},
     "PATCH /api/v1/problems/{number}": {"title": "Сбой печати на этаже"},

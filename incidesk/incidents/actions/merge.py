@@ -3,7 +3,8 @@ splitting a comment out into an incident of its own.
 
 A merge builds on "cancel as duplicate": the duplicate is cancelled with `duplicate_of` and a
 `duplicate_of` link, which stops its SLA clocks; in addition its conversation moves to the
-target and a `Merge` row records what moved and how the duplicate stood, for the undo.
+target (with its time entries) and a `Merge` row records what moved and how the duplicate
+stood, for the undo.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from incidesk.incidents.models import (
     IncidentLink,
     LinkKind,
     Merge,
+    TimeEntry,
     Visibility,
     Watcher,
 )
@@ -97,6 +99,25 @@ def _move_watchers(source: Incident, target: Incident, public: bool) -> Moved:
     return [[pk] for pk in ids]
 
 
+def _move_time(source: Incident, target: Incident) -> Moved:
+    """The duplicate's time entries go with its conversation, each marked with the incident it
+    was spent on: the target's total then counts every minute once, and the billed
+    organisation stays the one the time was spent for (`analytics.timespent`)."""
+    entries = list(source.time_entries.values_list("pk", "moved_from_id"))
+    for moved_from, pks in _by_origin(entries).items():
+        TimeEntry.objects.filter(pk__in=pks).update(
+            incident=target, moved_from=moved_from or source.pk
+        )
+    return [[pk, moved_from] for pk, moved_from in entries]
+
+
+def _by_origin(entries: list[tuple[int, int | None]]) -> dict[int | None, list[int]]:
+    groups: dict[int | None, list[int]] = {}
+    for pk, moved_from in entries:
+        groups.setdefault(moved_from, []).append(pk)
+    return groups
+
+
 def move_related(source: Incident, target: Incident) -> dict[str, Moved]:
     """Move the duplicate's conversation onto the target: its comments (internal notes and
     unverified mail included) and its files, each marked with where it came from, each shown on
@@ -120,6 +141,7 @@ def move_related(source: Incident, target: Incident) -> dict[str, Moved]:
     _move(Comment, landing(moved["comments"]), target)
     _move(Attachment, landing(moved["attachments"]), target)
     moved["watchers"] = _move_watchers(source, target, public)
+    moved["time_entries"] = _move_time(source, target)
     for comment in comments:
         if not public:
             comment.visibility = Visibility.INTERNAL
@@ -150,6 +172,13 @@ def _move_back(merge: Merge, source: Incident, target: Incident) -> None:
                 extra={"status": source.status, "allowed": []},
             )
         _move(model, rows, source)
+    # Time entries go back as they were; one corrected since keeps its new minutes.
+    for moved_from, pks in _by_origin(
+        [(row[0], row[1]) for row in merge.moved.get("time_entries", [])]
+    ).items():
+        TimeEntry.objects.filter(pk__in=pks, incident=target).update(
+            incident=source, moved_from=moved_from
+        )
     # Watchers are not the record's to insist on: one who stopped watching since stays away.
     watchers = [row[0] for row in merge.moved.get("watchers", [])]
     Watcher.objects.filter(pk__in=watchers, incident=target).update(incident=source)
@@ -164,11 +193,11 @@ def do_merge(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Incident:
-    """Merge the duplicate `incident` into `target`: its comments and files move (marked "from
-    INC-…"; kept public only between the same customer's incidents), it is cancelled as a
-    duplicate of the target with a link (its SLA clocks stop), and its reporter is told the
-    target's number, once. Mail replies to its thread land on the target (`mail.inbound`).
-    `do_unmerge` takes it back within `INCIDESK_MERGE_UNDO_MINUTES`."""
+    """Merge the duplicate `incident` into `target`: its comments, files and time entries move
+    (marked "from INC-…"; kept public only between the same customer's incidents), it is
+    cancelled as a duplicate of the target with a link (its SLA clocks stop), and its reporter
+    is told the target's number, once. Mail replies to its thread land on the target
+    (`mail.inbound`). `do_unmerge` takes it back within `INCIDESK_MERGE_UNDO_MINUTES`."""
     reason = checked_text("reason", reason)
     if target.pk == incident.pk:
         raise InvalidInput.field("target", _("An incident cannot be merged into itself."))
