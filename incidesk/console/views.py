@@ -424,6 +424,9 @@ def _workspace(
         "links": _links(incident),
         "custom_values": shown_values(incident),
         **_people_and_time(incident, user),
+        "watcher_form": bound[1]
+        if bound and bound[0] == "add-watcher"
+        else forms.AddWatcherForm(prefix="add-watcher"),
     }
     return render(request, "console/incident_workspace.html", context, status=status)
 

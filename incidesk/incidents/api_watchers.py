@@ -48,9 +48,7 @@ def add_watcher(request: HttpRequest, number: str, payload: WatcherIn) -> Status
     already watches answers their entry. An agent giving their own address follows it."""
     user = api_user(request)
     incident = access_incident(user, number)
-    return Status(
-        201, actions.do_add_watcher_by_address(incident, actor=user, email=payload.email)
-    )
+    return Status(201, actions.do_add_watcher_by_address(incident, actor=user, email=payload.email))
 
 
 @router.delete(

@@ -232,7 +232,7 @@ def _render(event: TimelineEvent, person: User, kind: MailKind) -> OutgoingMail:
     incident = event.incident
     zone = ZoneInfo(person.time_zone or settings.TIME_ZONE)
     with translation.override(person.language), timezone.override(zone):
-        context = _context(event, person)
+        context = {**_context(event, person), "kind": kind.name}
         subject = f"[{incident.number}] " + str(kind.subject) % {"title": incident.title}
         text = re.sub(r"\n{3,}", "\n\n", render_to_string(f"mail/{kind.name}.txt", context))
         html = render_to_string(f"mail/{kind.name}.html", context)
@@ -319,6 +319,9 @@ def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
         "priority_words": priority_words(incident.priority),
         "url": incident_url(incident),
         "for_customer": not person.is_desk_staff,
+        # A customer who watches someone else's incident: the news in words that do not call it
+        # theirs, nothing that asks for the reporter's verbs, and how to stop (`_watcher.txt`).
+        "watcher": not person.is_desk_staff and person.pk != incident.reporter_id,
         # A contact (known only by address) has no password yet: the link lets them choose one
         # and follow their incidents in the portal.
         "choose_password_url": ""

@@ -187,6 +187,7 @@ MATRIX: dict[str, str] = {
     "GET macros:apply": DESK_405,
     "POST macros:apply": "login login 403 403 403 404 ok ok ok",
     # Following is any agent's; correcting time is the entry's author's (none here: 422).
+    "POST console:act[add-watcher]": DESK,
     "POST console:act[follow]": DESK,
     "POST console:act[unfollow]": DESK,
     # analytics
@@ -505,6 +506,7 @@ BODIES: dict[str, object] = {
     "POST portal:track_act[add-watcher]": {"email": "$colleague"},
     "POST portal:track_act[remove-watcher]": {"email": "$colleague"},
     "POST console:act[time]": {"time-entry": "1", "time-minutes": "5"},
+    "POST console:act[add-watcher]": {"add-watcher-email": "$colleague"},
     "POST console:save_view": {"name": "Новые", "query": "status=new"},
     "POST console:bulk": {"incident": "$incident", "action": "assign", "assignee": "$agent"},
     "POST console:register": {

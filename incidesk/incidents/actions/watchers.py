@@ -101,9 +101,7 @@ def do_add_watcher_by_address(incident: Incident, *, actor: User, email: str) ->
         return do_add_watcher(incident, actor=actor, person=actor, source=WatcherSource.FOLLOW)
     require(actor, "manage_watchers", incident)  # before the address is looked at
     source = WatcherSource.DESK if actor.is_desk_staff else WatcherSource.PORTAL
-    return do_add_watcher(
-        incident, actor=actor, person=_person_for(incident, email), source=source
-    )
+    return do_add_watcher(incident, actor=actor, person=_person_for(incident, email), source=source)
 
 
 @transaction.atomic
