@@ -68,7 +68,7 @@ def test_an_address_outside_the_policy_is_refused_next_to_the_field(agent_client
 
 
 def test_removing_a_follower_and_a_row_that_is_gone(agent_client, agent, office):
-    incident, colleague = office
+    incident, _colleague = office
     follower = actions.do_add_watcher(incident, actor=agent, person=agent, source="follow")
     response = _act(
         agent_client, incident, "remove-watcher", {"remove-watcher-watcher": follower.pk}

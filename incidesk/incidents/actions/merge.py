@@ -9,6 +9,7 @@ stood, for the undo.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -111,7 +112,7 @@ def _move_time(source: Incident, target: Incident) -> Moved:
     return [[pk, moved_from] for pk, moved_from in entries]
 
 
-def _by_origin(entries: list[tuple[int, int | None]]) -> dict[int | None, list[int]]:
+def _by_origin(entries: Sequence[tuple[int, int | None]]) -> dict[int | None, list[int]]:
     groups: dict[int | None, list[int]] = {}
     for pk, moved_from in entries:
         groups.setdefault(moved_from, []).append(pk)

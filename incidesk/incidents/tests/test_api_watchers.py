@@ -33,7 +33,7 @@ def _delete(api: Api, path: str):
 
 
 def test_the_reporter_adds_lists_and_removes_a_colleague(office):
-    incident, reporter, colleague = office
+    incident, reporter, _colleague = office
     api = Api(reporter)
     added = api.post(_path(incident), {"email": "OLGA@example.ru"})
     assert added.status_code == 201, added.content
