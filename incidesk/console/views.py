@@ -447,7 +447,9 @@ def _people_and_time(incident: Incident, user: User) -> dict[str, Any]:
                     initial={"entry": entry.pk, "minutes": entry.minutes}, prefix="time"
                 ),
             )
-            for entry in incident.time_entries.filter(author=user, at__gte=since)
+            for entry in incident.time_entries.filter(author=user, at__gte=since).select_related(
+                "moved_from"
+            )
         ],
     }
 
