@@ -434,7 +434,7 @@ def _workspace(
 def _people_and_time(incident: Incident, user: User) -> dict[str, Any]:
     """Who watches the incident, whether the agent follows it, the time spent on it in all,
     and the agent's own entries they may still correct: three queries."""
-    watchers = list(incident.watchers.select_related("person"))
+    watchers = list(incident.watchers.select_related("person", "moved_from"))
     since = timezone.now() - timedelta(hours=TIME_EDIT_WINDOW_HOURS)
     return {
         "watchers": watchers,

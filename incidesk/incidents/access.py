@@ -215,7 +215,7 @@ def visible_watchers(user: User, incident: Incident) -> QuerySet[Watcher]:
     """The incident's watchers `user` may see: all for the desk; for the reporter (who manages
     them) the customers among them, never the agents who follow (their addresses are the
     desk's); anyone else sees only their own row, so no customer learns another's address."""
-    watchers = incident.watchers.select_related("person")
+    watchers = incident.watchers.select_related("person", "moved_from")
     if user.is_desk_staff:
         return watchers
     if can(user, "manage_watchers", incident):

@@ -494,7 +494,14 @@ class WatcherOut(Schema):
     email: str
     name: str
     source: WatcherSource
+    moved_from: str | None = Field(
+        None, description="The incident they watched, when a merge brought them here."
+    )
     created_at: datetime
+
+    @staticmethod
+    def resolve_moved_from(obj: Watcher) -> str | None:
+        return obj.moved_from.number if obj.moved_from is not None else None
 
     @staticmethod
     def resolve_email(obj: Watcher) -> str:

@@ -85,19 +85,29 @@ def _move(model: type[Comment] | type[Attachment], rows: Moved, to: Incident) ->
         model.objects.filter(pk__in=pks).update(visibility=visibility, moved_from=moved_from)
 
 
+def _by_origin(entries: Sequence[tuple[int, int | None]]) -> dict[int | None, list[int]]:
+    groups: dict[int | None, list[int]] = {}
+    for pk, moved_from in entries:
+        groups.setdefault(moved_from, []).append(pk)
+    return groups
+
+
 def _move_watchers(source: Incident, target: Incident, public: bool) -> Moved:
     """The duplicate's watchers follow it onto the target when they may read what they would
     hear there: agents who follow always, the customer's colleagues only when the conversation
-    stays public (`_keeps_public`). Whoever already watches or reported the target stays as is,
-    and the target's watcher limit holds."""
+    stays public (`_keeps_public`), each marked with the incident they watched. Whoever already
+    watches or reported the target stays as is, and the target's watcher limit holds."""
     taken = set(target.watchers.values_list("person_id", flat=True)) | {target.reporter_id}
     movable = source.watchers.exclude(person_id__in=taken)
     if not public:
         movable = movable.filter(person__role__in=STAFF_ROLES)
     room = max(MAX_WATCHERS - len(taken) + 1, 0)
-    ids = list(movable.order_by("created_at", "id").values_list("pk", flat=True)[:room])
-    Watcher.objects.filter(pk__in=ids).update(incident=target)
-    return [[pk] for pk in ids]
+    rows = list(movable.order_by("created_at", "id").values_list("pk", "moved_from_id")[:room])
+    for moved_from, pks in _by_origin(rows).items():
+        Watcher.objects.filter(pk__in=pks).update(
+            incident=target, moved_from=moved_from or source.pk
+        )
+    return [[pk, moved_from] for pk, moved_from in rows]
 
 
 def _move_time(source: Incident, target: Incident) -> Moved:
@@ -110,13 +120,6 @@ def _move_time(source: Incident, target: Incident) -> Moved:
             incident=target, moved_from=moved_from or source.pk
         )
     return [[pk, moved_from] for pk, moved_from in entries]
-
-
-def _by_origin(entries: Sequence[tuple[int, int | None]]) -> dict[int | None, list[int]]:
-    groups: dict[int | None, list[int]] = {}
-    for pk, moved_from in entries:
-        groups.setdefault(moved_from, []).append(pk)
-    return groups
 
 
 def move_related(source: Incident, target: Incident) -> dict[str, Moved]:
@@ -181,8 +184,13 @@ def _move_back(merge: Merge, source: Incident, target: Incident) -> None:
             incident=source, moved_from=moved_from
         )
     # Watchers are not the record's to insist on: one who stopped watching since stays away.
-    watchers = [row[0] for row in merge.moved.get("watchers", [])]
-    Watcher.objects.filter(pk__in=watchers, incident=target).update(incident=source)
+    watchers = [
+        (row[0], row[1] if len(row) > 1 else None) for row in merge.moved.get("watchers", [])
+    ]
+    for moved_from, pks in _by_origin(watchers).items():
+        Watcher.objects.filter(pk__in=pks, incident=target).update(
+            incident=source, moved_from=moved_from
+        )
 
 
 @transaction.atomic
@@ -194,10 +202,10 @@ def do_merge(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Incident:
-    """Merge the duplicate `incident` into `target`: its comments, files and time entries move
-    (marked "from INC-…"; kept public only between the same customer's incidents), it is
-    cancelled as a duplicate of the target with a link (its SLA clocks stop), and its reporter
-    is told the target's number, once. Mail replies to its thread land on the target
+    """Merge the duplicate `incident` into `target`: its comments, files, watchers and time
+    entries move (marked "from INC-…"; kept public only between the same customer's incidents),
+    it is cancelled as a duplicate of the target with a link (its SLA clocks stop), and its
+    reporter is told the target's number, once. Mail replies to its thread land on the target
     (`mail.inbound`). `do_unmerge` takes it back within `INCIDESK_MERGE_UNDO_MINUTES`."""
     reason = checked_text("reason", reason)
     if target.pk == incident.pk:
