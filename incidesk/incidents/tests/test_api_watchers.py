@@ -4,6 +4,8 @@ sees only the watchers `visible_watchers` gives them, someone else's incident is
 operations are documented."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from incidesk.accounts.models import User
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, OrganisationFactory
@@ -119,3 +121,22 @@ def test_the_operations_are_documented():
     assert operations["post"]["requestBody"]
     removal = document["paths"][f"{PREFIX}/incidents/{{number}}/watchers/{{watcher_id}}"]
     assert "204" in removal["delete"]["responses"]
+
+
+def test_the_list_costs_the_same_for_one_watcher_and_ten(office):
+    incident, reporter, colleague = office
+    api = Api(AgentFactory())
+    actions.do_add_watcher(incident, actor=reporter, person=colleague, source="portal")
+
+    def cost() -> int:
+        api.get(_path(incident))
+        with CaptureQueriesContext(connection) as captured:
+            listed = api.get(_path(incident)).json()
+        assert len(listed) == Watcher.objects.count()
+        return len(captured)
+
+    one = cost()
+    for n in range(9):
+        person = CustomerFactory(organisation=incident.organisation, email=f"p{n}@example.ru")
+        actions.do_add_watcher(incident, actor=reporter, person=person, source="portal")
+    assert cost() == one
