@@ -516,8 +516,9 @@ class TimelineEvent(models.Model):
 class Merge(models.Model):
     """What one merge moved from `source` (the duplicate) to `target`, and how the duplicate
     stood before: the record the desk reads, and what `do_unmerge` puts back within
-    `INCIDESK_MERGE_UNDO_MINUTES`. `moved` holds `{"comments": [[id, visibility], ...],
-    "attachments": [[id, visibility], ...]}`; `before` the duplicate's status, hold reason,
+    `INCIDESK_MERGE_UNDO_MINUTES`. `moved` holds `{"comments": [[id, visibility, moved_from],
+    ...], "attachments": [...], "watchers": [[id, moved_from], ...], "time_entries": [[id,
+    moved_from], ...]}`, each as it was before; `before` the duplicate's status, hold reason,
     answer deadline and its SLA clocks as they were (`sla.clocks.snapshot`)."""
 
     source = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="merges_out")
