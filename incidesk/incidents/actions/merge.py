@@ -86,6 +86,7 @@ def _move(model: type[Comment] | type[Attachment], rows: Moved, to: Incident) ->
 
 
 def _by_origin(entries: Sequence[tuple[int, int | None]]) -> dict[int | None, list[int]]:
+    """Ids by their `moved_from`, so each group moves in one UPDATE."""
     groups: dict[int | None, list[int]] = {}
     for pk, moved_from in entries:
         groups.setdefault(moved_from, []).append(pk)
