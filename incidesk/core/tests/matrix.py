@@ -139,6 +139,9 @@ MATRIX: dict[str, str] = {
     "POST portal:act[add-watcher]": "login login ok msg 404 ok ok ok ok",
     "GET portal:confirm": NOBODY,
     "POST portal:confirm": NOBODY,
+    # A watcher's signed link to stop its mail: nobody in the world holds one.
+    "GET portal:stop_watching": NOBODY,
+    "POST portal:stop_watching": NOBODY,
     "GET portal:track": TRACKED,
     "POST portal:track": TRACKED,
     "GET portal:track_submitted": TRACKED,
