@@ -3,12 +3,14 @@ side, aiosmtpd for the mail we send and a private dovecot for the mail we fetch 
 
 - a customer adds a colleague in the portal; the colleague gets the next status mail (their
   own, worded for a watcher) and replies to it into the incident, which the reporter reads;
+  then the link in that mail stops it;
 - an address in Cc of a mail that opens an incident becomes its watcher and hears of it;
 - an agent merges two incidents in the console, and a later reply to the old one's mail lands
   on the target.
 """
 
 import io
+import re
 import uuid
 from email.message import EmailMessage
 
@@ -110,6 +112,14 @@ def test_a_colleague_added_in_the_portal_gets_the_next_status_mail_and_replies_i
     run_tasks()
     told = smtp.to(reporter.email)[-1]
     assert "У меня тоже не печатает." in _text(told) and colleague.email not in _headers(told)
+
+    # The watcher stops the mail from the link in it, without signing in.
+    (link,) = re.findall(r"http://\S+/stop/\S+/", _text(status_mail))
+    page.context.clear_cookies()
+    page.goto(link)
+    page.get_by_role("button", name="Больше не получать новости").click()
+    expect(page.get_by_test_id("stop-watching")).to_contain_text("Вы больше не получаете новости")
+    assert not Watcher.objects.filter(person=colleague).exists()
 
 
 def test_a_cc_on_a_mail_fetched_by_imap_becomes_a_watcher_and_hears_of_the_incident(
