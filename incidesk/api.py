@@ -75,6 +75,7 @@ api.add_exception_handler(Exception, problem.server_error)
 # Before the incidents router: its catch-all for unknown verbs would claim merge and unmerge.
 api.add_router("", "incidesk.incidents.api_merge.router")
 api.add_router("", incidents_router)
+api.add_router("", "incidesk.incidents.api_watchers.router")
 api.add_router("", accounts_router)
 api.add_router("", catalog_router)
 api.add_router("", "incidesk.fields.api.router")

@@ -1,12 +1,14 @@
 """Time spent in a report: the minutes agents recorded in the period, per agent and per
 organisation (what a service provider bills by). Two grouped queries over `TimeEntry`, limited
-to the incidents the report counts (the viewer's, narrowed by the filter)."""
+to the incidents the report counts (the viewer's, narrowed by the filter). An entry a merge moved
+is counted on the incident it is on now, once, and billed to the organisation of the incident it
+was spent on (`TimeEntry.moved_from`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, QuerySet, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, QuerySet, Sum, When
 
 from incidesk.analytics.filters import ReportFilter
 from incidesk.analytics.models import IncidentFact
@@ -15,7 +17,7 @@ from incidesk.incidents.models import TimeEntry
 
 def time_spent(rows: QuerySet[IncidentFact], f: ReportFilter) -> dict[str, list[dict[str, Any]]]:
     """Minutes recorded in the period on the counted incidents, and on how many incidents, by
-    the agent who recorded them and by the incident's organisation; most minutes first."""
+    the agent who recorded them and by the billed organisation; most minutes first."""
     # EXISTS per entry of the period, not IN: SQLite built the whole IN list first (every
     # fact of the period, 400 ms at a million incidents) even for no entries at all.
     counted = Exists(rows.filter(incident_id=OuterRef("incident_id")))
@@ -26,10 +28,15 @@ def time_spent(rows: QuerySet[IncidentFact], f: ReportFilter) -> dict[str, list[
         .annotate(minutes=minutes, incidents=incidents)
         .order_by("-minutes", "author__email")
     )
+    billed = Case(
+        When(moved_from__isnull=False, then=F("moved_from__organisation__name")),
+        default=F("incident__organisation__name"),
+    )
     by_organisation = (
-        entries.values_list("incident__organisation__name")
+        entries.annotate(billed=billed)
+        .values_list("billed")
         .annotate(minutes=minutes, incidents=incidents)
-        .order_by("-minutes", "incident__organisation__name")
+        .order_by("-minutes", "billed")
     )
     return {
         "by_agent": [

@@ -575,6 +575,30 @@ class UnfollowForm(FollowForm):
         return actions.do_remove_watcher(incident, actor=actor, person=actor)
 
 
+class AddWatcherForm(FollowForm):
+    """Add a customer's colleague (any address where the organisation allows it) as a watcher:
+    the same action and rule as the reporter's form in the portal."""
+
+    email = forms.EmailField(label=_("Colleague's e-mail"), max_length=254)
+
+    def perform(self, incident: Incident, actor: User) -> Any:
+        return actions.do_add_watcher_by_address(
+            incident, actor=actor, email=self.cleaned_data["email"]
+        )
+
+
+class RemoveWatcherForm(FollowForm):
+    """Take one watcher off the incident (a follower included)."""
+
+    watcher = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def perform(self, incident: Incident, actor: User) -> Any:
+        watcher = incident.watchers.filter(pk=self.cleaned_data["watcher"]).first()
+        if watcher is None:
+            raise InvalidInput.field("watcher", _("This person no longer watches the incident."))
+        return actions.do_remove_watcher(incident, actor=actor, person=watcher.person)
+
+
 class TimeEditForm(FollowForm):
     """Correct one's own time entry (the action allows it for a day)."""
 
@@ -614,9 +638,11 @@ EDIT_FORMS: dict[str, type[VersionedForm]] = {
     "edit": EditForm,
     "custom": CustomFieldsForm,
 }
-# Buttons beside the workspace's sections: following and correcting one's time.
+# Buttons beside the workspace's sections: watchers, following and correcting one's time.
 OTHER_FORMS: dict[str, type[VersionedForm]] = {
     "follow": FollowForm,
     "unfollow": UnfollowForm,
+    "add-watcher": AddWatcherForm,
+    "remove-watcher": RemoveWatcherForm,
     "time": TimeEditForm,
 }

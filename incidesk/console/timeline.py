@@ -23,6 +23,7 @@ from incidesk.incidents.models import (
     Incident,
     LinkKind,
     TimelineEvent,
+    WatcherSource,
 )
 from incidesk.incidents.narration import REFERENCE_FIELDS, Names, lower_first
 from incidesk.incidents.status import Status
@@ -165,6 +166,16 @@ _TELLERS: dict[str, Any] = {
     ),
     EventKind.MERGE_UNDONE: lambda data, names: (
         _("Merge of %(source)s into %(target)s undone: what it moved went back") % data
+    ),
+    EventKind.WATCHER_ADDED: lambda data, names: (
+        _("%(person)s watches the incident (%(source)s)")
+        % {
+            "person": data.get("person", ""),
+            "source": _label(WatcherSource, data.get("source", "")).lower(),
+        }
+    ),
+    EventKind.WATCHER_REMOVED: lambda data, names: (
+        _("%(person)s no longer watches the incident") % {"person": data.get("person", "")}
     ),
     EventKind.SPLIT: lambda data, names: (
         _("A comment (with %(attachments)s files) split out into %(into)s") % data

@@ -424,6 +424,9 @@ def _workspace(
         "links": _links(incident),
         "custom_values": shown_values(incident),
         **_people_and_time(incident, user),
+        "watcher_form": bound[1]
+        if bound and bound[0] == "add-watcher"
+        else forms.AddWatcherForm(prefix="add-watcher"),
     }
     return render(request, "console/incident_workspace.html", context, status=status)
 
@@ -431,7 +434,7 @@ def _workspace(
 def _people_and_time(incident: Incident, user: User) -> dict[str, Any]:
     """Who watches the incident, whether the agent follows it, the time spent on it in all,
     and the agent's own entries they may still correct: three queries."""
-    watchers = list(incident.watchers.select_related("person"))
+    watchers = list(incident.watchers.select_related("person", "moved_from"))
     since = timezone.now() - timedelta(hours=TIME_EDIT_WINDOW_HOURS)
     return {
         "watchers": watchers,
@@ -444,7 +447,9 @@ def _people_and_time(incident: Incident, user: User) -> dict[str, Any]:
                     initial={"entry": entry.pk, "minutes": entry.minutes}, prefix="time"
                 ),
             )
-            for entry in incident.time_entries.filter(author=user, at__gte=since)
+            for entry in incident.time_entries.filter(author=user, at__gte=since).select_related(
+                "moved_from"
+            )
         ],
     }
 

@@ -14,7 +14,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.core.errors import Forbidden, NotFound
 from incidesk.fields import definitions
 from incidesk.incidents.models import (
@@ -209,6 +209,18 @@ def require(user: User, need: Capability, incident: Incident) -> None:
 def is_watching(user: User, incident: Incident) -> bool:
     """Whether `user` is one of the incident's watchers (a colleague, a Cc, a follower)."""
     return Watcher.objects.filter(incident_id=incident.pk, person_id=user.pk).exists()
+
+
+def visible_watchers(user: User, incident: Incident) -> QuerySet[Watcher]:
+    """The incident's watchers `user` may see: all for the desk; for the reporter (who manages
+    them) the customers among them, never the agents who follow (their addresses are the
+    desk's); anyone else sees only their own row, so no customer learns another's address."""
+    watchers = incident.watchers.select_related("person", "moved_from")
+    if user.is_desk_staff:
+        return watchers
+    if can(user, "manage_watchers", incident):
+        return watchers.exclude(person__role__in=STAFF_ROLES)
+    return watchers.filter(person=user)
 
 
 def visible_to(user: User, queryset: QuerySet[Incident] | None = None) -> QuerySet[Incident]:

@@ -445,6 +445,10 @@ class Watcher(models.Model):
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The incident they watched, when a merge brought them here with its conversation.
+    moved_from = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -467,7 +471,8 @@ TIME_EDIT_WINDOW_HOURS = 24
 class TimeEntry(models.Model):
     """Minutes an agent spent on an incident, recorded with a reply, a note or an action.
     The author may change the minutes within `TIME_EDIT_WINDOW_HOURS`; reports sum them per
-    agent and per organisation (a service provider bills by them)."""
+    agent and per organisation (a service provider bills by them). A merge moves the entries
+    with the conversation (`moved_from`), so each minute is counted on exactly one incident."""
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="time_entries")
     author = models.ForeignKey(
@@ -478,6 +483,11 @@ class TimeEntry(models.Model):
         Comment, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     what = models.CharField(_("recorded with"), max_length=24, blank=True)
+    # The incident the time was spent on, when a merge moved the entry here: its organisation
+    # is the one billed (`analytics.timespent`), whichever incident the entry is on now.
+    moved_from = models.ForeignKey(
+        Incident, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     at = models.DateTimeField(_("recorded at"), default=timezone.now)
     edited_at = models.DateTimeField(_("corrected at"), null=True, blank=True)
 
@@ -540,8 +550,9 @@ class TimelineEvent(models.Model):
 class Merge(models.Model):
     """What one merge moved from `source` (the duplicate) to `target`, and how the duplicate
     stood before: the record the desk reads, and what `do_unmerge` puts back within
-    `INCIDESK_MERGE_UNDO_MINUTES`. `moved` holds `{"comments": [[id, visibility], ...],
-    "attachments": [[id, visibility], ...]}`; `before` the duplicate's status, hold reason,
+    `INCIDESK_MERGE_UNDO_MINUTES`. `moved` holds `{"comments": [[id, visibility, moved_from],
+    ...], "attachments": [...], "watchers": [[id, moved_from], ...], "time_entries": [[id,
+    moved_from], ...]}`, each as it was before; `before` the duplicate's status, hold reason,
     answer deadline and its SLA clocks as they were (`sla.clocks.snapshot`)."""
 
     source = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="merges_out")

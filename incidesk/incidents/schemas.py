@@ -31,6 +31,8 @@ from incidesk.incidents.models import (
     LinkKind,
     TimelineEvent,
     Visibility,
+    Watcher,
+    WatcherSource,
 )
 from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.sla.models import Metric, SlaClock
@@ -194,6 +196,14 @@ class MergeIn(Strict):
 class SplitIn(Strict):
     comment: int = Field(description="The id of the comment to split out, with its files.")
     title: Title = Field(description="The title of the new incident.")
+
+
+class WatcherIn(Strict):
+    email: Annotated[str, Field(min_length=1, max_length=254), AfterValidator(_email)] = Field(
+        description="A colleague of the incident's organisation (any address where the "
+        "organisation allows it; a new one becomes a contact). Staff giving their own address "
+        "follow the incident."
+    )
 
 
 class LinkIn(Strict):
@@ -476,3 +486,29 @@ class AttachmentOut(Schema):
     @staticmethod
     def resolve_comment(obj: Attachment) -> int | None:
         return obj.comment_id
+
+
+class WatcherOut(Schema):
+    """Someone besides the reporter who hears of the incident. The reporter sees the customers
+    who watch it, the desk everyone (followers too), anyone else only their own entry."""
+
+    id: int
+    email: str
+    name: str
+    source: WatcherSource
+    moved_from: str | None = Field(
+        None, description="The incident they watched, when a merge brought them here."
+    )
+    created_at: datetime
+
+    @staticmethod
+    def resolve_moved_from(obj: Watcher) -> str | None:
+        return obj.moved_from.number if obj.moved_from is not None else None
+
+    @staticmethod
+    def resolve_email(obj: Watcher) -> str:
+        return obj.person.email
+
+    @staticmethod
+    def resolve_name(obj: Watcher) -> str:
+        return obj.person.display_name

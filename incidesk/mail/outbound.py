@@ -35,6 +35,7 @@ from incidesk.mail.models import InboundMessage, MailState, Outcome, OutgoingMai
 from incidesk.mail.tasks import send_outgoing_mail
 from incidesk.mail.trust import mail_domain, new_message_id
 from incidesk.notifications.models import Topic, wants_email
+from incidesk.portal.stop import stop_token
 from incidesk.sla.models import Metric
 from incidesk.sla.promise import promise
 
@@ -233,7 +234,7 @@ def _render(event: TimelineEvent, person: User, kind: MailKind) -> OutgoingMail:
     incident = event.incident
     zone = ZoneInfo(person.time_zone or settings.TIME_ZONE)
     with translation.override(person.language), timezone.override(zone):
-        context = _context(event, person)
+        context = {**_context(event, person), "kind": kind.name}
         subject = f"[{incident.number}] " + str(kind.subject) % {"title": incident.title}
         text = re.sub(r"\n{3,}", "\n\n", render_to_string(f"mail/{kind.name}.txt", context))
         html = render_to_string(f"mail/{kind.name}.html", context)
@@ -316,6 +317,7 @@ def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
         "reporter", "assignee", "hold_reason", "resolution_code"
     ).get(pk=event.incident_id)
     data = event.data
+    watcher = not person.is_desk_staff and person.pk != incident.reporter_id
     context: dict[str, Any] = {
         "name": person.full_name,
         "incident": incident,
@@ -328,6 +330,14 @@ def _context(event: TimelineEvent, person: User) -> dict[str, Any]:
         "priority_words": priority_words(incident.priority),
         "url": incident_url(incident),
         "for_customer": not person.is_desk_staff,
+        # A customer who watches someone else's incident: the news in words that do not call it
+        # theirs, nothing that asks for the reporter's verbs, and how to stop (`_watcher.txt`).
+        "watcher": watcher,
+        # Without signing in: a watcher from a Cc is often a contact with no password.
+        "stop_url": settings.INCIDESK_BASE_URL
+        + reverse("portal:stop_watching", args=[stop_token(incident.pk, person.pk)])
+        if watcher
+        else "",
         # A contact (known only by address) has no password yet: the link lets them choose one
         # and follow their incidents in the portal.
         "choose_password_url": ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from incidesk.portal import views
+from incidesk.portal import stop, views
 
 app_name = "portal"
 
@@ -19,4 +19,5 @@ urlpatterns = [
     path("track/<str:token>/submitted/", views.tracked_submitted, name="track_submitted"),
     path("track/<str:token>/files/<int:pk>/", views.tracked_attachment, name="track_file"),
     path("track/<str:token>/" + VERB, views.tracked_act, name="track_act"),
+    path("stop/<str:token>/", stop.stop_watching, name="stop_watching"),
 ]

@@ -20,7 +20,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.catalog.models import Category, HoldReason, Service
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
@@ -34,13 +33,13 @@ from incidesk.incidents.access import (
     access_incident,
     can,
     is_watching,
-    require,
     shown_custom,
     visible_attachments,
     visible_comments,
     visible_to,
+    visible_watchers,
 )
-from incidesk.incidents.models import Channel, Comment, Incident, Watcher, WatcherSource
+from incidesk.incidents.models import Channel, Comment, Incident, Watcher
 from incidesk.incidents.search import search
 from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.incidents.wording import customer_status, priority_words, progress
@@ -310,7 +309,7 @@ def _page(request: HttpRequest, view: Viewpoint, refused: dict | None = None) ->
         "can_rate": "rate" in verbs,
         "can_manage_watchers": manages and not incident.is_final,
         # The reporter sees whom they share the incident with; a watcher sees only themselves.
-        "watchers": list(incident.watchers.select_related("person")) if manages else [],
+        "watchers": list(visible_watchers(actor, incident)) if manages else [],
         "watching": not manages and is_watching(actor, incident),
         "watcher_form": refused.get("add-watcher") or WatcherForm(),
         "reply_form": refused.get("reply") or ReplyForm(),
@@ -392,13 +391,7 @@ def _apply(verb: str, incident: Incident, actor: User, data: dict) -> str:
         actions.do_reopen(incident, actor=actor, reason=data["reason"])
         return _("The incident is back in work. We will look at it again.")
     if verb == "add-watcher":
-        require(actor, "manage_watchers", incident)  # before the address is looked at
-        actions.do_add_watcher(
-            incident,
-            actor=actor,
-            person=_colleague(incident, data["email"]),
-            source=WatcherSource.PORTAL,
-        )
+        actions.do_add_watcher_by_address(incident, actor=actor, email=data["email"])
         return _("%(email)s will receive this incident's news.") % {"email": data["email"]}
     if verb == "remove-watcher":
         watcher = (
@@ -413,24 +406,6 @@ def _apply(verb: str, incident: Incident, actor: User, data: dict) -> str:
         }
     actions.do_rate(incident, actor=actor, rating=data["rating"], comment=data["comment"])
     return _("Thank you for your rating.")
-
-
-def _colleague(incident: Incident, email: str) -> User:
-    """The person behind `email` whom the reporter may add: a member of the incident's
-    organisation, or, where the organisation allows any address, anyone (a new address becomes
-    a contact). The refusal is the same whether the address has an account or not, so the form
-    tells nobody who has one."""
-    organisation = incident.organisation
-    member = (
-        User.objects.filter(email__iexact=email, organisation=organisation, is_active=True).first()
-        if organisation is not None
-        else None
-    )
-    if member is not None:
-        return member
-    if organisation is None or not organisation.watchers_any_address:
-        raise InvalidInput.field("email", _("Only colleagues from your organisation can be added."))
-    return contact_for(email)
 
 
 @login_required

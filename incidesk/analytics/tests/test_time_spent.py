@@ -159,3 +159,42 @@ def test_period_totals_ignore_entries_on_incidents_the_filter_leaves_out(desk):
             .json()
         )
     assert body["time_spent"] == {"by_agent": [], "by_organisation": []}
+
+
+def test_a_merge_moves_the_time_counted_once_billed_where_spent_and_the_undo_restores(desk):
+    """The duplicate's entries move with its conversation, marked from it: the target's total
+    counts them, the duplicate's no longer does, the per-agent report and the export count each
+    minute once, and the organisation billed is still the duplicate's. The undo puts them back."""
+    incident, _customer, agent = desk
+    duplicate = make_incident(reporter=CustomerFactory(organisation__name="ООО Бета"))
+    period = {"date_from": "2026-11-09", "date_to": "2026-11-13"}
+    with time_machine.travel(NOW, tick=False):
+        actions.do_log_time(incident, actor=agent, minutes=30, what="reply")
+        entry = actions.do_log_time(duplicate, actor=agent, minutes=20, what="note")
+        actions.do_merge(duplicate, actor=agent, target=incident)
+        entry.refresh_from_db()
+        assert (entry.incident_id, entry.moved_from_id) == (incident.pk, duplicate.pk)
+        api = Api(agent)
+        assert api.get(f"/incidents/{incident.number}").json()["time_spent"] == 50
+        assert api.get(f"/incidents/{duplicate.number}").json()["time_spent"] == 0
+        body = api.get("/reports/summary", period).json()
+        exported = _csv(api.get("/reports/export/incidents.csv", period))
+        actions.do_unmerge(duplicate, actor=agent)
+        undone = api.get("/reports/summary", period).json()
+    assert body["time_spent"]["by_agent"] == [
+        {"agent": agent.email, "name": "Анна Сидорова", "minutes": 50, "incidents": 1}
+    ]
+    assert body["time_spent"]["by_organisation"] == [
+        {"organisation": "ООО Альфа", "minutes": 30, "incidents": 1},
+        {"organisation": "ООО Бета", "minutes": 20, "incidents": 1},
+    ]
+    column = exported[0].index("Time spent, min")
+    assert {row[0]: row[column] for row in exported[1:]} == {
+        incident.number: "50",
+        duplicate.number: "0",
+    }
+    entry.refresh_from_db()
+    assert (entry.incident_id, entry.moved_from_id) == (duplicate.pk, None)
+    assert undone["time_spent"]["by_agent"][0]["incidents"] == 2
+    assert undone["time_spent"]["by_organisation"] == body["time_spent"]["by_organisation"]
+    assert TimeEntry.objects.filter(incident=incident).count() == 1

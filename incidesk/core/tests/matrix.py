@@ -139,6 +139,9 @@ MATRIX: dict[str, str] = {
     "POST portal:act[add-watcher]": "login login ok msg 404 ok ok ok ok",
     "GET portal:confirm": NOBODY,
     "POST portal:confirm": NOBODY,
+    # A watcher's signed link to stop its mail: nobody in the world holds one.
+    "GET portal:stop_watching": NOBODY,
+    "POST portal:stop_watching": NOBODY,
     "GET portal:track": TRACKED,
     "POST portal:track": TRACKED,
     "GET portal:track_submitted": TRACKED,
@@ -187,6 +190,7 @@ MATRIX: dict[str, str] = {
     "GET macros:apply": DESK_405,
     "POST macros:apply": "login login 403 403 403 404 ok ok ok",
     # Following is any agent's; correcting time is the entry's author's (none here: 422).
+    "POST console:act[add-watcher]": DESK,
     "POST console:act[follow]": DESK,
     "POST console:act[unfollow]": DESK,
     # analytics
@@ -329,6 +333,11 @@ MATRIX: dict[str, str] = {
     "POST /api/v1/incidents/{number}/actions/split": API_STAFF_VERB,
     "POST /api/v1/incidents/{number}/actions/rate": "401 401 ok 403 404 403 403 403 403",
     "POST /api/v1/incidents/{number}/actions/{verb}": API_NONE,
+    # Watchers: the reporter and the desk add and remove; a colleague sees only their own entry
+    # (the world's watcher is someone else, so it is a 404 to them).
+    "GET /api/v1/incidents/{number}/watchers": API_SEEN,
+    "POST /api/v1/incidents/{number}/watchers": "401 401 ok 403 404 ok ok ok ok",
+    "DELETE /api/v1/incidents/{number}/watchers/{watcher_id}": "401 401 ok 404 404 ok ok ok ok",
     "GET /api/v1/incidents/{number}/comments": API_SEEN,
     "POST /api/v1/incidents/{number}/comments": API_SEEN,
     "GET /api/v1/incidents/{number}/timeline": API_SEEN,
@@ -501,6 +510,7 @@ BODIES: dict[str, object] = {
     "POST portal:track_act[add-watcher]": {"email": "$colleague"},
     "POST portal:track_act[remove-watcher]": {"email": "$colleague"},
     "POST console:act[time]": {"time-entry": "1", "time-minutes": "5"},
+    "POST console:act[add-watcher]": {"add-watcher-email": "$colleague"},
     "POST console:save_view": {"name": "Новые", "query": "status=new"},
     "POST console:bulk": {"incident": "$incident", "action": "assign", "assignee": "$agent"},
     "POST console:register": {
@@ -537,6 +547,7 @@ BODIES: dict[str, object] = {
     "POST /api/v1/incidents/{number}/actions/merge": {"target": "$other"},
     "POST /api/v1/incidents/{number}/actions/split": {"comment": "$comment", "title": "Сканер"},
     "POST /api/v1/incidents/{number}/comments": {"body": "Есть новости?"},
+    "POST /api/v1/incidents/{number}/watchers": {"email": "$colleague"},
     "POST /api/v1/incidents/{number}/attachments": {"file": "$file"},
     "POST /api/v1/problems": {"title": "Сбой печати"},
     "PATCH /api/v1/problems/{number}": {"title": "Сбой печати на этаже"},

@@ -33,7 +33,15 @@ from incidesk.automation.models import RoutingRule
 from incidesk.console.forms import EDIT_FORMS, OTHER_FORMS, VERB_FORMS
 from incidesk.console.models import SavedView
 from incidesk.incidents import actions
-from incidesk.incidents.models import Attachment, Comment, Incident, IncidentLink, TimelineEvent
+from incidesk.incidents.models import (
+    Attachment,
+    Comment,
+    Incident,
+    IncidentLink,
+    TimelineEvent,
+    Watcher,
+    WatcherSource,
+)
 from incidesk.incidents.status import VERBS, Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.knowledge import actions as knowledge_actions
@@ -422,6 +430,20 @@ def _routing_rule() -> RoutingRule:
     return rule
 
 
+def _watcher(world: World, who: Principal, route: Route) -> int:
+    """A customer of the incident's organisation watching it, made on first use (each case's
+    savepoint may drop it); no principal, so only managers of the incident see the entry."""
+    incident = _incident(world, who, route)
+    person, _made = User.objects.get_or_create(
+        email="watcher@matrix.example",
+        defaults={"role": Role.CUSTOMER, "organisation": incident.organisation},
+    )
+    watcher, _made = Watcher.objects.get_or_create(
+        incident=incident, person=person, defaults={"source": WatcherSource.PORTAL}
+    )
+    return watcher.pk
+
+
 # A parameter's value by name; `(route name, parameter)` overrides it for one route.
 PARAMS: dict[str | tuple[str, str], Filler] = {
     "number": _number,
@@ -431,6 +453,7 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "token": _token,
     "verb": lambda world, who, route: _verb_of(route),
     "action_id": lambda world, who, route: world.preventive_action.pk,
+    "watcher_id": _watcher,
     "name": lambda world, who, route: "trend",
     "fmt": lambda world, who, route: "csv",
     "table": lambda world, who, route: "report",

@@ -57,7 +57,11 @@ from incidesk.incidents.actions.system import (
     do_resolve_for_problem,
 )
 from incidesk.incidents.actions.timekeeping import do_edit_time, do_log_time
-from incidesk.incidents.actions.watchers import do_add_watcher, do_remove_watcher
+from incidesk.incidents.actions.watchers import (
+    do_add_watcher,
+    do_add_watcher_by_address,
+    do_remove_watcher,
+)
 
 __all__ = [
     "DUE_COLUMNS",
@@ -70,6 +74,7 @@ __all__ = [
     "do_add_comment",
     "do_add_merged_reply",
     "do_add_watcher",
+    "do_add_watcher_by_address",
     "do_assign",
     "do_auto_close",
     "do_cancel",

@@ -3,11 +3,13 @@ splitting a comment out into an incident of its own.
 
 A merge builds on "cancel as duplicate": the duplicate is cancelled with `duplicate_of` and a
 `duplicate_of` link, which stops its SLA clocks; in addition its conversation moves to the
-target and a `Merge` row records what moved and how the duplicate stood, for the undo.
+target (with its time entries) and a `Merge` row records what moved and how the duplicate
+stood, for the undo.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -38,6 +40,7 @@ from incidesk.incidents.models import (
     IncidentLink,
     LinkKind,
     Merge,
+    TimeEntry,
     Visibility,
     Watcher,
 )
@@ -82,19 +85,42 @@ def _move(model: type[Comment] | type[Attachment], rows: Moved, to: Incident) ->
         model.objects.filter(pk__in=pks).update(visibility=visibility, moved_from=moved_from)
 
 
+def _by_origin(entries: Sequence[tuple[int, int | None]]) -> dict[int | None, list[int]]:
+    """Ids by their `moved_from`, so each group moves in one UPDATE."""
+    groups: dict[int | None, list[int]] = {}
+    for pk, moved_from in entries:
+        groups.setdefault(moved_from, []).append(pk)
+    return groups
+
+
 def _move_watchers(source: Incident, target: Incident, public: bool) -> Moved:
     """The duplicate's watchers follow it onto the target when they may read what they would
     hear there: agents who follow always, the customer's colleagues only when the conversation
-    stays public (`_keeps_public`). Whoever already watches or reported the target stays as is,
-    and the target's watcher limit holds."""
+    stays public (`_keeps_public`), each marked with the incident they watched. Whoever already
+    watches or reported the target stays as is, and the target's watcher limit holds."""
     taken = set(target.watchers.values_list("person_id", flat=True)) | {target.reporter_id}
     movable = source.watchers.exclude(person_id__in=taken)
     if not public:
         movable = movable.filter(person__role__in=STAFF_ROLES)
     room = max(MAX_WATCHERS - len(taken) + 1, 0)
-    ids = list(movable.order_by("created_at", "id").values_list("pk", flat=True)[:room])
-    Watcher.objects.filter(pk__in=ids).update(incident=target)
-    return [[pk] for pk in ids]
+    rows = list(movable.order_by("created_at", "id").values_list("pk", "moved_from_id")[:room])
+    for moved_from, pks in _by_origin(rows).items():
+        Watcher.objects.filter(pk__in=pks).update(
+            incident=target, moved_from=moved_from or source.pk
+        )
+    return [[pk, moved_from] for pk, moved_from in rows]
+
+
+def _move_time(source: Incident, target: Incident) -> Moved:
+    """The duplicate's time entries go with its conversation, each marked with the incident it
+    was spent on: the target's total then counts every minute once, and the billed
+    organisation stays the one the time was spent for (`analytics.timespent`)."""
+    entries = list(source.time_entries.values_list("pk", "moved_from_id"))
+    for moved_from, pks in _by_origin(entries).items():
+        TimeEntry.objects.filter(pk__in=pks).update(
+            incident=target, moved_from=moved_from or source.pk
+        )
+    return [[pk, moved_from] for pk, moved_from in entries]
 
 
 def move_related(source: Incident, target: Incident) -> dict[str, Moved]:
@@ -120,6 +146,7 @@ def move_related(source: Incident, target: Incident) -> dict[str, Moved]:
     _move(Comment, landing(moved["comments"]), target)
     _move(Attachment, landing(moved["attachments"]), target)
     moved["watchers"] = _move_watchers(source, target, public)
+    moved["time_entries"] = _move_time(source, target)
     for comment in comments:
         if not public:
             comment.visibility = Visibility.INTERNAL
@@ -150,9 +177,21 @@ def _move_back(merge: Merge, source: Incident, target: Incident) -> None:
                 extra={"status": source.status, "allowed": []},
             )
         _move(model, rows, source)
+    # Time entries go back as they were; one corrected since keeps its new minutes.
+    for moved_from, pks in _by_origin(
+        [(row[0], row[1]) for row in merge.moved.get("time_entries", [])]
+    ).items():
+        TimeEntry.objects.filter(pk__in=pks, incident=target).update(
+            incident=source, moved_from=moved_from
+        )
     # Watchers are not the record's to insist on: one who stopped watching since stays away.
-    watchers = [row[0] for row in merge.moved.get("watchers", [])]
-    Watcher.objects.filter(pk__in=watchers, incident=target).update(incident=source)
+    watchers = [
+        (row[0], row[1] if len(row) > 1 else None) for row in merge.moved.get("watchers", [])
+    ]
+    for moved_from, pks in _by_origin(watchers).items():
+        Watcher.objects.filter(pk__in=pks, incident=target).update(
+            incident=source, moved_from=moved_from
+        )
 
 
 @transaction.atomic
@@ -164,11 +203,11 @@ def do_merge(
     reason: str = "",
     expected_version: int | None = None,
 ) -> Incident:
-    """Merge the duplicate `incident` into `target`: its comments and files move (marked "from
-    INC-…"; kept public only between the same customer's incidents), it is cancelled as a
-    duplicate of the target with a link (its SLA clocks stop), and its reporter is told the
-    target's number, once. Mail replies to its thread land on the target (`mail.inbound`).
-    `do_unmerge` takes it back within `INCIDESK_MERGE_UNDO_MINUTES`."""
+    """Merge the duplicate `incident` into `target`: its comments, files, watchers and time
+    entries move (marked "from INC-…"; kept public only between the same customer's incidents),
+    it is cancelled as a duplicate of the target with a link (its SLA clocks stop), and its
+    reporter is told the target's number, once. Mail replies to its thread land on the target
+    (`mail.inbound`). `do_unmerge` takes it back within `INCIDESK_MERGE_UNDO_MINUTES`."""
     reason = checked_text("reason", reason)
     if target.pk == incident.pk:
         raise InvalidInput.field("target", _("An incident cannot be merged into itself."))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from incidesk.accounts.contacts import contact_for
 from incidesk.accounts.models import User
 from incidesk.core.errors import Forbidden, InvalidInput
 from incidesk.incidents import timeline
@@ -38,12 +39,26 @@ def _may_be_added(incident: Incident, actor: User, person: User, source: str) ->
     require(actor, "manage_watchers", incident)
     organisation = incident.organisation
     same = organisation is not None and person.organisation_id == organisation.pk
-    if (
-        not actor.is_desk_staff
-        and not same
-        and not (organisation is not None and organisation.watchers_any_address)
-    ):
+    if not same and not (organisation is not None and organisation.watchers_any_address):
         raise InvalidInput.field("email", _("Only colleagues from your organisation can be added."))
+
+
+def _person_for(incident: Incident, email: str) -> User:
+    """The person behind `email` who may be added: a member of the incident's organisation, or,
+    where the organisation allows any address, anyone (a new address becoming a contact). The
+    refusal is the same whether the address has an account or not, so it tells nobody who has
+    one."""
+    organisation = incident.organisation
+    if organisation is None:
+        raise InvalidInput.field("email", _("Only colleagues from your organisation can be added."))
+    member = User.objects.filter(
+        email__iexact=email.strip(), organisation=organisation, is_active=True
+    ).first()
+    if member is not None:
+        return member
+    if not organisation.watchers_any_address:
+        raise InvalidInput.field("email", _("Only colleagues from your organisation can be added."))
+    return contact_for(email)
 
 
 @transaction.atomic
@@ -75,6 +90,18 @@ def do_add_watcher(incident: Incident, *, actor: User, person: User, source: str
         ]
     )
     return watcher
+
+
+@transaction.atomic
+def do_add_watcher_by_address(incident: Incident, *, actor: User, email: str) -> Watcher:
+    """Add the colleague at `email` for the reporter or the desk (`manage_watchers`), by the
+    organisation's rule (`_person_for`): the portal's, the console's and the API's one way.
+    An agent giving their own address follows the incident."""
+    if actor.is_desk_staff and email.strip().lower() == actor.email.lower():
+        return do_add_watcher(incident, actor=actor, person=actor, source=WatcherSource.FOLLOW)
+    require(actor, "manage_watchers", incident)  # before the address is looked at
+    source = WatcherSource.DESK if actor.is_desk_staff else WatcherSource.PORTAL
+    return do_add_watcher(incident, actor=actor, person=_person_for(incident, email), source=source)
 
 
 @transaction.atomic

@@ -25,6 +25,7 @@ from incidesk.incidents.models import (
     Visibility,
 )
 from incidesk.incidents.status import Status, allowed_verbs
+from incidesk.incidents.tests.apiclient import Api
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.models import OutgoingMail
 from incidesk.notifications.models import Notification
@@ -310,9 +311,13 @@ def test_watchers_follow_the_merge_and_come_back_with_the_undo(pair, agent):
     actions.do_add_watcher(duplicate, actor=customer, person=colleague, source="portal")
     actions.do_add_watcher(duplicate, actor=follower, person=follower, source="follow")
     actions.do_merge(duplicate, actor=agent, target=original)
-    assert set(original.watchers.values_list("person", flat=True)) == {colleague.pk, follower.pk}
+    moved = set(original.watchers.values_list("person", "moved_from"))
+    assert moved == {(colleague.pk, duplicate.pk), (follower.pk, duplicate.pk)}  # "from INC-…"
+    listed = Api(agent).get(f"/incidents/{original.number}/watchers").json()
+    assert {w["moved_from"] for w in listed} == {duplicate.number}
     actions.do_unmerge(duplicate, actor=agent)
-    assert set(duplicate.watchers.values_list("person", flat=True)) == {colleague.pk, follower.pk}
+    back = set(duplicate.watchers.values_list("person", "moved_from"))
+    assert back == {(colleague.pk, None), (follower.pk, None)}
     assert not original.watchers.exists()
 
 

@@ -256,3 +256,60 @@ def test_a_watchers_reopen_by_mail_is_only_a_comment(smtp, act, office):
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
     assert incident.comments.get().author == colleague
+
+
+def _html(mail) -> str:
+    return mail.get_body(("html",)).get_content()
+
+
+@pytest.mark.parametrize(
+    ("language", "note", "theirs", "news"),
+    [
+        (
+            "ru",
+            "Вы получаете это письмо как наблюдатель",
+            "Ваше обращение решено.",
+            "Обращение решено.",
+        ),
+        (
+            "en",
+            "You receive this e-mail as a watcher",
+            "Your request has been resolved.",
+            "The request has been resolved.",
+        ),
+    ],
+)
+def test_a_watchers_mail_says_they_watch_and_how_to_stop(
+    smtp, act, office, language, note, theirs, news
+):
+    """A watcher's status and reply mails speak of *the* request, not theirs, say why they get
+    them and how to stop, and leave out the reporter's "#reopen"; the reporter's do not."""
+    incident, reporter, colleague = office
+    colleague.language = language
+    colleague.save()
+    actions.do_add_watcher(incident, actor=reporter, person=colleague, source="portal")
+    agent = AgentFactory()
+    act(actions.do_accept, incident, actor=agent)
+    act(actions.do_add_comment, incident, actor=agent, body="Заменили картридж.")
+    act(
+        actions.do_resolve,
+        incident,
+        actor=agent,
+        cause=Cause.objects.get(code="hardware_failure"),
+        resolution_code=ResolutionCode.objects.get(code="fixed"),
+        notes="Готово.",
+    )
+    received = smtp.to(colleague.email)
+    # Registered (the worker had not yet run when they were added), taken, the reply, resolved.
+    assert len(received) == 4 and len({_subject(mail) for mail in received}) == 4
+    for mail in received:
+        assert note in _text(mail) and note in _html(mail)
+        assert str(mail["To"]) == colleague.email and reporter.email not in _headers(mail)
+    resolved = received[-1]
+    assert news in _text(resolved) and theirs not in _text(resolved)
+    assert news in _html(resolved)
+    assert "#reopen" not in _text(resolved) and "Готово." in _text(resolved)
+    assert "Заменили картридж." in _text(received[2])
+    for mail in smtp.to(reporter.email):
+        assert "наблюдатель" not in _text(mail) and "as a watcher" not in _text(mail)
+    assert "Ваше обращение решено." in _text(smtp.to(reporter.email)[-1])
