@@ -91,6 +91,8 @@ def _value(field_name: str, value: Any, names: Names) -> str:
         return f"P{value}"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, list):  # tags
+        return ", ".join(map(str, value)) or "—"
     choices = getattr(_field(field_name), "choices", None)
     if choices:
         return str(dict(choices).get(value, value))
@@ -165,6 +167,13 @@ _TELLERS: dict[str, Any] = {
     ),
     EventKind.MERGE_UNDONE: lambda data, names: (
         _("Merge of %(source)s into %(target)s undone: what it moved went back") % data
+    ),
+    EventKind.NOTIFIED: lambda data, names: (
+        _("Notice to %(people)s: %(text)s")
+        % {
+            "people": ", ".join(names.person(email) for email in data.get("to", [])),
+            "text": data.get("text", ""),
+        }
     ),
     EventKind.SPLIT: lambda data, names: (
         _("A comment (with %(attachments)s files) split out into %(into)s") % data
