@@ -9,9 +9,11 @@ hold for "waiting for the customer". The recovery sweep (`core.promises.SWEEPS`,
 on one node, `core.scheduler`) promises `tasks.run_scheduled_triggers` while a scheduled
 trigger is active; the task finds, per trigger, the incidents in the state whose start is at
 least `wait_minutes` of wall time ago (working time is never shorter), measures the working
-time, and fires the trigger on the start event (`firing.fire_once`). Its (trigger, event) row
-makes a trigger fire once per episode; assigned and unassigned again, or updated again, the
-incident has a new start event and a new episode.
+time — oldest first, and per calendar only until one is not due yet (the due moment grows with
+the start, so a night of many waiting incidents costs one calculation per calendar) — and
+fires the trigger on the start event (`firing.fire_once`). Its (trigger, event) row makes a
+trigger fire once per episode; assigned and unassigned again, or updated again, the incident
+has a new start event and a new episode.
 """
 
 from __future__ import annotations
@@ -75,8 +77,10 @@ def _in_state(trigger: Trigger) -> QuerySet[Any]:
 
 def _calendars(incident_ids: list[int]) -> dict[int, BusinessCalendar]:
     """Each incident's service-level calendar: its last clock's (resolution after response)."""
-    clocks = SlaClock.objects.filter(incident_id__in=incident_ids).select_related("calendar")
-    return {clock.incident_id: clock.calendar for clock in clocks.order_by("pk")}
+    rows = SlaClock.objects.filter(incident_id__in=incident_ids).order_by("pk")
+    chosen = dict(rows.values_list("incident_id", "calendar_id"))
+    calendars = BusinessCalendar.objects.in_bulk(set(chosen.values()))
+    return {incident: calendars[calendar] for incident, calendar in chosen.items()}
 
 
 def due_at(trigger: Trigger, start: datetime, calendar: BusinessCalendar | None) -> datetime:
@@ -103,7 +107,16 @@ def _run(trigger: Trigger, now: datetime) -> int:
         .values_list("pk", "start_id", "start_at")
     )
     calendars = _calendars([pk for pk, _start, _at in candidates]) if trigger.business_time else {}
-    due = [start for pk, start, at in candidates if due_at(trigger, at, calendars.get(pk)) <= now]
+    due: list[int] = []
+    waiting: set[BusinessCalendar | None] = set()
+    for pk, start, at in candidates:  # oldest first
+        calendar = calendars.get(pk)
+        if calendar in waiting:
+            continue  # a later start on a calendar whose earlier one is not due is not due
+        if due_at(trigger, at, calendar) <= now:
+            due.append(start)
+        else:
+            waiting.add(calendar)
     fired = 0
     for event in TimelineEvent.objects.filter(pk__in=due).order_by("pk"):
         fired += fire_once(trigger, event, 0, holds=_still(trigger, event.pk))
