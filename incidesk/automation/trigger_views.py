@@ -28,10 +28,7 @@ def _trigger(pk: int) -> Trigger:
 @require_GET
 def triggers(request: HttpRequest) -> HttpResponse:
     """The triggers in the order they run, with the buttons that edit, reorder and switch them."""
-    found = list(
-        Trigger.objects.select_related("team", "assignee", "watcher", "notify_agent", "notify_team")
-    )
-    return render(request, "automation/triggers.html", {"triggers": found})
+    return render(request, "automation/triggers.html", {"triggers": list(Trigger.objects.all())})
 
 
 def _edit(request: HttpRequest, trigger: Trigger | None) -> HttpResponse:
