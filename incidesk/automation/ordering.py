@@ -20,7 +20,7 @@ STEPS = {"up": -1, "down": 1}
 @transaction.atomic
 def move(model: type[RoutingRule] | type[Trigger], pk: int, step: int) -> None:
     """Swap the row with its neighbour and number the list again 10, 20, 30… (only the rows
-    whose order changed are written). Raises 404 for a row that is not there."""
+    whose order changed are written). Raises 404 for a row deleted meanwhile."""
     ordered: list[Any] = list(model._default_manager.select_for_update())
     place = next((i for i, row in enumerate(ordered) if row.pk == pk), None)
     if place is None:

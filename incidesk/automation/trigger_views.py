@@ -69,7 +69,7 @@ def trigger_move(request: HttpRequest, trigger: int) -> HttpResponse:
     if step is None:
         messages.error(request, _("Choose whether to move the trigger up or down."))
         return redirect("automation:triggers")
-    ordering.move(Trigger, trigger, step)
+    ordering.move(Trigger, _trigger(trigger).pk, step)
     return redirect("automation:triggers")
 
 
