@@ -1,5 +1,6 @@
 """Routing rules, triggers, teams' assignment modes and agents' availability in the Django
-admin (until the console edits them). Decisions are not editable anywhere: they are a record."""
+admin; leads edit rules and triggers in the console too (`automation.views`, with the same
+forms). Decisions are not editable anywhere: they are a record."""
 
 from __future__ import annotations
 
@@ -55,11 +56,27 @@ class TriggerAdmin(admin.ModelAdmin[Trigger]):
     list_editable = ("order", "is_active")
     list_filter = ("is_active", "event")
     fieldsets = (
-        (None, {"fields": ("name", "order", "is_active", "event")}),
+        (
+            None,
+            {"fields": ("name", "order", "is_active", "event", "wait_minutes", "business_time")},
+        ),
         CONDITIONS,
         (
             _("Actions"),
-            {"fields": ("priority", "team", "assign_to_lead", "assignee", "customer_message")},
+            {
+                "fields": (
+                    "priority",
+                    "team",
+                    "assign_to_lead",
+                    "assignee",
+                    "tag_list",
+                    "watcher",
+                    "customer_message",
+                    "notify_agent",
+                    "notify_team",
+                    "notice",
+                )
+            },
         ),
     )
 

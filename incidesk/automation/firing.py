@@ -3,10 +3,15 @@ its own transaction — take the (trigger, event) row (a second run stops there)
 incident, match the conditions on its facts, then act through the ordinary actions as the
 system (`actor=None`), so every change has its timeline event, state-machine check and
 notifications. The events the actions made are marked with the rule and the chain's depth,
-and a `Decision` says what matched and what was done."""
+and a `Decision` says what matched and what was done.
+
+A scheduled trigger (`automation.scheduled`) fires the same way on the event that began the
+state which has lasted long enough, so the (trigger, event) row makes it fire once per episode;
+`holds` checks under the incident's lock that the episode is still the current one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -18,8 +23,15 @@ from incidesk.automation.conditions import facts_of, matches
 from incidesk.automation.models import Decision, DecisionKind, Trigger, TriggeredEvent, TriggerRun
 from incidesk.automation.rules import current
 from incidesk.core.errors import DomainError
-from incidesk.incidents.actions import do_add_comment, do_assign, do_override_priority
-from incidesk.incidents.models import Incident, TimelineEvent, Visibility
+from incidesk.incidents.actions import (
+    do_add_comment,
+    do_add_tags,
+    do_add_watcher,
+    do_assign,
+    do_notify,
+    do_override_priority,
+)
+from incidesk.incidents.models import Incident, TimelineEvent, Visibility, WatcherSource
 from incidesk.macros import placeholders
 
 
@@ -39,13 +51,19 @@ def fire(event_ids: list[int]) -> int:
             continue
         for trigger in listening:
             if triggers.listens(trigger, event):
-                fired += _fire(trigger, event, depth)
+                fired += fire_once(trigger, event, depth)
     return fired
 
 
 @transaction.atomic
-def _fire(trigger: Trigger, event: TimelineEvent, depth: int) -> bool:
-    """One trigger on one event, at most once; whether it matched and acted."""
+def fire_once(
+    trigger: Trigger,
+    event: TimelineEvent,
+    depth: int,
+    holds: Callable[[Incident], bool] | None = None,
+) -> bool:
+    """One trigger on one event, at most once; whether it matched and acted. `holds`: a
+    scheduled trigger's check, under the lock, that its state still lasts."""
     _run, new = TriggerRun.objects.get_or_create(trigger_id=trigger.pk, event_id=event.pk)
     if not new:
         return False
@@ -54,6 +72,8 @@ def _fire(trigger: Trigger, event: TimelineEvent, depth: int) -> bool:
         .select_related("category", "reporter", "team")
         .get(pk=event.incident_id)
     )
+    if holds is not None and not holds(incident):
+        return False
     matched = matches(trigger.conditions, facts_of(incident))
     if matched is None:
         return False
@@ -90,7 +110,7 @@ def _act(trigger: Trigger, incident: Incident) -> tuple[dict[str, Any], list[str
     closed incident) is recorded in words and the others still run. Returns what was done."""
     did: dict[str, Any] = {}
     refused: list[str] = []
-    for step in (_priority, _assignment, _reply):
+    for step in (_priority, _assignment, _tags, _watcher, _reply, _notice):
         try:
             incident = step(trigger, incident, did)
         except DomainError as error:
@@ -127,4 +147,40 @@ def _reply(trigger: Trigger, incident: Incident, did: dict[str, Any]) -> Inciden
     body = placeholders.render(trigger.customer_message, placeholders.Context.of(incident, None))
     do_add_comment(incident, actor=None, body=body, visibility=Visibility.PUBLIC)
     did["reply"] = True
+    return incident
+
+
+def _tags(trigger: Trigger, incident: Incident, did: dict[str, Any]) -> Incident:
+    added = [tag for tag in trigger.tags if tag not in (incident.tags or [])]
+    if not added:
+        return incident
+    incident = do_add_tags(incident, tags=added)
+    did["tags"] = added
+    return incident
+
+
+def _watcher(trigger: Trigger, incident: Incident, did: dict[str, Any]) -> Incident:
+    """Have the trigger's agent follow the incident (the desk's mail about it)."""
+    person = trigger.watcher
+    if person is None or incident.watchers.filter(person=person).exists():
+        return incident
+    do_add_watcher(incident, actor=None, person=person, source=WatcherSource.FOLLOW)
+    did["watcher"] = person.display_name
+    return incident
+
+
+def _notice(trigger: Trigger, incident: Incident, did: dict[str, Any]) -> Incident:
+    """A notice to the trigger's agent and/or team (its lead and active members), its
+    placeholders filled by the macros' sandbox, delivered as every event's notifications."""
+    if not trigger.notice.strip():
+        return incident
+    people = [trigger.notify_agent] if trigger.notify_agent is not None else []
+    team = trigger.notify_team
+    if team is not None:
+        people += [team.lead] if team.lead is not None else []
+        people += list(team.members.filter(is_active=True).order_by("pk"))
+    text = placeholders.render(trigger.notice, placeholders.Context.of(incident, None))
+    told = do_notify(incident, people=people, text=text)
+    if told:
+        did["notified"] = [person.display_name for person in told]
     return incident

@@ -124,12 +124,10 @@ class ConditionsForm(forms.ModelForm[Any]):
         return data
 
 
-class RoutingRuleForm(ConditionsForm):
-    tag_list = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
+class TagsForm(ConditionsForm):
+    """Conditions, and tags to add as a list (the model's `tags` JSON)."""
 
-    class Meta:
-        model = RoutingRule
-        fields = ("name", "order", "is_active", "team", "priority", "continue_matching")
+    tag_list = forms.CharField(label=_("tags"), required=False, help_text=_("Separated by commas."))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -151,9 +149,16 @@ class RoutingRuleForm(ConditionsForm):
         return data
 
 
-class TriggerForm(ConditionsForm):
-    """A trigger: its event, the conditions, and what it does (the model's `clean` says
-    when it does nothing or names an unknown placeholder)."""
+class RoutingRuleForm(TagsForm):
+    class Meta:
+        model = RoutingRule
+        fields = ("name", "order", "is_active", "team", "priority", "continue_matching")
+
+
+class TriggerForm(TagsForm):
+    """A trigger: its event (and, for a state lasting a time, how long), the conditions, and
+    what it does (the model's `clean` says when it does nothing, names an unknown placeholder,
+    or has a notice without anyone to tell)."""
 
     class Meta:
         model = Trigger
@@ -162,18 +167,47 @@ class TriggerForm(ConditionsForm):
             "order",
             "is_active",
             "event",
+            "wait_minutes",
+            "business_time",
             "priority",
             "team",
             "assign_to_lead",
             "assignee",
+            "watcher",
             "customer_message",
+            "notify_agent",
+            "notify_team",
+            "notice",
         )
+
+    # The form reads top to bottom: the event, the conditions, then the actions.
+    field_order = (
+        "name",
+        "order",
+        "is_active",
+        "event",
+        "wait_minutes",
+        "business_time",
+        *ConditionsForm.base_fields,
+        "priority",
+        "team",
+        "assign_to_lead",
+        "assignee",
+        "tag_list",
+        "watcher",
+        "customer_message",
+        "notify_agent",
+        "notify_team",
+        "notice",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["assignee"]
-        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101  a foreign key's field
-        field.queryset = _staff()
+        for name in ("assignee", "watcher", "notify_agent"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)  # noqa: S101  a foreign key's field
+            field.queryset = _staff()
+        self.fields["tag_list"].label = _("add tags")
 
 
 def _staff() -> Any:

@@ -235,18 +235,42 @@ class TriggerEvent(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("SLA breached")
     NO_ANSWER = "no_answer", _("No answer to an information request")
     LOW_RATING = "low_rating", _("Low satisfaction rating")
+    # Scheduled: a state that has lasted `wait_minutes` (`automation.scheduled`).
+    UNASSIGNED_FOR = "unassigned_for", _("Unassigned for a time")
+    NO_UPDATE_FOR = "no_update_for", _("No update for a time")
+    WAITING_FOR = "waiting_for", _("Waiting for the customer for a time")
+
+
+# The events that are a state lasting a time, not a timeline event.
+SCHEDULED_EVENTS = frozenset(
+    {TriggerEvent.UNASSIGNED_FOR, TriggerEvent.NO_UPDATE_FOR, TriggerEvent.WAITING_FOR}
+)
 
 
 class Trigger(models.Model):
     """When an event happens to an incident whose facts meet the conditions, do something:
-    set the priority, move it to a team, give it to the team lead or an agent, reply to the
-    customer. Run by the worker after the event commits (`automation.firing`), in `order`;
-    every change is an ordinary action by the system, recorded as a `Decision`."""
+    set the priority, move it to a team, give it to the team lead or an agent, add tags or a
+    watcher, reply to the customer, send a notice to an agent or a team. Run by the worker after
+    the event commits (`automation.firing`), in `order`; every change is an ordinary action by
+    the system, recorded as a `Decision`. A scheduled event (`SCHEDULED_EVENTS`) is a state
+    that has lasted `wait_minutes`, counted on the incident's SLA calendar when
+    `business_time` (`automation.scheduled`)."""
 
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
     event = models.CharField(_("event"), max_length=24, choices=TriggerEvent)
+    wait_minutes = models.PositiveIntegerField(
+        _("for (minutes)"),
+        null=True,
+        blank=True,
+        help_text=_("For the events that are a state lasting a time: how long it must last."),
+    )
+    business_time = models.BooleanField(
+        _("count working time only"),
+        default=True,
+        help_text=_("On the calendar of the incident's service level (without one: every minute)."),
+    )
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     priority = models.PositiveSmallIntegerField(_("set priority"), null=True, blank=True)
     team = models.ForeignKey(
@@ -274,6 +298,39 @@ class Trigger(models.Model):
         _("reply to the customer"),
         blank=True,
         help_text=_("A public reply from the desk; placeholders as in macros."),
+    )
+    tags = models.JSONField(_("add tags"), default=list, blank=True)
+    watcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("add a following agent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notify_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("notify an agent"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notify_team = models.ForeignKey(
+        "accounts.Team",
+        verbose_name=_("notify a team"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Its lead and members."),
+    )
+    notice = models.TextField(
+        _("notice text"),
+        blank=True,
+        help_text=_(
+            "What the agent or team is told (in the app and by e-mail); placeholders as in macros."
+        ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -303,17 +360,38 @@ class Trigger(models.Model):
         errors: dict[str, Any] = {}
         if self.assign_to_lead and self.assignee_id is not None:
             errors["assignee"] = _("Escalate to the team lead or assign to an agent, not both.")
-        if self.customer_message:
+        for name in ("customer_message", "notice"):
             try:
-                placeholders.validate(self.customer_message)
+                placeholders.validate(getattr(self, name))
             except ValidationError as error:
-                errors["customer_message"] = error
+                errors[name] = error
+        errors.update(self._notice_errors())
+        if self.is_scheduled and not self.wait_minutes:
+            errors["wait_minutes"] = _("Say how many minutes the state must last.")
+        if not self.is_scheduled and self.wait_minutes:
+            errors["wait_minutes"] = _("Only the events that are a state lasting a time wait.")
         if not errors and not self.does_something():
             raise ValidationError(
-                _("A trigger must do something: a priority, a team, an assignee or a reply.")
+                _(
+                    "A trigger must do something: a priority, a team, an assignee, tags, "
+                    "a watcher, a reply or a notice."
+                )
             )
         if errors:
             raise ValidationError(errors)
+
+    def _notice_errors(self) -> dict[str, Any]:
+        """A notice needs both its text and someone to tell."""
+        told = self.notify_agent_id is not None or self.notify_team_id is not None
+        if told and not self.notice.strip():
+            return {"notice": _("Write the notice the agent or team is to receive.")}
+        if self.notice.strip() and not told:
+            return {"notify_agent": _("Choose an agent or a team to notify.")}
+        return {}
+
+    @property
+    def is_scheduled(self) -> bool:
+        return self.event in SCHEDULED_EVENTS
 
     def does_something(self) -> bool:
         return bool(
@@ -322,6 +400,9 @@ class Trigger(models.Model):
             or self.assign_to_lead
             or self.assignee_id is not None
             or self.customer_message.strip()
+            or self.tags
+            or self.watcher_id is not None
+            or self.notice.strip()
         )
 
 

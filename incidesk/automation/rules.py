@@ -16,7 +16,8 @@ from incidesk.incidents.models import EventKind
 
 GENERATION = "automation-rules"
 
-# The timeline event kind each trigger event is.
+# The timeline event kind each trigger event is (the scheduled ones are none: a state lasting a
+# time wakes them, `automation.scheduled`).
 KINDS: dict[str, str] = {
     TriggerEvent.REGISTERED: EventKind.CREATED,
     TriggerEvent.STATUS_CHANGED: EventKind.STATUS_CHANGED,
@@ -40,8 +41,12 @@ class Rules:
 
 def _load() -> Rules:
     routing = list(RoutingRule.objects.filter(is_active=True).select_related("team"))
-    triggers = list(Trigger.objects.filter(is_active=True).select_related("team__lead", "assignee"))
-    return Rules(routing, triggers, frozenset(KINDS[t.event] for t in triggers))
+    triggers = list(
+        Trigger.objects.filter(is_active=True).select_related(
+            "team__lead", "assignee", "watcher", "notify_agent", "notify_team__lead"
+        )
+    )
+    return Rules(routing, triggers, frozenset(KINDS[t.event] for t in triggers if t.event in KINDS))
 
 
 _CACHE = GenerationCache(GENERATION, _load)

@@ -19,3 +19,12 @@ def run_triggers(event_ids: list[int]) -> int:
     from incidesk.automation.firing import fire
 
     return fire(event_ids)
+
+
+@task()
+def run_scheduled_triggers() -> int:
+    """Fire the scheduled triggers whose state has lasted long enough (idempotent: once per
+    trigger and episode); promised every minute by the sweep while one is active."""
+    from incidesk.automation.scheduled import run
+
+    return run()

@@ -25,7 +25,7 @@ LOW_RATING = 2
 
 def listens(trigger: Trigger, event: TimelineEvent) -> bool:
     """Whether `trigger` wakes for `event` (its actor loaded)."""
-    if KINDS[trigger.event] != event.kind:
+    if KINDS.get(trigger.event) != event.kind:
         return False
     if trigger.event == TriggerEvent.CUSTOMER_REPLIED:
         return event.actor is not None and not event.actor.is_desk_staff

@@ -9,7 +9,6 @@ nothing is written until "Save".
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -17,16 +16,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from incidesk.accounts.models import Team
-from incidesk.automation import routing
+from incidesk.automation import ordering
 from incidesk.automation.console_forms import SimulateForm, TeamModesForm
 from incidesk.automation.forms import RoutingRuleForm
 from incidesk.automation.models import RoutingRule
 from incidesk.automation.simulator import simulate, with_draft
-from incidesk.core.generations import bump
 from incidesk.web.access import manager_required
-
-# Orders given when the rules are renumbered after a move: room to slot one in by hand.
-ORDER_STEP = 10
 
 
 def _rule(pk: int) -> RoutingRule:
@@ -91,23 +86,11 @@ def rule_delete(request: HttpRequest, routing_rule: int) -> HttpResponse:
 @require_POST
 def rule_move(request: HttpRequest, routing_rule: int) -> HttpResponse:
     """Move a rule one place up or down; the rules are numbered again 10, 20, 30…"""
-    step = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
+    step = ordering.STEPS.get(request.POST.get("direction", ""))
     if step is None:
         messages.error(request, _("Choose whether to move the rule up or down."))
         return redirect("automation:rules")
-    with transaction.atomic():
-        ordered = list(RoutingRule.objects.select_for_update())
-        place = next((i for i, rule in enumerate(ordered) if rule.pk == routing_rule), None)
-        if place is None:
-            raise Http404(_("This rule was not found."))
-        other = place + step
-        if 0 <= other < len(ordered):
-            ordered[place], ordered[other] = ordered[other], ordered[place]
-        moved = [rule for n, rule in enumerate(ordered, 1) if rule.order != n * ORDER_STEP]
-        for n, rule in enumerate(ordered, 1):
-            rule.order = n * ORDER_STEP
-        RoutingRule.objects.bulk_update(moved, ["order"])
-        bump(routing.GENERATION)  # no save signals from a bulk update
+    ordering.move(RoutingRule, routing_rule, step)
     return redirect("automation:rules")
 
 

@@ -138,8 +138,14 @@ def _trigger(data: dict[str, Any]) -> list[str]:
             _("Assigned: %(team)s, %(agent)s.")
             % {"team": did["team"] or "—", "agent": did["assignee"] or "—"}
         )
+    if "tags" in did:
+        lines.append(_("Tags added: %(tags)s.") % {"tags": ", ".join(did["tags"])})
+    if "watcher" in did:
+        lines.append(_("Following: %(agent)s.") % {"agent": did["watcher"]})
     if did.get("reply"):
         lines.append(_("Replied to the customer."))
+    if "notified" in did:
+        lines.append(_("Notified: %(people)s.") % {"people": ", ".join(did["notified"])})
     lines += [_("Not done: %(reason)s") % {"reason": reason} for reason in data["refused"]]
     return lines
 

@@ -92,6 +92,8 @@ def _value(field_name: str, value: Any, names: Names) -> str:
         return f"P{value}"
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if isinstance(value, list):  # tags
+        return ", ".join(map(str, value)) or "—"
     choices = getattr(_field(field_name), "choices", None)
     if choices:
         return str(dict(choices).get(value, value))
@@ -176,6 +178,13 @@ _TELLERS: dict[str, Any] = {
     ),
     EventKind.WATCHER_REMOVED: lambda data, names: (
         _("%(person)s no longer watches the incident") % {"person": data.get("person", "")}
+    ),
+    EventKind.NOTIFIED: lambda data, names: (
+        _("Notice to %(people)s: %(text)s")
+        % {
+            "people": ", ".join(names.person(email) for email in data.get("to", [])),
+            "text": data.get("text", ""),
+        }
     ),
     EventKind.SPLIT: lambda data, names: (
         _("A comment (with %(attachments)s files) split out into %(into)s") % data

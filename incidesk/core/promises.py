@@ -54,6 +54,7 @@ SWEEPS = (
     "incidesk.core.promises.relay_overdue",
     "incidesk.core.promises.release_abandoned_tasks",
     "incidesk.mail.sending.release_abandoned",
+    "incidesk.automation.scheduled.promise_run",  # not a recovery: scheduled triggers' minute
 )
 
 

@@ -417,6 +417,7 @@ class EventKind(models.TextChoices):
     MERGED_IN = "merged_in", _("Incident merged in")
     MERGE_UNDONE = "merge_undone", _("Merge undone")
     SPLIT = "split", _("Comment split out")
+    NOTIFIED = "notified", _("Notice sent")
 
 
 class WatcherSource(models.TextChoices):

@@ -63,6 +63,8 @@ def _codes(events: Iterable[TimelineEvent]) -> dict[type[Model], set[str]]:
         elif event.kind == EventKind.ASSIGNED:
             wanted[Team] |= {data.get("team"), data.get("old_team")}
             wanted[User] |= {data.get("assignee"), data.get("old_assignee")}
+        elif event.kind == EventKind.NOTIFIED:
+            wanted[User] |= set(data.get("to", []))
         elif event.kind in (EventKind.SLA_PAUSED, EventKind.SLA_RESUMED):
             wanted[HoldReason].add(data.get("reason"))
     return {model: {c for c in codes if c} for model, codes in wanted.items() if any(codes)}

@@ -117,6 +117,11 @@ def record_assigned(
     )
 
 
+def record_notified(*, incident: Incident, people: list[str], text: str) -> TimelineEvent:
+    """A notice the system sent to desk staff (`people`: their e-mails); staff only."""
+    return _record(incident, EventKind.NOTIFIED, None, to=people, text=text)
+
+
 def record_priority_overridden(
     *, incident: Incident, actor: User | None, old: int, new: int, reason: str
 ) -> TimelineEvent:

@@ -79,6 +79,7 @@ KINDS: dict[str, MailKind] = {
         MailKind("customer_reply", Topic.REPLIES, _("Customer replied: %(title)s")),
         MailKind("reopened_desk", Topic.UPDATES, _("Reopened by the customer: %(title)s")),
         MailKind("sla_alert", Topic.SLA, _("Service level alert: %(title)s")),
+        MailKind("notice", Topic.UPDATES, _("Notice: %(title)s")),
     ]
 }
 
@@ -128,18 +129,7 @@ def kinds_for(event: TimelineEvent, person: User) -> list[str]:
     """The e-mails `event` makes for `person` (often none: not every event is worth a mail)."""
     incident = event.incident
     if person.is_desk_staff:
-        actor_is_customer = event.actor is not None and event.actor.is_customer
-        if event.kind == EventKind.CREATED:
-            return ["new_incident"]
-        if event.kind == EventKind.ASSIGNED and person.pk == incident.assignee_id:
-            return ["assigned"]
-        if event.kind == EventKind.PUBLIC_REPLY and actor_is_customer:
-            return ["customer_reply"]
-        if event.kind == EventKind.STATUS_CHANGED and event.data.get("reopen"):
-            return ["reopened_desk"]
-        if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.ESCALATED):
-            return ["sla_alert"]
-        return []
+        return _desk_kinds(event, person)
     if not event.is_public:
         return []
     if person.pk == incident.reporter_id:
@@ -147,6 +137,24 @@ def kinds_for(event: TimelineEvent, person: User) -> list[str]:
     if is_watching(person, incident):
         # The reporter's news, not what asks for the reporter's verbs (rating).
         return [kind for kind in _customer_kinds(event) if kind not in REPORTER_ONLY_KINDS]
+    return []
+
+
+def _desk_kinds(event: TimelineEvent, person: User) -> list[str]:
+    """The e-mails `event` makes for desk staff."""
+    actor_is_customer = event.actor is not None and event.actor.is_customer
+    if event.kind == EventKind.CREATED:
+        return ["new_incident"]
+    if event.kind == EventKind.ASSIGNED and person.pk == event.incident.assignee_id:
+        return ["assigned"]
+    if event.kind == EventKind.PUBLIC_REPLY and actor_is_customer:
+        return ["customer_reply"]
+    if event.kind == EventKind.STATUS_CHANGED and event.data.get("reopen"):
+        return ["reopened_desk"]
+    if event.kind in (EventKind.SLA_WARNING, EventKind.SLA_BREACHED, EventKind.ESCALATED):
+        return ["sla_alert"]
+    if event.kind == EventKind.NOTIFIED and person.email in event.data.get("to", []):
+        return ["notice"]  # a trigger's notice, to the staff it names
     return []
 
 

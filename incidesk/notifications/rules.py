@@ -73,6 +73,8 @@ def recipients(event: TimelineEvent) -> list[User]:
         people += _desk_owner(incident)
     if event.kind == EventKind.ASSIGNED and incident.assignee is not None:
         people.append(incident.assignee)
+    if event.kind == EventKind.NOTIFIED:  # a trigger's notice names its staff
+        people += list(User.objects.filter(email__in=event.data.get("to", [])))
     sla = _sla_audience(event)
     people += sla + (following if sla else [])
     unique = {person.pk: person for person in people if person.is_active}

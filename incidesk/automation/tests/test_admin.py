@@ -147,8 +147,18 @@ def test_a_triggers_fields_become_its_conditions_and_actions(admin_client):
 @pytest.mark.parametrize(
     ("language", "changes", "error"),
     [
-        ("ru", {}, "Триггер должен что-то делать: приоритет, группа, исполнитель или ответ."),
-        ("en", {}, "A trigger must do something: a priority, a team, an assignee or a reply."),
+        (
+            "ru",
+            {},
+            "Триггер должен что-то делать: приоритет, группа, исполнитель, метки, наблюдатель, "
+            "ответ или уведомление.",
+        ),
+        (
+            "en",
+            {},
+            "A trigger must do something: a priority, a team, an assignee, tags, a watcher, "
+            "a reply or a notice.",
+        ),
         (
             "ru",
             {"customer_message": "Здравствуйте, {{ request.user }}"},

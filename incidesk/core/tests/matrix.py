@@ -224,7 +224,7 @@ MATRIX: dict[str, str] = {
     "POST problems:add_action": DESK_FORM,
     "GET problems:action_done": DESK_405,
     "POST problems:action_done": DESK,
-    # routing rules and assignment modes in the console: leads and admins only
+    # routing rules, assignment modes and triggers in the console: leads and admins only
     "GET automation:rules": MANAGERS,
     "POST automation:rules": MANAGERS_405,
     "GET automation:rule_new": MANAGERS,
@@ -237,6 +237,18 @@ MATRIX: dict[str, str] = {
     "POST automation:rule_move": "login login 403 403 403 403 403 msg msg",
     "GET automation:teams": MANAGERS,
     "POST automation:teams": "login login 403 403 403 403 403 422 422",
+    "GET automation:triggers": MANAGERS,
+    "POST automation:triggers": MANAGERS_405,
+    "GET automation:trigger_new": MANAGERS,
+    "POST automation:trigger_new": "login login 403 403 403 403 403 422 422",
+    "GET automation:trigger_edit": MANAGERS,
+    "POST automation:trigger_edit": "login login 403 403 403 403 403 422 422",
+    "GET automation:trigger_delete": MANAGERS_405,
+    "POST automation:trigger_delete": MANAGERS,
+    "GET automation:trigger_move": MANAGERS_405,
+    "POST automation:trigger_move": "login login 403 403 403 403 403 msg msg",
+    "GET automation:trigger_toggle": MANAGERS_405,
+    "POST automation:trigger_toggle": MANAGERS,
     # recurring
     "GET recurring:groups": MANAGERS,
     "POST recurring:groups": MANAGERS_405,

@@ -29,7 +29,7 @@ from incidesk.accounts.tests.factories import (
     UserFactory,
 )
 from incidesk.api import api
-from incidesk.automation.models import RoutingRule
+from incidesk.automation.models import RoutingRule, Trigger, TriggerEvent
 from incidesk.console.forms import EDIT_FORMS, OTHER_FORMS, VERB_FORMS
 from incidesk.console.models import SavedView
 from incidesk.incidents import actions
@@ -444,6 +444,14 @@ def _watcher(world: World, who: Principal, route: Route) -> int:
     return watcher.pk
 
 
+def _trigger() -> Trigger:
+    """The world's one trigger, made on first use (each case's savepoint may drop it)."""
+    trigger, _made = Trigger.objects.get_or_create(
+        name="Matrix trigger", defaults={"event": TriggerEvent.REGISTERED, "tags": ["matrix"]}
+    )
+    return trigger
+
+
 # A parameter's value by name; `(route name, parameter)` overrides it for one route.
 PARAMS: dict[str | tuple[str, str], Filler] = {
     "number": _number,
@@ -463,6 +471,7 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "slug": lambda world, who, route: "nowhere",
     "macro": lambda world, who, route: world.macro.pk,
     "routing_rule": lambda world, who, route: _routing_rule().pk,
+    "trigger": lambda world, who, route: _trigger().pk,
     ("console:delete_view", "pk"): lambda world, who, route: world.saved_view.pk,
     ("recurring:same_problem", "number"): lambda world, who, route: world.problem.number,
     ("problems:unlink", "incident"): lambda world, who, route: world.other_incident.number,

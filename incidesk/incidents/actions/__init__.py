@@ -10,12 +10,14 @@ The verbs live in submodules by theme: `registration` (create, triage, priority,
 (incident and problem links), `macros` (which macro made a set of changes), `merge` (merge, its
 undo, split), `system` (SLA checks, information-request expiry, auto-close, the problem cascade),
 `watchers` (who else hears of it), `timekeeping` (time spent), `customfields` (custom field
-values); `_common` holds what they share
+values), `automated` (what only triggers do: tags, notices to staff); `_common` holds what
+they share
 (lock, rights check, save, commit).
 """
 
 from incidesk.core.text import MAX_TITLE_LENGTH
 from incidesk.incidents.actions._common import DUE_COLUMNS, MAX_DESCRIPTION_BYTES
+from incidesk.incidents.actions.automated import do_add_tags, do_notify
 from incidesk.incidents.actions.conversation import do_add_attachment, do_add_comment
 from incidesk.incidents.actions.customfields import do_set_custom_fields
 from incidesk.incidents.actions.lifecycle import (
@@ -73,6 +75,7 @@ __all__ = [
     "do_add_attachment",
     "do_add_comment",
     "do_add_merged_reply",
+    "do_add_tags",
     "do_add_watcher",
     "do_add_watcher_by_address",
     "do_assign",
@@ -90,6 +93,7 @@ __all__ = [
     "do_link_problem",
     "do_log_time",
     "do_merge",
+    "do_notify",
     "do_override_priority",
     "do_rate",
     "do_recompute_sla",

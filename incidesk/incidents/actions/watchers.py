@@ -20,13 +20,18 @@ from incidesk.incidents.actions._common import _commit, _final, _lock
 from incidesk.incidents.models import MAX_WATCHERS, Incident, Watcher, WatcherSource
 
 
-def _may_be_added(incident: Incident, actor: User, person: User, source: str) -> None:
-    """Refuse a watcher the source does not allow: a follower follows for themselves; a
-    customer adds only people of the incident's organisation unless it allows any address."""
+def _may_be_added(incident: Incident, actor: User | None, person: User, source: str) -> None:
+    """Refuse a watcher the source does not allow: a follower follows for themselves (or the
+    system, a trigger, has an agent follow); a customer adds only people of the incident's
+    organisation unless it allows any address."""
     if not person.is_active:
         raise InvalidInput.field("email", _("This person's account is deactivated."))
     if person.pk == incident.reporter_id:
         raise InvalidInput.field("email", _("The reporter already receives this incident's mail."))
+    if actor is None:
+        if source != WatcherSource.FOLLOW or not person.is_desk_staff:
+            raise InvalidInput.field("email", _("The system only has agents follow incidents."))
+        return
     if source == WatcherSource.FOLLOW:
         require(actor, "follow", incident)
         if person.pk != actor.pk:
@@ -62,11 +67,12 @@ def _person_for(incident: Incident, email: str) -> User:
 
 
 @transaction.atomic
-def do_add_watcher(incident: Incident, *, actor: User, person: User, source: str) -> Watcher:
+def do_add_watcher(incident: Incident, *, actor: User | None, person: User, source: str) -> Watcher:
     """Let `person` watch `incident`: they get its mail meant for customers (or, an agent who
     follows, the desk's), see it as the reporter does and may reply, but use none of the
     reporter's verbs. Adding someone who already watches returns their row unchanged.
-    At most `MAX_WATCHERS` per incident; never on a closed or cancelled one."""
+    At most `MAX_WATCHERS` per incident; never on a closed or cancelled one. `actor=None` is
+    the system (a trigger), which has an agent follow."""
     source = WatcherSource(source)
     _may_be_added(incident, actor, person, source)
     incident = _lock(incident)

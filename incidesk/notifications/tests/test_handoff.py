@@ -82,7 +82,12 @@ def test_work_a_killed_worker_left_is_done_again_after_the_lease_once(
     done = sweep()
     assert (done["release_abandoned_tasks"], done["release_abandoned"]) == (1, 1)
     run_tasks()
-    assert sweep() == {"relay_overdue": 0, "release_abandoned_tasks": 0, "release_abandoned": 0}
+    assert sweep() == {
+        "relay_overdue": 0,
+        "release_abandoned_tasks": 0,
+        "release_abandoned": 0,
+        "promise_run": 0,
+    }
     run_tasks()
     mail.refresh_from_db()
     assert (mail.state, mail.attempts) == (MailState.SENT, 2)
@@ -95,7 +100,12 @@ def test_work_within_its_lease_is_left_alone(reference_data, smtp, run_tasks, se
     settings.INCIDESK_TASK_LEASE = 600
     customer = CustomerFactory()
     mail = _mail_left_sending(customer, timedelta(minutes=9))
-    assert sweep() == {"relay_overdue": 0, "release_abandoned_tasks": 0, "release_abandoned": 0}
+    assert sweep() == {
+        "relay_overdue": 0,
+        "release_abandoned_tasks": 0,
+        "release_abandoned": 0,
+        "promise_run": 0,
+    }
     run_tasks()
     mail.refresh_from_db()
     assert mail.state == MailState.SENDING and smtp.received == []
