@@ -19,3 +19,12 @@ def run_triggers(event_ids: list[int]) -> int:
     from incidesk.automation.firing import fire
 
     return fire(event_ids)
+
+
+@task()
+def run_simulation(run_id: int) -> None:
+    """Run a simulation the console stored (a window too large for the request) and keep its
+    result on the row (idempotent: a finished run is left)."""
+    from incidesk.automation.runs import run
+
+    run(run_id)

@@ -12,3 +12,14 @@ urlpatterns = [
     path("rules/<int:routing_rule>/move/", views.rule_move, name="rule_move"),
     path("teams/", views.teams, name="teams"),
 ]
+
+# The simulator's background runs and agents' availability (views in their own modules).
+from incidesk.automation import simulation_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "simulations/<int:simulation_run>/",
+        simulation_views.simulation_run,
+        name="simulation_run",
+    ),
+]
