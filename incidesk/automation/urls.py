@@ -23,3 +23,11 @@ urlpatterns += [
         name="simulation_run",
     ),
 ]
+
+from incidesk.automation import availability_views  # noqa: E402
+
+urlpatterns += [
+    path("away/", availability_views.away, name="away"),
+    path("agents/", availability_views.agents, name="agents"),
+    path("agents/<int:agent>/", availability_views.agent, name="agent"),
+]

@@ -233,6 +233,15 @@ MATRIX: dict[str, str] = {
     "POST automation:rule_move": "login login 403 403 403 403 403 msg msg",
     "GET automation:teams": MANAGERS,
     "POST automation:teams": "login login 403 403 403 403 403 422 422",
+    # the simulator's background runs; agents' availability (an empty form clears an absence)
+    "GET automation:simulation_run": MANAGERS,
+    "POST automation:simulation_run": MANAGERS_405,
+    "GET automation:away": DESK,
+    "POST automation:away": DESK,
+    "GET automation:agents": MANAGERS,
+    "POST automation:agents": MANAGERS_405,
+    "GET automation:agent": MANAGERS,
+    "POST automation:agent": MANAGERS,
     # recurring
     "GET recurring:groups": MANAGERS,
     "POST recurring:groups": MANAGERS_405,
