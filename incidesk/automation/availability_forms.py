@@ -25,8 +25,11 @@ class AwayForm(forms.ModelForm[AgentAvailability]):
 
     class Meta:
         model = AgentAvailability
-        fields = ("away_from", "away_until", "substitute")
-        widgets = {"away_from": _moment(), "away_until": _moment()}
+        fields: tuple[str, ...] = ("away_from", "away_until", "substitute")
+        widgets: dict[str, forms.Widget | type[forms.Widget]] = {
+            "away_from": _moment(),
+            "away_until": _moment(),
+        }
         help_texts = {
             "away_until": _("Empty: until further notice."),
             "substitute": _(

@@ -83,3 +83,18 @@ def test_only_managers_poll_a_run(large):
     run = runs.start(RoutingRule(name="x", tags=["x"]), days=7, by=LeadFactory())
     response = signed_in(AgentFactory()).get(reverse("automation:simulation_run", args=[run.pk]))
     assert response.status_code == 403
+
+
+def test_a_failed_run_says_so_in_words_and_stops_polling(large, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(runs, "simulate", broken)
+    run = runs.start(RoutingRule(name="x", tags=["x"]), days=7, by=LeadFactory())
+    with pytest.raises(RuntimeError):
+        runs.run(run.pk)
+    run.refresh_from_db()
+    assert run.status == SimulationStatus.FAILED and run.finished_at is not None
+    page = signed_in(LeadFactory()).get(reverse("automation:simulation_run", args=[run.pk]))
+    assert "Симуляция не удалась" in page.content.decode()
+    assert "hx-get" not in page.content.decode()
