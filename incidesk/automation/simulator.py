@@ -291,10 +291,10 @@ class _Squad:
 
     config: TeamAssignment
     members: list[User]
+    ids: set[int] = field(init=False)
 
-    @property
-    def ids(self) -> set[int]:
-        return {member.pk for member in self.members}
+    def __post_init__(self) -> None:
+        self.ids = {member.pk for member in self.members}
 
 
 def _assigning_teams() -> dict[int, _Squad]:

@@ -63,6 +63,9 @@ def test_a_lead_writes_a_rule_and_simulates_it(page: Page, desk):
     rule_row = simulation.get_by_test_id("simulation-rules").locator("tr", has_text="Принтеры")
     expect(rule_row.locator("td")).to_have_text(["Принтеры — в сеть", "0", "3"])
     expect(simulation.get_by_test_id("simulation-agents")).to_contain_text("Анна")
+    expect(simulation.get_by_test_id("simulation-sla")).to_contain_text(
+        "другой приоритет получили бы 0 инцидентов"
+    )
     assert not RoutingRule.objects.filter(name="Принтеры — в сеть").exists()
 
     page.get_by_test_id("save-rule").click()
