@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from incidesk.accounts.models import STAFF_ROLES, User
@@ -116,20 +116,9 @@ def pick(mode: str, candidates: list[Candidate], cursor: int | None) -> Candidat
 
 def _candidates(config: TeamAssignment, incident: Incident, at: datetime) -> list[Candidate]:
     """The team's active agents in id order, with their availability at `at`."""
-    people = User.objects.filter(teams=config.team, is_active=True, role__in=STAFF_ROLES)
-    related = people.select_related(
-        "availability__calendar", "availability__substitute__availability__calendar"
-    )
-    if config.mode == AssignmentMode.SKILLS:
-        related = related.prefetch_related("availability__categories", "availability__services")
-    members = list(related.order_by("pk"))
+    members = list(team_members(config.mode).filter(teams=config.team).order_by("pk"))
     ids = {member.pk for member in members}
-    candidates = []
-    for member in members:
-        candidate = available(member, ids, config.calendar, at)
-        if config.mode == AssignmentMode.SKILLS:
-            candidate.skill = _skill(_availability(member), incident)
-        candidates.append(candidate)
+    candidates = [candidate(member, ids, config, incident, at) for member in members]
     if config.mode == AssignmentMode.LEAST_LOADED:
         loads = dict(
             Incident.objects.filter(assignee_id__in=ids, status__in=WORKING)
@@ -137,9 +126,32 @@ def _candidates(config: TeamAssignment, incident: Incident, at: datetime) -> lis
             .annotate(n=Count("id"))
             .values_list("assignee_id", "n")
         )
-        for candidate in candidates:
-            candidate.load = loads.get(candidate.agent.pk, 0)
+        for each in candidates:
+            each.load = loads.get(each.agent.pk, 0)
     return candidates
+
+
+def team_members(mode: str) -> QuerySet[User]:
+    """Active desk staff with what `candidate` reads of them (their availability, calendar,
+    substitute and, for assignment by skills, their skills), for the worker and the simulator."""
+    people = User.objects.filter(is_active=True, role__in=STAFF_ROLES).select_related(
+        "availability__calendar", "availability__substitute__availability__calendar"
+    )
+    if mode == AssignmentMode.SKILLS:
+        people = people.prefetch_related("availability__categories", "availability__services")
+    return people
+
+
+def candidate(
+    member: User, team_ids: set[int], config: TeamAssignment, incident: Incident, at: datetime
+) -> Candidate:
+    """A member of the team `config` assigns for, as a candidate for `incident` at `at`: their
+    availability and, by skills, their skill; the load is the caller's (the worker counts it in
+    the database, the simulator in memory)."""
+    found = available(member, team_ids, config.calendar, at)
+    if config.mode == AssignmentMode.SKILLS:
+        found.skill = _skill(_availability(member), incident)
+    return found
 
 
 def available(

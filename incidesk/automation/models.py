@@ -189,6 +189,44 @@ class AgentAvailability(models.Model):
         return self.away_until is None or at < self.away_until
 
 
+class SimulationStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class SimulationRun(models.Model):
+    """A simulation over a window too large to run in the request (`runs.start`): the draft
+    rule's values, run by the worker (`tasks.run_simulation`), which reports how far it got and
+    stores the result (`simulator.Simulation.as_json`) here for the console to poll."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    days = models.PositiveSmallIntegerField()
+    draft = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=SimulationStatus, default=SimulationStatus.QUEUED
+    )
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    result = models.JSONField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("simulation run")
+        verbose_name_plural = _("simulation runs")
+
+    def __str__(self) -> str:
+        return f"{self.pk} {self.status} {self.requested_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done // self.total if self.total else 0
+
+
 class DecisionKind(models.TextChoices):
     ROUTING = "routing", _("Routing")
     ASSIGNMENT = "assignment", _("Automatic assignment")

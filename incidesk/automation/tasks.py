@@ -28,3 +28,12 @@ def run_scheduled_triggers() -> int:
     from incidesk.automation.scheduled import run
 
     return run()
+
+
+@task()
+def run_simulation(run_id: int) -> None:
+    """Run a simulation the console stored (a window too large for the request) and keep its
+    result on the row (idempotent: a finished run is left)."""
+    from incidesk.automation.runs import run
+
+    run(run_id)

@@ -18,3 +18,22 @@ urlpatterns = [
     path("triggers/<int:trigger>/move/", trigger_views.trigger_move, name="trigger_move"),
     path("triggers/<int:trigger>/toggle/", trigger_views.trigger_toggle, name="trigger_toggle"),
 ]
+
+# The simulator's background runs and agents' availability (views in their own modules).
+from incidesk.automation import simulation_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "simulations/<int:simulation_run>/",
+        simulation_views.simulation_run,
+        name="simulation_run",
+    ),
+]
+
+from incidesk.automation import availability_views  # noqa: E402
+
+urlpatterns += [
+    path("away/", availability_views.away, name="away"),
+    path("agents/", availability_views.agents, name="agents"),
+    path("agents/<int:agent>/", availability_views.agent, name="agent"),
+]

@@ -16,12 +16,12 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from incidesk.accounts.models import Team
-from incidesk.automation import ordering
+from incidesk.automation import ordering, runs
 from incidesk.automation.console_forms import SimulateForm, TeamModesForm
 from incidesk.automation.forms import RoutingRuleForm
 from incidesk.automation.models import RoutingRule
 from incidesk.automation.simulator import simulate, with_draft
-from incidesk.web.access import manager_required
+from incidesk.web.access import manager_required, signed_in
 
 
 def _rule(pk: int) -> RoutingRule:
@@ -42,12 +42,17 @@ def rules(request: HttpRequest) -> HttpResponse:
 def _form_page(
     request: HttpRequest, form: RoutingRuleForm, rule: RoutingRule | None, days: SimulateForm
 ) -> HttpResponse:
-    """The form; after "Simulate" with valid values, the simulation beside it."""
-    simulation = None
+    """The form; after "Simulate" with valid values, the simulation beside it (a large window:
+    its run in the worker, which the page polls)."""
+    simulation = run = None
     if form.is_bound and "simulate" in request.POST and form.is_valid() and days.is_valid():
-        simulation = simulate(with_draft(form.instance), days=days.cleaned_data["days"])
+        back = days.cleaned_data["days"]
+        if runs.inline(back):
+            simulation = simulate(with_draft(form.instance), days=back)
+        else:
+            run = runs.start(form.instance, days=back, by=signed_in(request))
     status = 422 if form.is_bound and not (form.is_valid() and days.is_valid()) else 200
-    context = {"form": form, "rule": rule, "days": days, "simulation": simulation}
+    context = {"form": form, "rule": rule, "days": days, "simulation": simulation, "run": run}
     return render(request, "automation/rule_form.html", context, status=status)
 
 

@@ -1,5 +1,6 @@
 """The simulator: last week's incidents routed by the saved rules and by a draft, counted per
-team, per rule and per round-robin agent, without writing anything."""
+team, per rule and per automatically assigned agent (every mode), with the SLA targets a changed
+priority would have missed, without writing anything."""
 
 from __future__ import annotations
 
@@ -11,10 +12,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from incidesk.automation.models import AgentAvailability, Decision, RoutingRule, TeamAssignment
-from incidesk.automation.simulator import active_rules, simulate, with_draft
-from incidesk.automation.tests.conftest import Desk, make_desk
+from incidesk.automation.models import (
+    AgentAvailability,
+    AssignmentMode,
+    Decision,
+    RoutingRule,
+    TeamAssignment,
+)
+from incidesk.automation.simulator import Simulation, active_rules, simulate, with_draft
+from incidesk.automation.tests.conftest import Desk, make_desk, office_hours
+from incidesk.incidents import actions
 from incidesk.incidents.models import Incident, TimelineEvent
+from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +137,105 @@ def test_a_new_draft_rule_is_tried_in_its_place_among_the_saved_ones():
     first = RoutingRule(name="Принтеры", order=1, conditions={"words": ["принтер"]}, tags=["p"])
     assert [rule.name for rule in with_draft(first)] == ["Принтеры", desk.rule.name]
     assert [rule.name for rule in active_rules()] == [desk.rule.name]
+
+
+# --- assignment modes and the SLA effect ------------------------------------------------------
+
+
+def arrivals(desk: Desk, *statuses: Status) -> None:
+    """One VPN incident an hour over the last hours, taken as far as the given statuses."""
+    now = timezone.now()
+    for n, status in enumerate(statuses):
+        with time_machine.travel(now - timedelta(hours=len(statuses) - n), tick=False):
+            make_incident(status, reporter=desk.customer, title=f"Не работает VPN, {n}")
+
+
+def after(result) -> dict[str, int]:
+    return {row.name: row.after for row in result.agents}
+
+
+def test_least_loaded_counts_what_the_simulation_gave_each_agent_and_is_still_open():
+    desk = make_desk(mode=AssignmentMode.LEAST_LOADED)
+    # Анна keeps hers; Борис resolves his at once; Вера's is the third; the fourth goes to the
+    # lightest after Вера: Борис (round robin would have given it to Анна).
+    arrivals(desk, Status.NEW, Status.RESOLVED, Status.NEW, Status.NEW)
+
+    result = simulate(active_rules(), days=1)
+
+    assert after(result) == {"Анна": 1, "Борис": 2, "Вера": 1}
+
+
+def test_by_skills_gives_the_incident_to_who_speaks_the_customers_language():
+    desk = make_desk(mode=AssignmentMode.SKILLS)
+    desk.customer.language = "en"
+    desk.customer.save()
+    AgentAvailability.objects.create(agent=desk.agents[2], languages=["en"])
+    arrivals(desk, Status.NEW, Status.NEW, Status.NEW)
+
+    result = simulate(active_rules(), days=1)
+
+    assert after(result) == {"Вера": 3}
+    assert {change.after_agent for change in result.changes} <= {"Вера"}
+
+
+def test_working_hours_are_those_at_each_incidents_registration():
+    desk = make_desk()
+    desk.assignment.calendar = office_hours()
+    desk.assignment.save()
+    with time_machine.travel("2026-11-23 03:00:00+03:00", tick=False):  # a Monday night
+        make_incident(reporter=desk.customer, title="Не работает VPN ночью")
+    with time_machine.travel("2026-11-23 10:00:00+03:00", tick=False):
+        make_incident(reporter=desk.customer, title="Не работает VPN утром")
+
+    with time_machine.travel("2026-11-24 10:00:00+03:00", tick=False):
+        result = simulate(active_rules(), days=7)
+
+    assert after(result) == {"": 1, "Анна": 1}  # nobody on duty at night
+
+
+def responded_after(desk: Desk, hours: int) -> None:
+    """A VPN incident registered on a Monday morning, taken into work `hours` hours later."""
+    with time_machine.travel("2026-11-23 10:00:00+03:00", tick=False):
+        incident = make_incident(reporter=desk.customer, title="Не работает VPN")
+    with time_machine.travel(incident.created_at + timedelta(hours=hours), tick=False):
+        actions.do_accept(incident, actor=desk.agents[0])
+
+
+def test_a_higher_priority_would_have_breached_the_response_it_met():
+    desk = make_desk()
+    responded_after(desk, 2)  # priority 3: 4 business hours to respond; met
+    draft = RoutingRule.objects.get(pk=desk.rule.pk)
+    draft.priority = 1  # reached as 2 (medium impact): an hour to respond
+
+    with time_machine.travel("2026-11-27 10:00:00+03:00", tick=False):
+        result = simulate(with_draft(draft), days=7)
+
+    assert (result.reprioritised, result.breached_more, result.breached_fewer) == (1, 1, 0)
+    [change] = result.sla_changes
+    assert (change.before_priority, change.after_priority) == (3, 2)
+    assert change.breached_before == ["resolution"]  # still open four days on: missed anyway
+    assert change.breached_after == ["response", "resolution"]
+
+
+def test_switching_a_priority_rule_off_shows_the_breaches_it_caused():
+    desk = make_desk()
+    desk.rule.priority = 1
+    desk.rule.save()
+    responded_after(desk, 2)
+    assert Incident.objects.get().priority == 2
+    draft = RoutingRule.objects.get(pk=desk.rule.pk)
+    draft.is_active = False
+
+    with time_machine.travel("2026-11-27 10:00:00+03:00", tick=False):
+        result = simulate(with_draft(draft), days=7)
+
+    # The matrix's priority for the urgency the customer reported, not the one the rule set.
+    assert [(c.before_priority, c.after_priority) for c in result.sla_changes] == [(2, 3)]
+    assert (result.breached_more, result.breached_fewer) == (0, 1)
+
+
+def test_a_stored_result_reads_back_the_same():
+    desk = make_desk()
+    last_week(desk)
+    result = simulate(with_draft(with_printers(desk)), days=7)
+    assert Simulation.from_json(result.as_json()) == result

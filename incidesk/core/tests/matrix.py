@@ -249,6 +249,15 @@ MATRIX: dict[str, str] = {
     "POST automation:trigger_move": "login login 403 403 403 403 403 msg msg",
     "GET automation:trigger_toggle": MANAGERS_405,
     "POST automation:trigger_toggle": MANAGERS,
+    # the simulator's background runs; agents' availability (an empty form clears an absence)
+    "GET automation:simulation_run": MANAGERS,
+    "POST automation:simulation_run": MANAGERS_405,
+    "GET automation:away": DESK,
+    "POST automation:away": DESK,
+    "GET automation:agents": MANAGERS,
+    "POST automation:agents": MANAGERS_405,
+    "GET automation:agent": MANAGERS,
+    "POST automation:agent": MANAGERS,
     # recurring
     "GET recurring:groups": MANAGERS,
     "POST recurring:groups": MANAGERS_405,

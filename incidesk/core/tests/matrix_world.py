@@ -29,7 +29,7 @@ from incidesk.accounts.tests.factories import (
     UserFactory,
 )
 from incidesk.api import api
-from incidesk.automation.models import RoutingRule, Trigger, TriggerEvent
+from incidesk.automation.models import RoutingRule, SimulationRun, Trigger, TriggerEvent
 from incidesk.console.forms import EDIT_FORMS, OTHER_FORMS, VERB_FORMS
 from incidesk.console.models import SavedView
 from incidesk.incidents import actions
@@ -452,6 +452,12 @@ def _trigger() -> Trigger:
     return trigger
 
 
+def _simulation_run() -> SimulationRun:
+    """The world's one stored simulation, still queued (made on first use)."""
+    run, _made = SimulationRun.objects.get_or_create(days=7, defaults={"draft": {}})
+    return run
+
+
 # A parameter's value by name; `(route name, parameter)` overrides it for one route.
 PARAMS: dict[str | tuple[str, str], Filler] = {
     "number": _number,
@@ -472,6 +478,9 @@ PARAMS: dict[str | tuple[str, str], Filler] = {
     "macro": lambda world, who, route: world.macro.pk,
     "routing_rule": lambda world, who, route: _routing_rule().pk,
     "trigger": lambda world, who, route: _trigger().pk,
+    # the lead's team's agent; a simulation run made on first use
+    "agent": lambda world, who, route: world.agent.pk,
+    "simulation_run": lambda world, who, route: _simulation_run().pk,
     ("console:delete_view", "pk"): lambda world, who, route: world.saved_view.pk,
     ("recurring:same_problem", "number"): lambda world, who, route: world.problem.number,
     ("problems:unlink", "incident"): lambda world, who, route: world.other_incident.number,

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0006_sign_in_second_factor'),
-        ('automation', '0002_triggers'),
+        ('automation', '0003_simulation_runs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
