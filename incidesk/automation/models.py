@@ -14,19 +14,37 @@ from django.utils.translation import gettext_lazy as _
 from incidesk.core.text import clean_line
 
 
-class RoutingRule(models.Model):
-    """One routing rule: when every condition holds for a new incident, its actions apply.
-
-    Rules are tried in `order` (then id) at registration; the first that matches decides,
-    unless it says `continue_matching`, when the next matching rules apply too. A field is set
-    by the first matching rule that sets it; tags add up. `conditions` is the JSON that
-    `automation.conditions.matches` reads (kept as JSON so one query reads every rule).
-    """
+class OrderedRule(models.Model):
+    """What routing rules and triggers share: a name, a place in the order they are tried in,
+    an on/off switch and the conditions (the JSON `automation.conditions.matches` reads, kept
+    as JSON so one query reads every rule)."""
 
     name = models.CharField(_("name"), max_length=200)
     order = models.PositiveIntegerField(_("order"), default=100)
     is_active = models.BooleanField(_("active"), default=True)
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.name = clean_line(self.name)
+        super().save(*args, **kwargs)
+
+
+class RoutingRule(OrderedRule):
+    """One routing rule: when every condition holds for a new incident, its actions apply.
+
+    Rules are tried in `order` (then id) at registration; the first that matches decides,
+    unless it says `continue_matching`, when the next matching rules apply too. A field is set
+    by the first matching rule that sets it; tags add up.
+    """
+
     team = models.ForeignKey(
         "accounts.Team",
         verbose_name=_("team"),
@@ -50,10 +68,8 @@ class RoutingRule(models.Model):
         default=False,
         help_text=_("After this rule matches, try the next rules too."),
     )
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    class Meta(OrderedRule.Meta):
         verbose_name = _("routing rule")
         verbose_name_plural = _("routing rules")
         constraints = [
@@ -63,13 +79,6 @@ class RoutingRule(models.Model):
                 name="routing_priority_range",
             )
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.name = clean_line(self.name)
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         self.name = clean_line(self.name)
@@ -285,7 +294,7 @@ SCHEDULED_EVENTS = frozenset(
 )
 
 
-class Trigger(models.Model):
+class Trigger(OrderedRule):
     """When an event happens to an incident whose facts meet the conditions, do something:
     set the priority, move it to a team, give it to the team lead or an agent, add tags or a
     watcher, reply to the customer, send a notice to an agent or a team. Run by the worker after
@@ -294,9 +303,6 @@ class Trigger(models.Model):
     that has lasted `wait_minutes`, counted on the incident's SLA calendar when
     `business_time` (`automation.scheduled`)."""
 
-    name = models.CharField(_("name"), max_length=200)
-    order = models.PositiveIntegerField(_("order"), default=100)
-    is_active = models.BooleanField(_("active"), default=True)
     event = models.CharField(_("event"), max_length=24, choices=TriggerEvent)
     wait_minutes = models.PositiveIntegerField(
         _("for (minutes)"),
@@ -309,7 +315,6 @@ class Trigger(models.Model):
         default=True,
         help_text=_("On the calendar of the incident's service level (without one: every minute)."),
     )
-    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     priority = models.PositiveSmallIntegerField(_("set priority"), null=True, blank=True)
     team = models.ForeignKey(
         "accounts.Team",
@@ -370,10 +375,8 @@ class Trigger(models.Model):
             "What the agent or team is told (in the app and by e-mail); placeholders as in macros."
         ),
     )
-    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
-    class Meta:
-        ordering = ["order", "id"]
+    class Meta(OrderedRule.Meta):
         verbose_name = _("trigger")
         verbose_name_plural = _("triggers")
         constraints = [
@@ -383,13 +386,6 @@ class Trigger(models.Model):
                 name="trigger_priority_range",
             )
         ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        self.name = clean_line(self.name)
-        super().save(*args, **kwargs)
 
     def clean(self) -> None:
         from incidesk.macros import placeholders
