@@ -178,3 +178,16 @@ def ivan(db):
 @pytest.fixture
 def agent(db):
     return AgentFactory(language="en")
+
+
+@pytest.fixture
+def act(django_capture_on_commit_callbacks, run_tasks):
+    """Run an action as if it committed, then the real task worker (its mail goes out)."""
+
+    def run(action, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            result = action(*args, **kwargs)
+        run_tasks()
+        return result
+
+    return run

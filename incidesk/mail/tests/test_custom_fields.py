@@ -15,19 +15,6 @@ pytestmark = pytest.mark.django_db
 INTERNAL = "сервер-бухгалтерии-07"
 
 
-@pytest.fixture
-def act(django_capture_on_commit_callbacks, run_tasks):
-    """Run an action as if it committed, then the real task worker (its mail goes out)."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = action(*args, **kwargs)
-        run_tasks()
-        return result
-
-    return run
-
-
 def _text(message) -> str:
     return message.get_body(("plain",)).get_content()
 

@@ -30,19 +30,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "пароль от сервера hunter2"
 
 
-@pytest.fixture
-def act(django_capture_on_commit_callbacks, run_tasks):
-    """Run an action as if it committed, then the real task worker."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = action(*args, **kwargs)
-        run_tasks()
-        return result
-
-    return run
-
-
 def _subject(message) -> str:
     """The decoded subject (Django folds a long encoded subject onto a continuation line)."""
     return message["Subject"].strip()

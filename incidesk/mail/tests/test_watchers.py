@@ -26,19 +26,6 @@ pytestmark = pytest.mark.django_db
 HEADERS = ("To", "Cc", "Bcc", "Reply-To", "From")
 
 
-@pytest.fixture
-def act(django_capture_on_commit_callbacks, run_tasks):
-    """Run an action as if it committed, then the real task worker."""
-
-    def run(action, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            result = action(*args, **kwargs)
-        run_tasks()
-        return result
-
-    return run
-
-
 def _raw(
     sender: str,
     *,
