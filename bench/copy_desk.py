@@ -62,7 +62,7 @@ def _copy(lite: sqlite3.Connection, pg: psycopg.Connection, table: str) -> int:
         row[0]
         for row in pg.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public' "
-            "AND table_name = %s ORDER BY ordinal_position",
+            "AND table_name = %s AND is_generated = 'NEVER' ORDER BY ordinal_position",
             [table],
         )
     ]

@@ -252,6 +252,22 @@ class Incident(models.Model):
                 name="inc_running_resolution_due",
                 condition=models.Q(status__in=RUNNING_STATUSES),
             ),
+            # The lead overview's one grouped count of the open incidents (`console.overview`):
+            # every column it groups or counts by, statuses first, so it reads three ranges
+            # of this index and no table row (two passes over 75,000 table rows took 350-400
+            # ms at a million incidents).
+            models.Index(
+                fields=[
+                    "status",
+                    "team",
+                    "priority",
+                    "assignee",
+                    "escalated",
+                    "response_due_at",
+                    "resolution_due_at",
+                ],
+                name="inc_overview",
+            ),
             # Links most incidents lack get partial indexes: small, and a planner (SQLite's
             # statistics especially) would not use a full index whose keys are nearly all NULL.
             models.Index(

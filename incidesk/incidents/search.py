@@ -1,7 +1,8 @@
 """Full-text search that understands Russian word forms, on both databases.
 
 The actions layer keeps one `SearchDocument` per incident (number, title, description, public
-comments). PostgreSQL indexes `to_tsvector('russian', body)` with GIN; SQLite keeps an FTS5 table
+comments). PostgreSQL keeps `to_tsvector('russian', body)` in a stored column, `search_vector`,
+indexed with GIN; SQLite keeps an FTS5 table
 of Snowball-stemmed words, so "принтер" finds "принтера" and "принтеры" on both. Searching only
 narrows a queryset: access rules are applied by the caller, before or after.
 """
@@ -82,9 +83,12 @@ def _fts5_query(q: str) -> str:
 
 
 # Above this many matches, SQLite finds a page faster by walking the list's own ordering index
-# and probing FTS5 per row (matches are dense, so a page is found within a few hundred rows)
-# than by sorting every match. Measured on a 1M-incident desk; see bench/README.md.
-DENSE_MATCHES = 50_000
+# and looking each row up in the matches (read from FTS5 once, into a list) than by loading
+# every match by primary key and sorting them: at 1M incidents a word in 14 % of them costs
+# 140,000 row reads and a sort that way. Below it, the walk could read most of the index
+# before it found a page (a word in ten incidents), and loading the few matches is cheaper.
+# Both read the matches from FTS5; see docs/performance.md.
+DENSE_MATCHES = 1_000
 
 
 def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
@@ -96,26 +100,24 @@ def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
         return queryset.filter(
             pk__in=RawSQL(
                 "SELECT incident_id FROM incidents_searchdocument "
-                "WHERE to_tsvector('russian', body) @@ websearch_to_tsquery('russian', %s)",
+                "WHERE search_vector @@ websearch_to_tsquery('russian', %s)",
                 [q],
             )
         )
     expression = _fts5_query(q)
     if not expression:
         return queryset.none()
-    table = queryset.model._meta.db_table
+    matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608  FTS_TABLE is a constant; the expression is a parameter
     if _match_count(expression) > DENSE_MATCHES:
+        # `+id`: no index on id for this term, so SQLite keeps the ordering index as the
+        # loop and tests each row against the matches, read into a list once.
+        table = queryset.model._meta.db_table
         return queryset.filter(
             RawSQL(  # noqa: S611  SQL from our own table names; the expression is a parameter
-                f"EXISTS (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE}.rowid = {table}.id "  # noqa: S608  FTS_TABLE and the model's table; the expression is a parameter
-                f"AND {FTS_TABLE} MATCH %s)",
-                [expression],
-                output_field=BooleanField(),
+                f'+"{table}"."id" IN ({matches})', [expression], output_field=BooleanField()
             )
         )
-    return queryset.filter(
-        pk__in=RawSQL(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])  # noqa: S611, S608  FTS_TABLE is a constant; the expression is a parameter
-    )
+    return queryset.filter(pk__in=RawSQL(matches, [expression]))  # noqa: S611  as above
 
 
 def _match_count(expression: str) -> int:

@@ -122,7 +122,7 @@ def matching_any_word(queryset: QuerySet[Incident], words: list[str]) -> QuerySe
         return queryset.filter(
             pk__in=RawSQL(
                 "SELECT incident_id FROM incidents_searchdocument "
-                "WHERE to_tsvector('russian', body) @@ to_tsquery('russian', %s)",
+                "WHERE search_vector @@ to_tsquery('russian', %s)",
                 [" | ".join(words)],
             )
         )
