@@ -86,10 +86,13 @@ def _fts5_query(q: str) -> str:
 # and testing each row against the matches, read from FTS5 into a list once, than by loading
 # every match by primary key and sorting them. Below it, the walk could read most of the index
 # before it found a page (a word in ten incidents), and loading the few matches is cheaper.
-# Asking FTS5 about each row instead (an EXISTS per row, the plan before) costs ~0.5 ms a row
-# at a million incidents: 200 ms for a word in 14 % of them, against 60 ms for the list.
-# Both plans read the matches from FTS5; see docs/performance.md.
 DENSE_MATCHES = 1_000
+# The list holds the newest CANDIDATES matches by id (FTS5 reads a rowid range, not the
+# whole doclist: 140,000 matches took 60 ms at a million incidents). Incidents are numbered
+# as they are registered, so these are the ones the walk meets first; an older id the walk
+# meets all the same (a back-dated import, a later page) is asked of FTS5 itself, so the
+# answer is exact either way. Asking FTS5 about every row costs ~0.5 ms a row at a million.
+CANDIDATES = 2_000
 
 
 def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
@@ -109,20 +112,32 @@ def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
     if not expression:
         return queryset.none()
     matches = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608  FTS_TABLE is a constant; the expression is a parameter
-    if _match_count(expression) > DENSE_MATCHES:
-        # `+id`: no index on id for this term, so SQLite keeps the ordering index as the
-        # loop and tests each row against the matches, read into a list once.
-        table = queryset.model._meta.db_table
-        return queryset.filter(
-            RawSQL(  # noqa: S611  SQL from our own table names; the expression is a parameter
-                f'+"{table}"."id" IN ({matches})', [expression], output_field=BooleanField()
-            )
+    count, oldest_candidate = _matches(expression)
+    if count <= DENSE_MATCHES:
+        return queryset.filter(pk__in=RawSQL(matches, [expression]))  # noqa: S611  as above
+    # `+id`: no index on id for these terms, so SQLite keeps the ordering index as the loop.
+    table = queryset.model._meta.db_table
+    if oldest_candidate is None:
+        sql, params = f'+"{table}"."id" IN ({matches})', [expression]
+    else:
+        sql = (
+            f'(+"{table}"."id" IN ({matches} AND rowid >= %s) OR (+"{table}"."id" < %s '
+            f'AND EXISTS ({matches} AND {FTS_TABLE}.rowid = "{table}"."id")))'
         )
-    return queryset.filter(pk__in=RawSQL(matches, [expression]))  # noqa: S611  as above
+        params = [expression, oldest_candidate, oldest_candidate, expression]
+    return queryset.filter(RawSQL(sql, params, output_field=BooleanField()))  # noqa: S611  our own table names; values are parameters
 
 
-def _match_count(expression: str) -> int:
+def _matches(expression: str) -> tuple[int, int | None]:
+    """How many incidents match, counted up to DENSE_MATCHES + 1 (the whole count of a word
+    in 14 % of a million incidents took 12-27 ms), and the id of the CANDIDATES-th newest
+    match (None if there are fewer)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT count(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s", [expression])  # noqa: S608  FTS_TABLE is a constant; the expression is a parameter
-        count: int = cursor.fetchone()[0]
-        return count
+        cursor.execute(
+            f"SELECT (SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "  # noqa: S608  FTS_TABLE is a constant; values are parameters
+            f"LIMIT %s)), (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET %s)",
+            [expression, DENSE_MATCHES + 1, expression, CANDIDATES - 1],
+        )
+        count, oldest = cursor.fetchone()
+        return int(count), oldest
