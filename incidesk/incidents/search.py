@@ -117,6 +117,7 @@ def search(queryset: QuerySet[Incident], q: str) -> QuerySet[Incident]:
         return queryset.filter(pk__in=RawSQL(matches, [expression]))  # noqa: S611  as above
     # `+id`: no index on id for these terms, so SQLite keeps the ordering index as the loop.
     table = queryset.model._meta.db_table
+    params: list[str | int]
     if oldest_candidate is None:
         sql, params = f'+"{table}"."id" IN ({matches})', [expression]
     else:
