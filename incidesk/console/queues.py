@@ -7,6 +7,7 @@ at five hundred and at a million incidents.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.lookups import In
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
@@ -33,18 +35,35 @@ OPEN = list(OPEN_STATUS_LIST)  # in the order of the partial index `inc_open_due
 LONG_TEXTS = ("description", "resolution_notes", "cancel_reason", "satisfaction_comment")
 
 
+class InLiterals(In):
+    """`IN` with its values written into the SQL instead of bound as parameters: SQLite uses a
+    partial index only when the query states the index's condition in literals, and Django
+    binds an `IN` list on SQLite (PostgreSQL's driver sends literals anyway). For the code's own
+    constants only, never for input: a value that is not a plain word is refused."""
+
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        words = [str(value) for value in self.rhs]
+        if not all(_WORD.fullmatch(word) for word in words):
+            raise ValueError(f"not a constant word: {words}")
+        return "(" + ", ".join(f"'{word}'" for word in words) + ")", []
+
+
+_WORD = re.compile(r"[a-z_]+")
+
+
 def overdue_parts(now: datetime) -> list[Q]:
     """Open incidents whose SLA has been missed: flagged escalated at the breach, or with a
     running clock already past due (the breach check may not have run yet). A paused
     resolution clock (on hold) keeps its old due time in the column, so it only counts while
     work is running. Each part names its statuses once (a second, redundant status filter
     makes PostgreSQL misjudge the part's size and combine bitmaps instead) and has an index of
-    its own (`inc_escalated`, `inc_response_due_status`, `inc_running_resolution_due`; SQLite
-    reads the last part from `inc_resolution_due`)."""
+    its own (`inc_escalated`, `inc_response_due_status`, `inc_running_resolution_due`). The
+    last part's statuses are literals, as in that partial index's condition: with them bound,
+    SQLite ignored the index and read each running incident's row (4-8 ms at a million)."""
     return [
         Q(escalated=True, status__in=OPEN),
         Q(response_due_at__lt=now, status__in=OPEN),
-        Q(resolution_due_at__lt=now, status__in=RUNNING_STATUSES),
+        Q(InLiterals(F("status"), list(RUNNING_STATUSES)), resolution_due_at__lt=now),
     ]
 
 
