@@ -41,11 +41,11 @@ class InLiterals(In):
     binds an `IN` list on SQLite (PostgreSQL's driver sends literals anyway). For the code's own
     constants only, never for input: a value that is not a plain word is refused."""
 
-    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def process_rhs(self, compiler: Any, connection: Any) -> tuple[str, tuple[str | int, ...]]:
         words = [str(value) for value in self.rhs]
         if not all(_WORD.fullmatch(word) for word in words):
             raise ValueError(f"not a constant word: {words}")
-        return "(" + ", ".join(f"'{word}'" for word in words) + ")", []
+        return "(" + ", ".join(f"'{word}'" for word in words) + ")", ()
 
 
 _WORD = re.compile(r"[a-z_]+")
