@@ -7,14 +7,17 @@ at five hundred and at a million incidents.
 
 from __future__ import annotations
 
+import copy
 import re
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.lookups import In
 from django.utils import timezone
@@ -205,21 +208,82 @@ def count_sql(user: User, code: str, now: datetime) -> tuple[str, list[Any]]:
     return f"(SELECT COUNT(*) FROM ({union}) AS {code}_rows)", params  # noqa: S608 (ORM SQL, params apart)
 
 
-def counts(user: User) -> dict[str, Count]:
-    """Each queue's size, counted up to `COUNT_CAP + 1` rows, all in one query.
-
-    Each count reads at most a thousand entries of the index its filter names, in no order
-    (the model's default ordering would make the database walk `created_at` instead and read
-    every row of a small queue), as a scalar subquery of one SELECT: one round trip instead
-    of eight."""
-    now = timezone.now()
+def _counts_sql(user: User, now: datetime) -> tuple[str, list[Any]]:
+    """The SELECT of every queue's capped count, built from the queues' filters."""
     columns: list[str] = []
     params: list[Any] = []
     for code in QUEUES:
         sql, part_params = count_sql(user, code, now)
         columns.append(sql)
         params.extend(part_params)
-    with connections[Incident.objects.db].cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)}", params)
+    return f"SELECT {', '.join(columns)}", params
+
+
+# Stand-ins for the values that differ between calls, found again in the compiled parameters.
+_SOME_USER = -7_391_028  # a primary key no user has
+_SOME_NOW = datetime(2001, 2, 3, 4, 5, 6, 789_012, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class _Kept:
+    sql: str
+    params: list[Any]
+    slots: dict[int, str]  # parameter position -> "user", "now" or "soon"
+
+
+_KEPT: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[int, _Kept]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _kept_counts_sql(
+    connection: BaseDatabaseWrapper, user: User, now: datetime
+) -> tuple[str, list[Any]]:
+    """`_counts_sql` for a desk agent, compiled once per connection (and cap): every agent's
+    SQL is the same but for their id and the time, and building and compiling the eight
+    queues' filters cost 2.7 ms a page, more than SQLite's answer."""
+    kept = _KEPT.setdefault(connection, {})
+    statement = kept.get(COUNT_CAP)
+    adapt = connection.ops.adapt_datetimefield_value
+    if statement is None:
+        stand_in = copy.copy(user)
+        stand_in.pk = _SOME_USER
+        sql, params = _counts_sql(stand_in, _SOME_NOW)
+        marks = {
+            _SOME_USER: "user",
+            adapt(_SOME_NOW): "now",
+            adapt(_SOME_NOW + BREACHING_WITHIN): "soon",
+        }
+        slots = {i: marks[p] for i, p in enumerate(params) if _hashable(p) and p in marks}
+        if set(marks.values()) - set(slots.values()):
+            raise RuntimeError("a stand-in value is missing from the counts' parameters")
+        statement = kept[COUNT_CAP] = _Kept(sql, params, slots)
+    values = {"user": user.pk, "now": adapt(now), "soon": adapt(now + BREACHING_WITHIN)}
+    params = [
+        values[statement.slots[i]] if i in statement.slots else p
+        for i, p in enumerate(statement.params)
+    ]
+    return statement.sql, params
+
+
+def _hashable(value: Any) -> bool:
+    return isinstance(value, (int, str, datetime))
+
+
+def counts(user: User) -> dict[str, Count]:
+    """Each queue's size, counted up to `COUNT_CAP + 1` rows, all in one query.
+
+    Each count reads at most a thousand entries of the index its filter names, in no order
+    (the model's default ordering would make the database walk `created_at` instead and read
+    every row of a small queue), as a scalar subquery of one SELECT: one round trip instead
+    of eight. For desk staff (whose queues differ only by their id) the SQL is kept."""
+    now = timezone.now()
+    connection = connections[Incident.objects.db]
+    if user.is_active and user.is_desk_staff:
+        sql, params = _kept_counts_sql(connection, user, now)
+    else:
+        sql, params = _counts_sql(user, now)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         found = cursor.fetchone()
     return {code: Count(value) for code, value in zip(QUEUES, found, strict=True)}

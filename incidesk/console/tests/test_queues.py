@@ -420,6 +420,29 @@ def test_counts_read_indexes_not_the_table(agent):
         assert not scans, (code, plan)
 
 
+def test_kept_counts_are_each_agents_own_and_current(agent, colleague, time_machine):
+    """The counts' SQL is compiled once and reused with each agent's id and the time."""
+    time_machine.move_to(timezone.now(), tick=False)
+    mine = make_incident(Status.IN_PROGRESS, agent=agent)
+    make_incident(Status.IN_PROGRESS, agent=colleague)
+    make_incident(Status.IN_PROGRESS, agent=colleague)
+    Incident.objects.filter(pk=mine.pk).update(
+        resolution_due_at=timezone.now() + timedelta(minutes=90)
+    )
+    assert str(queues.counts(agent)["mine"]) == "1"
+    assert str(queues.counts(colleague)["mine"]) == "2"
+    assert str(queues.counts(agent)["breaching"]) == "0"
+    time_machine.shift(timedelta(minutes=45))
+    assert str(queues.counts(agent)["breaching"]) == "1"
+    time_machine.shift(timedelta(minutes=60))
+    found = queues.counts(agent)
+    assert (str(found["breaching"]), str(found["breached"])) == ("0", "1")
+    sql, params = queues._counts_sql(agent, timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        assert [count.value for count in found.values()] == list(cursor.fetchone())
+
+
 # SQLite's statistics of the incident table on the demo desk of 100,000 incidents (ANALYZE):
 # without statistics, SQLite takes every index for equally selective and picks another plan.
 DESK_STATISTICS = {
