@@ -245,8 +245,8 @@ class Incident(models.Model):
                 name="inc_response_due_status",
                 condition=models.Q(response_due_at__isnull=False),
             ),
-            # Running resolution clocks past due (PostgreSQL; SQLite does not use it, see
-            # above, and walks `inc_resolution_due`).
+            # Running resolution clocks past due. SQLite uses it because the count states
+            # the statuses as literals (`console.queues.InLiterals`); bound, it would not.
             models.Index(
                 fields=["resolution_due_at", "status"],
                 name="inc_running_resolution_due",
