@@ -5,7 +5,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -493,9 +493,30 @@ def test_breached_is_counted_from_indexes_alone(agent):
         cursor.execute(f"EXPLAIN QUERY PLAN SELECT {sql}", params)
         plan = [row[-1] for row in cursor.fetchall()]
     reads = [step for step in plan if "incidents_incident" in step]
-    assert len(reads) == 3, plan
+    assert len(reads) == 3, reads
     assert all("USING COVERING INDEX" in step for step in reads), reads
     assert any("inc_running_resolution_due" in step for step in reads), reads
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's query plan")
+def test_breached_parts_can_be_read_from_indexes_alone(agent):
+    """Each part of the "breached" count can be read by an index-only scan: its index holds
+    the columns the part checks and the id the UNION compares. (Without the id, PostgreSQL
+    read each row from the table, or, misjudging the running clocks' part at a million
+    incidents, combined `inc_open_due` and `inc_resolved` in a bitmap AND: 11-60 ms.) An
+    empty test table does not show the planner's choice at a million rows, so the plan is
+    asked for with table and bitmap scans switched off: each part must still not need the
+    table (with the old two-column indexes: "Index Scan")."""
+    make_incident(Status.IN_PROGRESS, agent=agent)
+    sql, params = queues.count_sql(agent, "breached", timezone.now())
+    with transaction.atomic(), connection.cursor() as cursor:
+        for method in ("seqscan", "bitmapscan"):
+            cursor.execute(f"SET LOCAL enable_{method} = off")
+        cursor.execute(f"EXPLAIN SELECT {sql}", params)
+        plan = [row[0] for row in cursor.fetchall()]
+    reads = [step.strip() for step in plan if "Scan" in step]
+    assert len(reads) == 3, reads
+    assert all(step.startswith("->  Index Only Scan using inc_") for step in reads), reads
 
 
 def test_literal_statuses_refuse_anything_but_a_word():
