@@ -58,7 +58,9 @@ class Workload:
     method: str
     path: str
     expect: int
-    who: str = ""  # "token", or a session's owner: "customer", "agent", "lead"
+    # "token" (a customer's API token), "agent token", or a session's owner: "customer",
+    # "agent", "lead"
+    who: str = ""
     form: dict = field(default_factory=dict)
     json_body: dict | None = None
 
@@ -92,6 +94,14 @@ WORKLOADS = [
     ),
     Workload("queue page", "GET", "/console/?queue=open", 200, who="agent"),
     Workload("queue fragment", "GET", "/console/rows/?queue=open", 200, who="agent"),
+    # The queue page's rows from the REST API, as the same agent: its yardstick (≤ 1.5×).
+    Workload(
+        "API list",
+        "GET",
+        "/api/v1/incidents?status=new&status=in_progress&status=on_hold&ordering=resolution_due_at",
+        200,
+        who="agent token",
+    ),
     Workload(
         "search",
         "GET",
@@ -284,9 +294,12 @@ def _desk() -> tuple[dict[str, dict[str, str]], Callable[[Workload], int], str]:
         .first()
     )
     lead = User.objects.filter(role=Role.LEAD, is_active=True).order_by("pk").first()
-    token = ApiToken.issue(customer)
-    clients = {"token": Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")}
-    auth = {"token": {"Authorization": f"Bearer {token}"}}
+    tokens = {"token": ApiToken.issue(customer), "agent token": ApiToken.issue(agent)}
+    clients = {
+        who: Client(HTTP_HOST="127.0.0.1", HTTP_AUTHORIZATION=f"Bearer {token}")
+        for who, token in tokens.items()
+    }
+    auth = {who: {"Authorization": f"Bearer {token}"} for who, token in tokens.items()}
     for name, user in (("customer", customer), ("agent", agent), ("lead", lead)):
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(user)

@@ -7,6 +7,7 @@ Views parse forms and render; reads start from `incidents.access`, every change 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dates import MONTHS_ALT
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -41,7 +43,7 @@ from incidesk.incidents.models import (
     LinkKind,
     Visibility,
 )
-from incidesk.incidents.status import OPEN_STATUSES, VERBS, allowed_verbs
+from incidesk.incidents.status import OPEN_STATUSES, VERBS, Status, allowed_verbs
 from incidesk.sla import clocks as sla_clocks
 from incidesk.sla.explain import explain
 from incidesk.sla.models import ClockState, Metric
@@ -64,12 +66,17 @@ WARNING_PERCENT = 75
 @dataclass(frozen=True)
 class Row:
     """A queue row with what the template would otherwise work out per row (a link, a
-    translated label): 50 rows render in a fraction of the time."""
+    translated label, the dates in the row's format): 50 rows render in a fraction of the
+    time."""
 
     incident: Incident
     sla: str  # "breached", "warning", "paused" or ""
     url: str = ""  # the queue's rows only
     select_label: str = ""
+    status: str = ""  # the status's label
+    response_due: str = ""  # the dates as `|date:"j E H:i"` writes them
+    resolution_due: str = ""
+    updated: str = ""
 
 
 def _row_sla(incident: Incident, now: datetime) -> str:
@@ -147,15 +154,36 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
 def _rows(incidents: list[Incident], now: datetime) -> list[Row]:
     link = reverse("console:incident", args=["NUMBER"])
     select = _("Select %(number)s")
+    statuses = {status.value: str(status.label) for status in Status}
+    when = _day_and_time()
     return [
         Row(
             incident,
             _row_sla(incident, now),
             link.replace("NUMBER", incident.number),
             select % {"number": incident.number},
+            statuses[incident.status],
+            when(incident.response_due_at),
+            when(incident.resolution_due_at),
+            when(incident.updated_at),
         )
         for incident in incidents
     ]
+
+
+def _day_and_time() -> Callable[[datetime | None], str]:
+    """`|date:"j E H:i"` in the current time zone and language (day, month name in the form
+    that follows a day, time), for many dates: the month names are looked up once, not per
+    date (the filter took a tenth of the rows' rendering)."""
+    months = {number: str(name) for number, name in MONTHS_ALT.items()}
+
+    def when(moment: datetime | None) -> str:
+        if moment is None:
+            return ""
+        local = timezone.localtime(moment)
+        return f"{local.day} {months[local.month]} {local.hour:02d}:{local.minute:02d}"
+
+    return when
 
 
 def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:

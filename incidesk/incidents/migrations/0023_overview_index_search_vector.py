@@ -27,7 +27,7 @@ def _run(statements):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0021_timelineevent_kind_notified")]
+    dependencies = [("incidents", "0022_breached_parts_index_only")]
 
     operations = [
         migrations.AddIndex(
