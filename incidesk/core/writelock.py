@@ -42,10 +42,18 @@ class WriteLock:
         self.path = path
         self.timeout = timeout
         self.held = False
-        self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
+        self._open()
+
+    def _open(self) -> None:
+        self._pid = os.getpid()
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o660)
 
     def acquire(self) -> None:
         """Take the lock, waiting at most `timeout` seconds; raises sqlite3.OperationalError."""
+        if self._pid != os.getpid():
+            # A forked child shares the parent's open file, and with it the parent's lock.
+            os.close(self._fd)
+            self._open()
         try:
             fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -174,3 +174,24 @@ def test_a_lock_wait_timeout_is_the_databases_operational_error(database):
         os.close(holder)
     lock = cast(DatabaseWrapper, connections[ALIAS]).write_lock
     assert lock is not None and not lock.held
+
+
+def _try(lock: WriteLock, taken: multiprocessing.synchronize.Event) -> None:
+    lock.held = False  # as for a fork taken outside a transaction
+    try:
+        lock.acquire()
+    except sqlite3.OperationalError:
+        return
+    taken.set()
+
+
+def test_a_forked_child_does_not_share_its_parents_lock(tmp_path):
+    lock = WriteLock(str(tmp_path / "desk.sqlite3-writelock"), timeout=0.2)
+    lock.acquire()
+    taken = FORK.Event()
+    child = FORK.Process(target=_try, args=(lock, taken))
+    child.start()
+    child.join(30)
+    assert child.exitcode == 0 and not taken.is_set()  # it waited for the parent, in vain
+    lock.release()
+    lock.close()
