@@ -2,12 +2,13 @@
 `incidesk.core.sqlite` (`core/writelock.py`), on a scratch database, without HTTP.
 
     .venv/bin/python bench/write_lock.py [--writers 4] [--transactions 300] \
-        [--hold-ms 2] [--gap-ms 2]
+        [--hold-ms 2] [--gap-ms 2] [--spin]
 
 Each writer process runs `--transactions` write transactions (`BEGIN IMMEDIATE`, an INSERT,
 `--hold-ms` of work with the lock held, COMMIT) with `--gap-ms` of work between them, as a web
 worker does (the request's reading and computing, then the short write). "Work" is a sleep, so
-the figures do not follow the machine's load. The lock is free for part of the time whenever the
+the figures do not follow the machine's load; with `--spin` it is CPU (a busy loop), as in a
+web worker, and the figures follow the load. The lock is free for part of the time whenever the
 wall time exceeds writers × transactions × hold: that excess is writers sleeping in a back-off
 while nobody writes. Prints, per engine, the wall time, transactions per second and the lock's
 idle share.
@@ -39,6 +40,15 @@ ENGINES = {
 ALIAS = "bench_write_lock"
 
 
+def _work(ms: float, spin: bool) -> None:
+    if not spin:
+        time.sleep(ms / 1000)
+        return
+    until = time.thread_time() + ms / 1000
+    while time.thread_time() < until:
+        pass
+
+
 def _writer(engine: str, path: str, args: argparse.Namespace, start: object) -> None:
     options = {
         "timeout": 30,
@@ -49,10 +59,10 @@ def _writer(engine: str, path: str, args: argparse.Namespace, start: object) -> 
     connections[ALIAS] = ConnectionHandler({"default": config, ALIAS: config})[ALIAS]
     start.wait()  # type: ignore[attr-defined]
     for i in range(args.transactions):
-        time.sleep(args.gap_ms / 1000)
+        _work(args.gap_ms, args.spin)
         with transaction.atomic(using=ALIAS), connections[ALIAS].cursor() as cursor:
             cursor.execute("INSERT INTO t (writer, i) VALUES (%s, %s)", [os.getpid(), i])
-            time.sleep(args.hold_ms / 1000)
+            _work(args.hold_ms, args.spin)
 
 
 def _run(engine: str, args: argparse.Namespace) -> float:
@@ -86,12 +96,14 @@ def main() -> int:
     parser.add_argument("--transactions", type=int, default=300)
     parser.add_argument("--hold-ms", type=float, default=2.0)
     parser.add_argument("--gap-ms", type=float, default=2.0)
+    parser.add_argument("--spin", action="store_true", help="work on the CPU instead of sleeping")
     args = parser.parse_args()
     total = args.writers * args.transactions
     held = total * args.hold_ms / 1000
     print(
         f"{args.writers} writers × {args.transactions} transactions, {args.hold_ms:g} ms held, "
-        f"{args.gap_ms:g} ms between; load average {os.getloadavg()[0]:.2f}"
+        f"{args.gap_ms:g} ms between{' (CPU)' if args.spin else ''}; "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
     print("| writers wait in | wall s | transactions/s | lock idle |")
     print("|---|---|---|---|")
