@@ -163,7 +163,9 @@ def _database() -> dj_database_url.DBConfig:
     if db["ENGINE"] == "django.db.backends.sqlite3":
         # Several web workers and the task worker share one file: WAL lets readers run beside
         # the writer, IMMEDIATE takes the write lock at BEGIN and the timeout makes a second
-        # writer wait for it instead of failing with "database is locked".
+        # writer wait for it instead of failing with "database is locked". Writers queue on a
+        # kernel lock beside the file (`core/writelock.py`) and are woken when it frees.
+        db["ENGINE"] = "incidesk.core.sqlite"
         db["OPTIONS"] = {
             "timeout": 30,
             "transaction_mode": "IMMEDIATE",

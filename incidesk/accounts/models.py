@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidesk.core.compiled import CompiledQuery
 from incidesk.core.text import clean_line
 
 
@@ -71,6 +72,21 @@ class UserManager(BaseUserManager["User"]):
 
     def get_by_natural_key(self, username: str | None) -> User:
         return self.get(email__iexact=username)
+
+    def get(self, *args: Any, **kwargs: Any) -> User:
+        """`get(pk=<int>)` through a statement compiled once (`core.compiled`): Django's
+        `ModelBackend.get_user` reads the signed-in user so on every web request, and the ORM's
+        building and compiling of that SELECT cost more than the database's answer. Anything
+        else, or another database, is the ORM's `get`."""
+        pk = kwargs.get("pk")
+        if args or len(kwargs) != 1 or type(pk) is not int or self._db not in (None, "default"):
+            return super().get(*args, **kwargs)
+        found = _BY_PK.first(pk)
+        if found is None:
+            raise self.model.DoesNotExist(
+                f"{self.model._meta.object_name} matching query does not exist."
+            )
+        return found
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -261,3 +277,7 @@ class SignInEvent(models.Model):
         if not self._state.adding:
             raise ValueError("Sign-in events are append-only.")
         super().save(*args, **kwargs)
+
+
+# The signed-in user's look-up by key (`UserManager.get`).
+_BY_PK: CompiledQuery[User] = CompiledQuery(lambda pk: User.objects.filter(pk=pk), integers=True)

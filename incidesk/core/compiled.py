@@ -7,7 +7,8 @@ looked-up values go. Its SQL is compiled at the first call on each database conn
 call runs it with the real values and makes model instances from the rows with Django's own
 machinery (the fields' converters, `select_related` objects), as iterating the queryset would.
 The values take the markers' places as they are, so they must be strings that need no
-preparation (a `CharField` equality).
+preparation (a `CharField` equality), or with `integers=True` integers (an integer key's
+equality; the markers are then integers no key takes).
 
 `insert_new(objs)`: what `bulk_create(objs)` does (one statement, no signals, primary keys and
 other returned columns set on the objects), with the statement compiled once per model, row
@@ -48,9 +49,16 @@ class _Statement:
 class CompiledQuery(Generic[M]):
     """A read whose SQL is compiled once per connection; see the module's docstring."""
 
-    def __init__(self, build: Callable[..., models.QuerySet[M]], values: int = 1) -> None:
+    def __init__(
+        self, build: Callable[..., models.QuerySet[M]], values: int = 1, *, integers: bool = False
+    ) -> None:
         self._build, self._values = build, values
-        self._markers = [f"\x00{secrets.token_hex(8)}:{i}" for i in range(values)]
+        self._markers: list[Any] = [
+            -(2**62) - secrets.randbelow(2**40) * values - i
+            if integers
+            else f"\x00{secrets.token_hex(8)}:{i}"
+            for i in range(values)
+        ]
         self._statements: weakref.WeakKeyDictionary[BaseDatabaseWrapper, _Statement] = (
             weakref.WeakKeyDictionary()
         )
@@ -68,7 +76,7 @@ class CompiledQuery(Generic[M]):
             self._statements[connection] = statement
         return statement
 
-    def all(self, *values: str, using: str = "default") -> list[M]:
+    def all(self, *values: str | int, using: str = "default") -> list[M]:
         """The rows for `values`, as model instances."""
         connection = connections[using]
         statement = self._statement(connection)
@@ -81,7 +89,7 @@ class CompiledQuery(Generic[M]):
             rows = cursor.fetchall()
         return _instances(statement.compiler, rows, using)
 
-    def first(self, *values: str, using: str = "default") -> M | None:
+    def first(self, *values: str | int, using: str = "default") -> M | None:
         """The first row for `values` (the queryset orders and limits), or None."""
         found = self.all(*values, using=using)
         return found[0] if found else None

@@ -5,6 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models.functions import Now
@@ -12,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from incidesk.accounts.models import ApiToken, hash_token
+from incidesk.accounts.models import ApiToken, User, hash_token
 from incidesk.accounts.tests.factories import CustomerFactory, OrganisationFactory
 from incidesk.core.compiled import CompiledQuery, insert_new
 from incidesk.core.models import Promise
@@ -114,3 +115,27 @@ def test_an_expired_session_is_no_session(client):
     assert store.load() == {}
     assert store.session_key is None
     assert SessionStore(None).load() == {}
+
+
+def test_the_signed_in_users_look_up_by_key_is_compiled_and_reads_what_the_orm_reads():
+    """`User.objects.get(pk=<int>)` — Django's `ModelBackend.get_user`, every web request."""
+    customer = CustomerFactory(organisation=OrganisationFactory())
+    expected = User.objects.filter(pk=customer.pk).get()
+
+    for _ in range(2):  # compiled at the first use, kept for the second
+        with CaptureQueriesContext(connection) as captured:
+            found = User.objects.get(pk=customer.pk)
+        assert len(captured) == 1
+        assert found == expected and found._state.db == "default"
+        assert {f.attname: getattr(found, f.attname) for f in User._meta.concrete_fields} == {
+            f.attname: getattr(expected, f.attname) for f in User._meta.concrete_fields
+        }
+    with pytest.raises(User.DoesNotExist, match=r"^User matching query does not exist\.$"):
+        User.objects.get(pk=customer.pk + 10_000)
+    # Anything else is the ORM's `get`, with its own checks.
+    assert User.objects.get(email=customer.email) == expected
+    assert User.objects.get(pk=str(customer.pk)) == expected
+    CustomerFactory()
+    with pytest.raises(User.MultipleObjectsReturned):
+        User.objects.get(pk__gte=0)
+    assert ModelBackend().get_user(customer.pk) == expected

@@ -31,7 +31,7 @@ def test_defaults_are_safe_and_the_secret_is_kept(tmp_path):
     first = _settings(tmp_path)
     assert first["debug"] is False
     assert (first["tz"], first["lang"]) == ("Europe/Moscow", "ru")
-    assert first["engine"] == "django.db.backends.sqlite3"
+    assert first["engine"] == "incidesk.core.sqlite"
     assert first["name"] == str(tmp_path / "incidesk.sqlite3")
     assert first["options"]["transaction_mode"] == "IMMEDIATE"
     assert "journal_mode=WAL" in first["options"]["init_command"]

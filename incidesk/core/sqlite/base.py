@@ -1,0 +1,86 @@
+"""Django's SQLite backend with writers queued on a kernel lock (`core.writelock`).
+
+A cursor takes the connection's write lock before a statement that writes or begins a
+transaction (`BEGIN IMMEDIATE` of every atomic block, an INSERT/UPDATE/DELETE in autocommit)
+and keeps it while SQLite's transaction is open; commit and rollback release it. Nested atomic
+blocks are savepoints inside the held lock. An in-memory database has no lock (one process).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+from incidesk.core.writelock import WriteLock
+
+_TAKES_WRITE_LOCK = ("BEGIN", "INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+class LockingCursor(base.SQLiteCursorWrapper):
+    write_lock: WriteLock | None = None
+
+    def execute(self, query: str, params: Any = None) -> Any:
+        lock = self.write_lock
+        if lock is None:
+            return super().execute(query, params)
+        if not lock.held and query.lstrip()[:7].upper().startswith(_TAKES_WRITE_LOCK):
+            lock.acquire()
+        try:
+            return super().execute(query, params)
+        finally:
+            if lock.held and not self.connection.in_transaction:
+                lock.release()
+
+    def executemany(self, query: str, param_list: Any) -> Any:
+        lock = self.write_lock
+        if lock is None:
+            return super().executemany(query, param_list)
+        if not lock.held:
+            lock.acquire()
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            if lock.held and not self.connection.in_transaction:
+                lock.release()
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    write_lock: WriteLock | None = None
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        connection = super().get_new_connection(conn_params)
+        if not self.is_in_memory_db():
+            timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
+            self.write_lock = WriteLock(f"{self.settings_dict['NAME']}-writelock", timeout)
+        return connection
+
+    def create_cursor(self, name: str | None = None) -> Any:
+        cursor = self.connection.cursor(factory=LockingCursor)
+        cursor.write_lock = self.write_lock
+        return cursor
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()  # type: ignore[misc]  # private in django-stubs
+        finally:
+            self._release_write_lock()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()  # type: ignore[misc]  # private in django-stubs
+        finally:
+            self._release_write_lock()
+
+    def _close(self) -> None:
+        try:
+            super()._close()  # type: ignore[misc]  # private in django-stubs
+        finally:
+            if self.write_lock is not None:
+                self.write_lock.close()
+                self.write_lock = None
+
+    def _release_write_lock(self) -> None:
+        lock = self.write_lock
+        if lock is not None and (self.connection is None or not self.connection.in_transaction):
+            lock.release()
