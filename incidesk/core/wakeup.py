@@ -158,23 +158,21 @@ class PostgresListener:
         self.wrapper = wrapper
 
     def wait(self, timeout: float) -> float | None:
+        timeout = max(timeout, 0.0)
         if self.wrapper is None:
             try:
                 self._connect()
             except Exception:
                 logger.warning("the task wake-up connection failed; retrying", exc_info=True)
-                select.select([], [], [], min(max(timeout, 0.0), self.RETRY))
+                select.select([], [], [], min(timeout, self.RETRY))
                 return None
             return NOW
         try:
             connection = self.wrapper.connection
-            due: float | None = None
-            for note in connection.notifies(timeout=max(timeout, 0.0), stop_after=1):
-                due = parse(note.payload)
-            if due is not None:  # and whatever else is already queued, without waiting
-                for note in connection.notifies(timeout=0.0):
-                    due = min(due, parse(note.payload))
-            return due
+            due = [parse(n.payload) for n in connection.notifies(timeout=timeout, stop_after=1)]
+            if due:  # and whatever else is already queued, without waiting
+                due += [parse(n.payload) for n in connection.notifies(timeout=0.0)]
+            return min(due, default=None)
         except Exception:
             logger.warning("the task wake-up connection broke; reconnecting", exc_info=True)
             self.close()
