@@ -5,19 +5,20 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from incidesk.accounts.tests.factories import CustomerFactory
 from incidesk.incidents.models import EventKind, TimelineEvent, Watcher, WatcherSource
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.notifications.tasks import deliver_notifications
 
 
 def _warnings(count: int) -> list[int]:
-    """SLA warnings at 50 % on unassigned incidents of no team: nobody to tell but the agent
-    following each one, who hears of its service-level alerts."""
+    """SLA warnings at 50 % on unassigned incidents of no team, each watched by a customer:
+    the watchers are read, and nobody is told (an internal alert, no desk owner)."""
     events = []
-    for incident in [make_incident() for _ in range(count)]:
-        Watcher.objects.create(
-            incident=incident, person=incident.reporter, source=WatcherSource.PORTAL
-        )
+    for _ in range(count):
+        customer = CustomerFactory()
+        incident = make_incident(reporter=customer)
+        Watcher.objects.create(incident=incident, person=customer, source=WatcherSource.PORTAL)
         events.append(
             TimelineEvent.objects.create(
                 incident=incident,
