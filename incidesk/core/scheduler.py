@@ -178,12 +178,19 @@ class Scheduler:
         return True
 
     def sweep_turn(self) -> float:
-        """Claim and maybe sweep; returns the seconds until the next sweep is due."""
+        """Claim and maybe sweep; returns the seconds until the next sweep is due. The thread's
+        connection is kept between turns (one a minute; checked before reuse) unless it failed,
+        or RQ forks this process: a child must not inherit a connection another thread holds."""
         try:
             self.periodic_turn()
             wait = due_in(SWEEP)
-        finally:
-            connection.close()  # this thread's own connection: fresh for the next turn
+        except Exception:
+            connection.close()
+            raise
+        if self.delayed is not None:
+            connection.close()
+        else:
+            connection.close_if_unusable_or_obsolete()
         return min(max(wait, SOONEST), self.sweep_every.total_seconds())
 
     def _every(self, what: str, step: Callable[[], float]) -> None:

@@ -16,7 +16,7 @@ import logging
 import time
 from collections.abc import Sequence
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 from django.db.models import Min
 from django.utils.crypto import get_random_string
 from django_tasks_db.compat import DEFAULT_TASK_BACKEND_ALIAS, TaskResultStatus
@@ -49,6 +49,15 @@ class _QuietBatches(logging.Filter):
         return not message.startswith(_BATCH_MESSAGES)
 
 
+def keep_connections() -> None:
+    """A worker looks once a minute when idle: with persistent connections configured
+    (`CONN_MAX_AGE` > 0) it keeps its own for good, checked before each look (Django's
+    health check), instead of reconnecting at every look. 0 (a pooling proxy) is kept."""
+    for wrapper in connections.all(initialized_only=False):
+        if wrapper.settings_dict.get("CONN_MAX_AGE"):
+            wrapper.settings_dict["CONN_MAX_AGE"] = None
+
+
 class WakingWorker(Worker):
     """django-tasks-db's worker, asleep between due times and wake-ups."""
 
@@ -66,6 +75,7 @@ class WakingWorker(Worker):
         self.safety_interval = safety_interval
 
     def run(self) -> None:
+        keep_connections()
         quiet = _QuietBatches()
         library_logger = logging.getLogger("django_tasks_db")
         library_logger.addFilter(quiet)
