@@ -22,6 +22,7 @@ import math
 import os
 import select
 import socket
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from functools import partial
@@ -169,10 +170,14 @@ class PostgresListener:
             return NOW
         try:
             connection = self.wrapper.connection
-            due = [parse(n.payload) for n in connection.notifies(timeout=timeout, stop_after=1)]
-            if due:  # and whatever else is already queued, without waiting
-                due += [parse(n.payload) for n in connection.notifies(timeout=0.0)]
-            return min(due, default=None)
+            until = time.monotonic() + timeout
+            # Waiting on the socket here: psycopg's own wait wakes every 0.1 s to see signals.
+            while not (due := [parse(n.payload) for n in connection.notifies(timeout=0.0)]):
+                left = until - time.monotonic()
+                if left <= 0:
+                    return None
+                select.select([connection.fileno()], [], [], left)
+            return min(due)
         except Exception:
             logger.warning("the task wake-up connection broke; reconnecting", exc_info=True)
             self.close()
