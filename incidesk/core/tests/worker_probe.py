@@ -45,7 +45,7 @@ def enqueue(seconds: float) -> None:
     task = sweep_pending_mail.using(run_after=run_after) if run_after else sweep_pending_mail
     with transaction.atomic():
         result = task.enqueue()
-    committed = time.time()
+        committed = time.time()  # just before the commit: the latency measured is an upper bound
     deadline = committed + WAIT_SECONDS + seconds
     row = DBTaskResult.objects.get(pk=result.id)
     while row.status != "SUCCESSFUL" and time.time() < deadline:
