@@ -395,10 +395,10 @@ else:
 # the work is handed out again (incidesk/core/promises.py); longer than any task runs.
 INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
 
-# Seconds an idle database task worker sleeps before it looks for work again (`db_worker
-# --interval`; django-tasks-db has no wake-up on enqueue): the most a task queued meanwhile, a
-# notification, starts late. Each look is one short transaction (BEGIN IMMEDIATE on SQLite).
-INCIDESK_WORKER_POLL_SECONDS = float(os.environ.get("INCIDESK_WORKER_POLL_SECONDS", "5"))
+# The longest an idle database task worker sleeps without a wake-up (`core.taskworker`): it
+# wakes when a task is queued (NOTIFY on PostgreSQL, a datagram on SQLite) or falls due, so this
+# is only what a task whose wake-up was lost waits at most. Each look is one short transaction.
+INCIDESK_WORKER_POLL_SECONDS = float(os.environ.get("INCIDESK_WORKER_POLL_SECONDS", "60"))
 
 # The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
 # there is one, else a table in the database (created by core's migration). Both increment

@@ -41,6 +41,7 @@ from django_tasks_db.models import DBTaskResult, get_date_max
 
 from incidesk.core.compiled import insert_new
 from incidesk.core.models import Promise
+from incidesk.core.wakeup import announce
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +90,9 @@ def promise_all(promised: list[Promised]) -> None:
     transaction."""
     in_database = {isinstance(p.task.get_backend(), DatabaseBackend) for p in promised}
     if in_database == {True}:
-        insert_new([_task_row(p) for p in promised])
+        tasks = [_task_row(p) for p in promised]
+        insert_new(tasks)
+        announce(task.run_after for task in tasks)  # SQLite's workers (PostgreSQL: a trigger)
         return
     if in_database != {False}:  # tasks on different backends: one at a time
         for p in promised:
@@ -174,11 +177,14 @@ def relay_overdue(expired: datetime) -> int:
 
 def release_abandoned_tasks(expired: datetime) -> int:
     """Database tasks a dead worker left RUNNING (started before `expired`) are run again."""
-    return (
+    released = (
         DBTaskResult.objects.running()
         .filter(started_at__lt=expired)
         .update(status=TaskResultStatus.READY)
     )
+    if released:
+        announce([None])  # SQLite's workers look at once (PostgreSQL: a trigger)
+    return released
 
 
 def sweep() -> dict[str, int]:

@@ -4,9 +4,11 @@ Every `incidesk worker` runs a `Scheduler` in threads beside the queue's worker.
 is of two kinds:
 
 - Periodic work: the recovery sweep (`promises.SWEEPS`, the one registry of work done every N
-  seconds). Every few seconds each worker asks `claim()`; the one whose conditional UPDATE
-  moves `PeriodicRun.due_at` forward runs it. So it runs once per interval however many nodes
-  there are, and a dead node's turn falls to whichever worker asks next: no leader to elect.
+  seconds). Each worker sleeps until `PeriodicRun.due_at`, then asks `claim()`; the one whose
+  conditional UPDATE moves `due_at` forward runs it, the others read the new `due_at` and sleep
+  until then. So it runs once per interval however many nodes there are, an idle worker touches
+  the database only then, and a dead node's turn falls to whichever worker wakes next: no
+  leader to elect.
 - Delayed jobs on RQ (`promise(..., run_after=...)`): RQ keeps them in its scheduled registry
   until a scheduler moves them to the queue. RQ's own (`rqworker --with-scheduler`) holds a lock
   that outlives a dead holder by 61 s, and the other workers try to take it only in their
@@ -44,7 +46,8 @@ logger = logging.getLogger(__name__)
 # child would inherit their locks held and hang on them (`incidesk worker` registers it).
 FORK_GUARD = threading.Lock()
 TICK = 1.0  # seconds between turns: how late a delayed RQ job may start
-CLAIM_EVERY = 5.0  # seconds between one worker's claims of the periodic work
+RETRY = 5.0  # seconds before a failed turn (the database or Redis away) is tried again
+SOONEST = 1.0  # seconds a worker sleeps at least between claims (clocks of nodes differ)
 SWEEP = "recovery-sweep"
 SCHEDULER_LOCK = "incidesk:rq-scheduler:%s"  # per queue, holding the holder's name
 SCHEDULER_LOCK_TTL = 10  # seconds the lock outlives its holder's last renewal (every TICK)
@@ -76,6 +79,12 @@ def claim(name: str, every: timedelta) -> bool:
     PeriodicRun.objects.get_or_create(name=name, defaults={"due_at": now})
     moved = PeriodicRun.objects.filter(name=name, due_at__lte=now).update(due_at=now + every)
     return moved == 1
+
+
+def due_in(name: str) -> float:
+    """Seconds until the periodic work is due again, as the last claim set it."""
+    due = PeriodicRun.objects.filter(name=name).values_list("due_at", flat=True).first()
+    return 0.0 if due is None else (due - timezone.now()).total_seconds()
 
 
 def holder_name() -> str:
@@ -120,6 +129,16 @@ class DelayedJobs:
         self.held = []
 
 
+def every_tick(step: Callable[[], object]) -> Callable[[], float]:
+    """`step` as a turn that comes again in a TICK (RQ's delayed jobs)."""
+
+    def turn() -> float:
+        step()
+        return TICK
+
+    return turn
+
+
 class Scheduler:
     """The timed work of one worker process, each kind in a thread of its own, so that a slow
     sweep (the database away) never holds up the delayed jobs."""
@@ -136,12 +155,9 @@ class Scheduler:
 
     def start(self) -> None:
         """Start the threads: the periodic claim, and on RQ the bid to schedule delayed jobs."""
-        claim_every = min(self.sweep_every.total_seconds(), CLAIM_EVERY)
-        loops: list[tuple[float, str, Callable[[], object]]] = [
-            (claim_every, "recovery sweep", self.periodic_turn)
-        ]
+        loops: list[tuple[str, Callable[[], float]]] = [("recovery sweep", self.sweep_turn)]
         if self.delayed is not None:
-            loops.append((TICK, "scheduling delayed jobs", self.delayed.turn))
+            loops.append(("scheduling delayed jobs", every_tick(self.delayed.turn)))
         for loop in loops:
             threading.Thread(target=self._every, args=loop, daemon=True).start()
 
@@ -150,38 +166,52 @@ class Scheduler:
         with FORK_GUARD:
             self.stopping.set()
             if self.delayed is not None:
-                self._guarded("releasing the scheduler lock", self.delayed.release)
+                self._guarded("releasing the scheduler lock", every_tick(self.delayed.release))
 
     def periodic_turn(self) -> bool:
         """Sweep if this worker wins this interval's claim; True if it swept."""
-        try:
-            if not claim(SWEEP, self.sweep_every):
-                return False
-            done = sweep()
-        finally:
-            connection.close()  # this thread's own connection: fresh for the next claim
+        if not claim(SWEEP, self.sweep_every):
+            return False
+        done = sweep()
         if any(done.values()):
             logger.warning("recovery sweep handed out again: %s", done)
         return True
 
-    def _every(self, seconds: float, what: str, step: Callable[[], object]) -> None:
+    def sweep_turn(self) -> float:
+        """Claim and maybe sweep; returns the seconds until the next sweep is due. The thread's
+        connection is kept between turns (one a minute; checked before reuse) unless it failed,
+        or RQ forks this process: a child must not inherit a connection another thread holds."""
+        try:
+            self.periodic_turn()
+            wait = due_in(SWEEP)
+        except Exception:
+            connection.close()
+            raise
+        if self.delayed is not None:
+            connection.close()
+        else:
+            connection.close_if_unusable_or_obsolete()
+        return min(max(wait, SOONEST), self.sweep_every.total_seconds())
+
+    def _every(self, what: str, step: Callable[[], float]) -> None:
         while True:
             with FORK_GUARD:
                 if self.stopping.is_set():
                     return
-                self._guarded(what, step)
-            self.stopping.wait(seconds)
+                wait = self._guarded(what, step)
+            self.stopping.wait(wait)
 
-    def _guarded(self, what: str, step: Callable[[], object]) -> None:
-        """A failure (the database or Redis away) is logged once, and the next turn tries
-        again; the recovery is logged too."""
+    def _guarded(self, what: str, step: Callable[[], float]) -> float:
+        """The step's wait for its next turn. A failure (the database or Redis away) is logged
+        once and tried again after RETRY seconds; the recovery is logged too."""
         try:
-            step()
+            wait = step()
         except Exception:
             if what not in self.failing:
                 logger.exception("%s failed; the next turn tries again", what)
                 self.failing.add(what)
-        else:
-            if what in self.failing:
-                logger.warning("%s works again", what)
-                self.failing.discard(what)
+            return RETRY
+        if what in self.failing:
+            logger.warning("%s works again", what)
+            self.failing.discard(what)
+        return wait

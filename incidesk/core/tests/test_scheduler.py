@@ -69,6 +69,18 @@ def test_the_sweep_runs_once_per_interval_across_nodes(settings, time_machine):
     assert row.status == "READY"
 
 
+@pytest.mark.django_db(transaction=True)
+def test_each_worker_sleeps_until_the_sweep_is_due_instead_of_polling(settings, time_machine):
+    settings.REDIS_URL = ""
+    time_machine.move_to(timezone.now(), tick=False)
+
+    assert Scheduler(["default"], sweep_every=60).sweep_turn() == 60  # A swept: a minute
+    time_machine.shift(timedelta(seconds=45))
+    assert Scheduler(["default"], sweep_every=60).sweep_turn() == 15  # B: A's turn's rest
+    time_machine.shift(timedelta(seconds=14.5))
+    assert Scheduler(["default"], sweep_every=60).sweep_turn() == 1  # at least a second
+
+
 @pytest.mark.django_db
 def test_on_the_database_queue_a_delayed_task_is_a_row_any_worker_runs_once_due(
     settings, time_machine, run_tasks

@@ -19,7 +19,7 @@ from incidesk.core.management.commands.serve import (
     web_command,
     worker_command,
 )
-from incidesk.core.management.commands.worker import queue_worker
+from incidesk.core.management.commands.worker import rq_worker
 from incidesk.core.tests.servers import free_port
 
 START_TIMEOUT = 90
@@ -144,27 +144,13 @@ def test_web_and_worker_run_apart(tmp_path):
         web.stop()
 
 
-@pytest.mark.parametrize(
-    ("redis_url", "expected"),
-    [
-        ("", ["db_worker", "--no-reload", "--queue-name", "default", "--interval", "5"]),
-        (
-            "redis://127.0.0.1:6379/0",
-            ["rqworker", "--job-class", "django_tasks_rq.Job", "default"],
-        ),
-    ],
-)
-def test_the_worker_matches_the_task_backend(settings, redis_url, expected):
-    settings.REDIS_URL = redis_url
+def test_the_worker_matches_the_task_backend(settings):
+    """On RQ, RQ's worker with django-tasks-rq's jobs; the database queue's worker is
+    `core.taskworker` (test_taskworker.py)."""
+    settings.REDIS_URL = "redis://127.0.0.1:6379/0"
 
     assert worker_command()[3:] == ["worker", "default"]
-    assert queue_worker(["default"]) == expected
-
-
-def test_the_database_worker_polls_as_often_as_configured(settings):
-    settings.REDIS_URL, settings.INCIDESK_WORKER_POLL_SECONDS = "", 0.5
-
-    assert queue_worker(["default"])[-2:] == ["--interval", "0.5"]
+    assert rq_worker(["default"]) == ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
 
 
 def test_a_local_outbox_on_a_shared_database_is_warned_about(settings, tmp_path):

@@ -1,8 +1,9 @@
 """`incidesk worker`: the background task worker of the configured queue (django-tasks-db's
-`db_worker`, or RQ's worker when REDIS_URL is set), plus the scheduler (`core.scheduler`) in
-threads beside it: the recovery sweep, once per interval across all nodes, and on RQ the moving
-of delayed jobs, by whichever worker holds the scheduler lock. No cron job and no scheduler
-process of its own: every worker can take either over when another node dies."""
+worker, asleep until a task is due or announced, `core.taskworker`; or RQ's worker when
+REDIS_URL is set), plus the scheduler (`core.scheduler`) in threads beside it: the recovery
+sweep, once per interval across all nodes, and on RQ the moving of delayed jobs, by whichever
+worker holds the scheduler lock. No cron job and no scheduler process of its own: every worker
+can take either over when another node dies."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandParser
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from incidesk.core.management.base import IncideskCommand
 from incidesk.core.scheduler import FORK_GUARD, Scheduler
+from incidesk.core.taskworker import WakingWorker
 
 
 class Command(IncideskCommand):
@@ -33,7 +36,12 @@ class Command(IncideskCommand):
         )
 
     def handle(
-        self, *args: Any, queues: Sequence[str], sweep_interval: float, **options: Any
+        self,
+        *args: Any,
+        queues: Sequence[str],
+        sweep_interval: float,
+        verbosity: int = 1,
+        **options: Any,
     ) -> None:
         queues = list(queues or settings.TASKS["default"]["QUEUES"])
         # RQ forks a process per job: never while the scheduler is inside SQLite, psycopg or
@@ -46,23 +54,25 @@ class Command(IncideskCommand):
         scheduler = Scheduler(queues, sweep_interval)
         scheduler.start()
         try:
-            call_command(*queue_worker(queues))
+            if settings.REDIS_URL:
+                call_command(*rq_worker(queues))
+            else:
+                self.database_worker(queues, verbosity)
         finally:
             scheduler.stop()
 
+    def database_worker(self, queues: Sequence[str], verbosity: int) -> None:
+        """django-tasks-db's worker with its own command's logging and signals, asleep between
+        due times and wake-ups (the safety interval: a lost wake-up waits at most that long)."""
+        library = DbWorkerCommand()
+        library.stdout = self.stdout  # its log goes where this command's output goes
+        library.configure_logging(verbosity)
+        worker = WakingWorker(queues, safety_interval=settings.INCIDESK_WORKER_POLL_SECONDS)
+        worker.configure_signals()
+        worker.run()
 
-def queue_worker(queues: Sequence[str]) -> list[str]:
-    """The queue's own worker command. RQ needs django-tasks-rq's job class; its own scheduler
-    is left off (`core.scheduler` moves the delayed jobs, with a quicker fail-over)."""
-    if settings.REDIS_URL:
-        return ["rqworker", "--job-class", "django_tasks_rq.Job", *queues]
-    return [
-        "db_worker",
-        "--no-reload",
-        "--queue-name",
-        ",".join(queues),
-        "--interval",
-        # The most a task queued while the worker sleeps (a notification) or falling due (an
-        # SLA check) starts late; each look is a transaction.
-        f"{settings.INCIDESK_WORKER_POLL_SECONDS:g}",
-    ]
+
+def rq_worker(queues: Sequence[str]) -> list[str]:
+    """RQ's worker command. It needs django-tasks-rq's job class; its own scheduler is left off
+    (`core.scheduler` moves the delayed jobs, with a quicker fail-over)."""
+    return ["rqworker", "--job-class", "django_tasks_rq.Job", *queues]
