@@ -10,14 +10,14 @@ import sys
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incidesk.settings")
 
-import incidesk.wsgi  # noqa: E402, F401  the app as gunicorn loads it
-from django.core.management import call_command  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
 
-from incidesk.accounts.models import ApiToken, Role, User  # noqa: E402
-from incidesk.incidents.models import Incident  # noqa: E402
-from incidesk.recurring.models import GroupRun, GroupRunStatus  # noqa: E402
+import incidesk.wsgi  # noqa: F401  the app as gunicorn loads it
+from incidesk.accounts.models import ApiToken, Role, User
+from incidesk.incidents.models import Incident
+from incidesk.recurring.models import GroupRun, GroupRunStatus
 
 HEAVY = ("numpy", "scipy", "sklearn")
 
