@@ -4,10 +4,11 @@
 
 Times (`time.process_time`, SQLite's work included) as an agent: an incident's workspace, its
 two side panels (similar incidents, known errors), the intake suggestion for a typed title and
-the knowledge base's "close" search; as a lead: the recurring-groups page (14 and 30 days) and
-the grouping of the last 14 / 30 days (`similarity.find_groups`, what the page or the worker
-runs; at most `GROUP_INCIDENTS` incidents). Prints the first request (imports included) and the
-median of `BENCH_ROUNDS`, and which heavy modules the process loaded.
+the knowledge base's "close" search; the task worker's grouping of the last 14 / 30 days
+(`runs.run`: at most `GROUP_INCIDENTS` incidents, scikit-learn) with the process's peak
+resident size; as a lead: the recurring-groups page showing that result. Prints the first
+request (imports included) and the median of `BENCH_ROUNDS`, and which heavy modules the
+process loaded (the grouping loads them, so it runs last but the pages showing its result).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from pathlib import Path
 
 import django
 
@@ -26,11 +27,10 @@ django.setup()
 
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from incidesk.accounts.models import Role, User  # noqa: E402
 from incidesk.incidents.models import Incident  # noqa: E402
-from incidesk.recurring import similarity  # noqa: E402
+from incidesk.recurring import runs  # noqa: E402
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 HEAVY = ("numpy", "scipy", "sklearn")
@@ -57,6 +57,14 @@ def _get(client: Client, url: str, data: dict[str, str] | None = None) -> Callab
     return send
 
 
+def _peak_mib() -> float:
+    """The process's peak resident size so far (VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def main() -> None:
     agent = (
         User.objects.filter(role=Role.AGENT, is_active=True)
@@ -69,11 +77,8 @@ def main() -> None:
     desk, manager = _client(agent), _client(lead)
     number = Incident.objects.order_by("-pk").values_list("number", flat=True).first()
 
-    def groups(days: int) -> Callable[[], object]:
-        until = timezone.now()
-        return lambda: similarity.find_groups(
-            since=until - timedelta(days=days), until=until, user=lead, min_size=3
-        )
+    def grouping(days: int) -> Callable[[], object]:
+        return lambda: runs.run(runs.start(days, 3).pk)
 
     cases: list[tuple[str, Callable[[], object]]] = [
         ("workspace page", _get(desk, f"/console/incidents/{number}/")),
@@ -84,17 +89,18 @@ def main() -> None:
             _get(desk, "/recurring/suggest/", {"title": "vpn ne podklyuchaetsya"}),
         ),
         ("knowledge base close search", _get(desk, "/kb/", {"q": "prnter ne pechataet"})),
+        ("worker: grouping, 14 days", grouping(14)),
+        ("worker: grouping, 30 days", grouping(30)),
         ("groups page, 14 days", _get(manager, "/recurring/", {"days": "14"})),
         ("groups page, 30 days", _get(manager, "/recurring/", {"days": "30"})),
-        ("find_groups, 14 days", groups(14)),
-        ("find_groups, 30 days", groups(30)),
     ]
     print(f"{'case':36} {'first ms':>9} {'median ms':>10}  heavy modules", flush=True)
     for name, call in cases:
         first = _cpu_ms(call)
         median = statistics.median(_cpu_ms(call) for _ in range(ROUNDS))
         loaded = ", ".join(m for m in HEAVY if m in sys.modules) or "none"
-        print(f"{name:36} {first:9.0f} {median:10.0f}  {loaded}", flush=True)
+        peak = _peak_mib()
+        print(f"{name:36} {first:9.0f} {median:10.0f}  {loaded}; peak {peak:.0f} MiB", flush=True)
     print(f"load average: {os.getloadavg()}")
 
 

@@ -16,6 +16,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from incidesk.recurring import text as text_module
@@ -35,19 +36,25 @@ _SPACES = re.compile(r"\s\s+")
 def char_ngrams(text: str) -> list[str]:
     """scikit-learn's `char_wb` analyser over `text.cyrillic(text)`: n-grams inside words,
     each word padded with a space; a word shorter than n gives itself once."""
-    low, high = CHAR_NGRAMS
     grams: list[str] = []
-    append = grams.append
     for word in _SPACES.sub(" ", text_module.cyrillic(text)).split():
-        padded = f" {word} "
-        length = len(padded)
-        for n in range(low, high + 1):
-            if length <= n:
-                append(padded)
-                break
-            for offset in range(length - n + 1):
-                append(padded[offset : offset + n])
+        grams.extend(_word_ngrams(word))
     return grams
+
+
+@lru_cache(maxsize=4096)
+def _word_ngrams(word: str) -> tuple[str, ...]:
+    """One word's n-grams, cached: texts repeat the desk's words (about 1 KiB a word)."""
+    low, high = CHAR_NGRAMS
+    padded = f" {word} "
+    length = len(padded)
+    grams: list[str] = []
+    for n in range(low, high + 1):
+        if length <= n:
+            grams.append(padded)
+            break
+        grams.extend(padded[offset : offset + n] for offset in range(length - n + 1))
+    return tuple(grams)
 
 
 class Vectors:
@@ -66,8 +73,12 @@ class Vectors:
         self.norms = [self._norm(counts) for counts in self.counts]
 
     def _norm(self, counts: Counter[str]) -> float:
-        idf = self.idf
-        return math.sqrt(sum(((1 + math.log(c)) * idf[t]) ** 2 for t, c in counts.items()))
+        idf, log = self.idf, math.log
+        total = 0.0
+        for term, count in counts.items():
+            weight = idf[term] if count == 1 else (1 + log(count)) * idf[term]
+            total += weight * weight
+        return math.sqrt(total)
 
     def weights(self, row: int) -> dict[str, float]:
         """The L2-normalised vector of document `row`."""
@@ -81,19 +92,20 @@ class Vectors:
         return sorted(self.counts[row], key=self.first_seen.__getitem__)
 
     def dots(self, row: int) -> list[float]:
-        """Cosine of document `row` with every document (itself included)."""
-        query = self.weights(row)
+        """Cosine of document `row` with every document (itself included): the query's
+        weight times the idf is taken once, a document's norm divides its sum once."""
+        idf, log = self.idf, math.log
+        query = [(term, weight * idf[term]) for term, weight in self.weights(row).items()]
         scores = []
-        log = math.log
         for counts, norm in zip(self.counts, self.norms, strict=True):
-            if not norm:
-                scores.append(0.0)
-                continue
             total = 0.0
-            for term, weight in query.items():
-                count = counts.get(term)
-                if count:
-                    total += weight * ((1 + log(count)) * self.idf[term] / norm)
+            if norm:
+                get = counts.get
+                for term, weighted in query:
+                    count = get(term)
+                    if count:
+                        total += weighted if count == 1 else weighted * (1 + log(count))
+                total /= norm
             scores.append(total)
         return scores
 
