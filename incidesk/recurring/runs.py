@@ -23,18 +23,20 @@ LOST = timedelta(minutes=15)
 
 def requested(days: int, min_size: int) -> tuple[GroupRun | None, GroupRun | None]:
     """The newest finished run of the window (or None) and the run on its way (None when the
-    finished one is fresh): what the page shows and what it waits for."""
+    finished one is fresh): what the page shows and what it waits for. One query when the
+    newest run is a fresh result, two otherwise (plus the new run, if one is promised)."""
     window = GroupRun.objects.filter(days=days, min_size=min_size).order_by("-requested_at", "-id")
-    done = window.filter(status=GroupRunStatus.DONE).first()
+    newest = window.first()
     now = timezone.now()
-    if done is not None and done.requested_at >= now - FRESH:
-        return done, None
-    if window.filter(status=GroupRunStatus.FAILED, requested_at__gte=now - FRESH).exists():
-        return done, None  # not again and again while a page polls: after FRESH
-    waiting = window.filter(
-        status__in=[GroupRunStatus.QUEUED, GroupRunStatus.RUNNING], requested_at__gte=now - LOST
-    ).first()
-    return done, waiting or start(days, min_size)
+    if newest is None:
+        return None, start(days, min_size)
+    if newest.status == GroupRunStatus.DONE:
+        return newest, (None if newest.requested_at >= now - FRESH else start(days, min_size))
+    done = window.filter(status=GroupRunStatus.DONE).first()
+    if newest.status == GroupRunStatus.FAILED:
+        # Not again and again while a page polls: a failed run is retried after FRESH.
+        return done, (None if newest.requested_at >= now - FRESH else start(days, min_size))
+    return done, (newest if newest.requested_at >= now - LOST else start(days, min_size))
 
 
 def start(days: int, min_size: int) -> GroupRun:

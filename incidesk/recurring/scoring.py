@@ -42,9 +42,9 @@ def char_ngrams(text: str) -> list[str]:
     return grams
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _word_ngrams(word: str) -> tuple[str, ...]:
-    """One word's n-grams, cached: texts repeat the desk's words (about 1 KiB a word)."""
+    """One word's n-grams, cached: texts repeat the desk's words (at most about 3 MiB)."""
     low, high = CHAR_NGRAMS
     padded = f" {word} "
     length = len(padded)
