@@ -9,8 +9,9 @@ queue page, its live fragment and search, an incident's workspace, the API list 
 customer's portal list and incident, the lead overview, the notifications page. With `--heavy`,
 one request in 500 is a heavy one in turn: the reports dashboard, a chart, an XLSX export, the
 recurring-groups page (numpy, scipy, scikit-learn, pygal, xlsxwriter are imported by those
-only). Prints VmRSS after loading the app, after the first request of each kind, and every
-1,000 requests, and which heavy libraries the process has imported by then.
+only). Prints VmRSS (and its peak so far, VmHWM) after loading the app, after the first
+request of each kind, and every 1,000 requests, and which heavy libraries the process has
+imported by then.
 """
 
 from __future__ import annotations
@@ -37,11 +38,12 @@ HEAVY_EVERY = 500
 TITLE = "Не печатает принтер в бухгалтерии"
 
 
-def rss_mib() -> float:
+def rss_mib(field: str = "VmRSS") -> float:
+    """The process's resident size now (or its peak so far, with "VmHWM")."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
+    raise RuntimeError(f"no {field}")
 
 
 def heavy_loaded() -> str:
@@ -104,14 +106,21 @@ def main() -> None:
     for i, send in enumerate(light + heavy):
         status = send()
         assert status < 400, (i, status)
-    print(f"after one request of each kind: {rss_mib():.1f} MiB; heavy: {heavy_loaded()}")
+    print(
+        f"after one request of each kind: {rss_mib():.1f} MiB (peak {rss_mib('VmHWM'):.1f}); "
+        f"heavy: {heavy_loaded()}"
+    )
     lights, heavies = cycle(light), cycle(heavy)
     for i in range(1, count + 1):
         send = next(heavies) if heavy and i % HEAVY_EVERY == 0 else next(lights)
         status = send()
         assert status < 400, (i, status)
         if i % 1000 == 0:
-            print(f"{i:6} requests: {rss_mib():.1f} MiB; heavy: {heavy_loaded()}", flush=True)
+            print(
+                f"{i:6} requests: {rss_mib():.1f} MiB (peak {rss_mib('VmHWM'):.1f}); "
+                f"heavy: {heavy_loaded()}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -1,15 +1,15 @@
 """Suggestions that survive typos and transliteration: when full-text search finds too few
-articles for what someone is typing, the desk's similarity engine (`recurring.engine`: TF-IDF
-over stems and character n-grams, the glossary's transliteration) ranks the newest readable
-articles' titles and tags against the text. The candidates come from the caller, already
-narrowed by `visible_articles`."""
+articles for what someone is typing, the desk's similarity scoring (`recurring.scoring`: TF-IDF
+over stems and character n-grams, the glossary's transliteration, in pure Python) ranks the
+newest readable articles' titles and tags against the text. The candidates come from the
+caller, already narrowed by `visible_articles`."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
 
 from incidesk.knowledge.models import Article
-from incidesk.recurring import text
+from incidesk.recurring import scoring, text
 
 POOL = 200
 """How many of the newest readable articles are compared: bounded, like the engine's other
@@ -28,8 +28,6 @@ def similar_articles(query: str, candidates: QuerySet[Article], limit: int) -> l
     if not pool:
         return []
     texts = [query, *(f"{a.title_ru}\n{a.title_en}\n{a.tags.replace(',', ' ')}" for a in pool)]
-    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
-
-    scores = engine.vectorise(texts).text_scores(0)[1:]
+    scores = scoring.Space(texts).text_scores(0)[1:]
     best = sorted(range(len(pool)), key=lambda i: (-scores[i], i))[:limit]
     return [pool[i] for i in best if scores[i] >= THRESHOLD]

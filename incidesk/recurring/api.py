@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
-from django.http import HttpRequest
-from django.utils import timezone
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from incidesk.accounts.auth import api_user
 from incidesk.core.errors import Forbidden
-from incidesk.recurring import similarity
-from incidesk.recurring.schemas import GroupQuery, GroupsOut, SimilarOut, SimilarQuery
+from incidesk.recurring import runs, similarity
+from incidesk.recurring.schemas import (
+    GroupQuery,
+    GroupsOut,
+    GroupsPending,
+    SimilarOut,
+    SimilarQuery,
+)
 
 router = Router(tags=["recurring incidents"])
+# Seconds a client waits before asking again for a grouping being computed.
+RETRY_AFTER = 5
 
 
 @router.get("/recurring/similar", response=SimilarOut, summary="Similar incidents and known errors")
@@ -55,31 +61,45 @@ def similar(request: HttpRequest, query: Query[SimilarQuery]) -> dict[str, Any]:
     }
 
 
-@router.get("/recurring/groups", response=GroupsOut, summary="Groups of recurring incidents")
-def groups(request: HttpRequest, query: Query[GroupQuery]) -> dict[str, Any]:
+@router.get(
+    "/recurring/groups",
+    response={200: GroupsOut, 202: GroupsPending},
+    summary="Groups of recurring incidents",
+)
+def groups(request: HttpRequest, response: HttpResponse, query: Query[GroupQuery]) -> Status:
     """Groups of similar incidents registered in the last `days` days, largest and fastest
-    growing first (desk staff only)."""
+    growing first (desk staff only). The task worker computes them: the answer is its latest
+    grouping of this window (`computed_at`; `refreshing` when a newer one is on its way, at
+    most ten minutes old otherwise), or 202 with `Retry-After` while the first one is
+    computed."""
     user = api_user(request)
     if not user.is_desk_staff:
         raise Forbidden(_("Recurring incidents are for support staff only."))
-    until = timezone.now()
-    since = until - timedelta(days=query.days)
-    found = similarity.find_groups(
-        since=since, until=until, user=user, min_size=query.min_size, limit=query.limit
+    done, waiting = runs.requested(query.days, query.min_size)
+    if done is None or done.since is None or done.until is None or done.finished_at is None:
+        response["Retry-After"] = str(RETRY_AFTER)
+        return Status(202, {"status": "computing", "retry_after": RETRY_AFTER})
+    found = similarity.stored_groups(
+        done.result or [], since=done.since, until=done.until, user=user, limit=query.limit
     )
-    return {
-        "since": since,
-        "until": until,
-        "groups": [
-            {
-                "size": group.size,
-                "trend": group.trend,
-                "organisations": group.organisations,
-                "top_terms": group.top_terms,
-                "shared_fields": group.shared_fields,
-                "incidents": group.numbers,
-                "problems": [problem.number for problem in group.problems],
-            }
-            for group in found
-        ],
-    }
+    return Status(
+        200,
+        {
+            "since": done.since,
+            "until": done.until,
+            "computed_at": done.finished_at,
+            "refreshing": waiting is not None,
+            "groups": [
+                {
+                    "size": group.size,
+                    "trend": group.trend,
+                    "organisations": group.organisations,
+                    "top_terms": group.top_terms,
+                    "shared_fields": group.shared_fields,
+                    "incidents": group.numbers,
+                    "problems": [problem.number for problem in group.problems],
+                }
+                for group in found
+            ],
+        },
+    )

@@ -1,4 +1,6 @@
-"""The similarity arithmetic, with no database: texts in, scores, explanations and groups out.
+"""The similarity arithmetic with scikit-learn, with no database: texts in, groups out. It runs
+in the task worker (`tasks.compute_groups`) and in the quality measurement, never in a web
+worker: one text against its candidates is `scoring` (pure Python, the same numbers).
 
 A text is two TF-IDF vectors (scikit-learn): word stems (`text.stems`, Russian and English,
 Latin words also transliterated) and character 3–5-grams of its Cyrillic spelling (typos).
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -25,16 +26,19 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from incidesk.recurring import text as text_module
+from incidesk.recurring.scoring import (
+    DUPLICATE_THRESHOLD,
+    FIELD_BONUS,
+    GROUP_THRESHOLD,
+    WORD_WEIGHT,
+    Fields,
+    bonus,
+    distinct,
+    shared_fields,
+)
 
-WORD_WEIGHT = 0.6
-# A pair at or above this score is called a duplicate (intake suggestions).
-DUPLICATE_THRESHOLD = 0.3
-# Pairs at or above this score may share a group.
-GROUP_THRESHOLD = 0.3
-FIELD_BONUS = {"service": 0.05, "category": 0.05, "organisation": 0.02}
+__all__ = ["DUPLICATE_THRESHOLD", "GROUP_THRESHOLD", "Space", "cluster", "shared_fields"]
 _CHUNK = 512
-
-Fields = dict[str, Any]
 
 
 @dataclass
@@ -54,18 +58,6 @@ class Space:
         """Text similarity of text `row` to every text (itself included)."""
         return (self.combined @ self.combined[row].T).toarray().ravel()
 
-    def scores(self, row: int) -> np.ndarray:
-        """Similarity of text `row` to every text: text score plus shared-field bonus."""
-        return self.text_scores(row) + np.array(
-            [bonus(self.fields[row], other) for other in self.fields]
-        )
-
-    def shared_terms(self, a: int, b: int, surface: dict[str, str], limit: int = 5) -> list[str]:
-        """The words both texts use, the most telling (highest weight product) first."""
-        weights = self.words[a].multiply(self.words[b]).tocoo()
-        order = np.argsort(-weights.data, kind="stable")
-        return _distinct(self.stems[weights.col[order]], surface, limit)
-
     def top_terms(self, rows: Sequence[int], surface: dict[str, str], limit: int = 5) -> list[str]:
         """The words most of `rows` use (at least half of them), heaviest first."""
         block = self.words[list(rows)]
@@ -73,32 +65,7 @@ class Space:
         weight = np.asarray(block.sum(axis=0)).ravel()
         weight[present * 2 < len(rows)] = 0
         order = [i for i in np.argsort(-weight, kind="stable")[: limit * 2] if weight[i] > 0]
-        return _distinct(self.stems[order].tolist(), surface, limit)
-
-
-def _distinct(stems: Sequence[str], surface: dict[str, str], limit: int) -> list[str]:
-    """The words shown for `stems`, each once: a Latin word's two stems (English and
-    transliterated) show as the same written word."""
-    shown = dict.fromkeys(surface.get(stem, stem) for stem in stems)
-    return list(shown)[:limit]
-
-
-def bonus(a: Fields, b: Fields) -> float:
-    return sum(
-        value
-        for name, value in FIELD_BONUS.items()
-        if a.get(name) is not None and a.get(name) == b.get(name)
-    )
-
-
-def shared_fields(rows: Sequence[Fields]) -> list[str]:
-    """The reference fields (service, category, organisation) every row has and agrees on."""
-    first = rows[0]
-    return [
-        name
-        for name in FIELD_BONUS
-        if first.get(name) is not None and all(row.get(name) == first.get(name) for row in rows)
-    ]
+        return distinct(self.stems[order].tolist(), surface, limit)
 
 
 def vectorise(texts: list[str], fields: list[Fields] | None = None) -> Space:

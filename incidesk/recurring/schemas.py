@@ -61,4 +61,11 @@ class GroupOut(Schema):
 class GroupsOut(Schema):
     since: dt.datetime
     until: dt.datetime
+    computed_at: dt.datetime = Field(description="When the worker finished this grouping.")
+    refreshing: bool = Field(description="A newer grouping is on its way: ask again later.")
     groups: list[GroupOut]
+
+
+class GroupsPending(Schema):
+    status: str = Field(description="`computing`: no grouping of this window yet.")
+    retry_after: int = Field(description="Seconds to wait before asking again.")

@@ -3,16 +3,18 @@
 Everything starts from `incidents.access.visible_to(user)` and is bounded: candidates come
 from the full-text index (any of the text's telling words) and from the same category or
 service, inside a time window, newest first, at most `CANDIDATES` of them; only those are
-vectorised (`engine`). Grouping reads at most `GROUP_INCIDENTS` incidents of one window. At a
-million incidents a query therefore costs a few index lookups and one TF-IDF fit over a few
-thousand short texts (see docs/recurring.md for the measured times).
+compared with the text (`scoring`, pure Python, in the request). Grouping reads at most
+`GROUP_INCIDENTS` incidents of one window and runs in the task worker (`compute_groups`, the
+scikit-learn `engine`; `runs` keeps the result). At a million incidents a query therefore
+costs a few index lookups and one TF-IDF fit over a few thousand short texts (see
+docs/recurring.md for the measured times).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -26,16 +28,15 @@ from incidesk.incidents.search import FTS_TABLE, stem_words
 from incidesk.incidents.status import OPEN_STATUSES, Status
 from incidesk.problems.models import Problem
 from incidesk.problems.status import ProblemStatus
-from incidesk.recurring import text
-
-if TYPE_CHECKING:  # numpy, scipy and scikit-learn load on the first comparison, not with the app
-    from incidesk.recurring import engine
+from incidesk.recurring import scoring, text
 
 # Incidents vectorised for one similarity query, and the window they are drawn from.
 CANDIDATES = 2000
 WINDOW = timedelta(days=30)
 # Incidents read for one grouping (newest first when a window holds more).
 GROUP_INCIDENTS = 3000
+# Groups a grouping keeps (the API's largest `limit`).
+MAX_GROUPS = 100
 # Known errors compared with a text (newest first).
 KNOWN_ERRORS = 2000
 # Description characters compared: the title and the start of the story say what is wrong.
@@ -109,7 +110,7 @@ def incident_text(incident: Incident) -> str:
     return f"{incident.title}\n{incident.description[:DESCRIPTION_CHARS]}"
 
 
-def _fields(incident: Incident) -> engine.Fields:
+def _fields(incident: Incident) -> scoring.Fields:
     return {name.removesuffix("_id"): getattr(incident, name) for name in _FIELDS}
 
 
@@ -197,9 +198,7 @@ def similar_incidents(
     if not found:
         return []
     texts = [query, *(incident_text(other) for other in found)]
-    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
-
-    space = engine.vectorise(texts, [fields, *(_fields(other) for other in found)])
+    space = scoring.Space(texts, [fields, *(_fields(other) for other in found)])
     scores = space.scores(0)[1:]
     surface = text.surface_words(texts)
     best = sorted(range(len(found)), key=lambda i: (-scores[i], i))[:limit]
@@ -208,10 +207,10 @@ def similar_incidents(
             incident=found[i],
             score=round(float(scores[i]), 3),
             shared_terms=space.shared_terms(0, i + 1, surface),
-            shared_fields=engine.shared_fields([fields, space.fields[i + 1]]),
+            shared_fields=scoring.shared_fields([fields, space.fields[i + 1]]),
         )
         for i in best
-        if scores[i] >= engine.DUPLICATE_THRESHOLD
+        if scores[i] >= scoring.DUPLICATE_THRESHOLD
     ]
 
 
@@ -228,9 +227,7 @@ def similar_known_errors(query: str, user: User, limit: int = 3) -> list[KnownEr
     if not known:
         return []
     texts = [query, *(f"{problem.title}\n{problem.description}" for problem in known)]
-    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
-
-    space = engine.vectorise(texts)
+    space = scoring.Space(texts)
     scores = space.text_scores(0)[1:]
     surface = text.surface_words(texts)
     best = sorted(range(len(known)), key=lambda i: (-scores[i], i))[:limit]
@@ -241,60 +238,80 @@ def similar_known_errors(query: str, user: User, limit: int = 3) -> list[KnownEr
             shared_terms=space.shared_terms(0, i + 1, surface),
         )
         for i in best
-        if scores[i] >= engine.DUPLICATE_THRESHOLD
+        if scores[i] >= scoring.DUPLICATE_THRESHOLD
     ]
 
 
-def find_groups(
-    *,
-    since: datetime,
-    until: datetime,
-    user: User,
-    min_size: int = 3,
-    limit: int = 20,
-    category_id: int | None = None,
-    service_id: int | None = None,
-) -> list[Group]:
-    """Groups of at least `min_size` similar incidents created in [since, until) that `user`
-    may see, largest and fastest-growing first. Cancelled incidents (mistakes, duplicates
-    already found) are left out; at most `GROUP_INCIDENTS` newest incidents are read."""
-    queryset = visible_to(user).filter(created_at__gte=since, created_at__lt=until)
-    queryset = queryset.exclude(status=Status.CANCELLED)
-    if category_id:
-        queryset = queryset.filter(category_id=category_id)
-    if service_id:
-        queryset = queryset.filter(service_id=service_id)
+def compute_groups(
+    *, since: datetime, until: datetime, min_size: int = 3, limit: int = MAX_GROUPS
+) -> list[dict[str, Any]]:
+    """Groups of at least `min_size` similar incidents created in [since, until), largest and
+    fastest-growing first, at most `limit`, as JSON for `GroupRun.result`: incident ids
+    (newest first), top terms, shared fields, and the counts in each half of the window.
+    Cancelled incidents (mistakes, duplicates already found) are left out; at most
+    `GROUP_INCIDENTS` newest incidents are read. Groups are for desk staff, who see every
+    incident, so no access rule narrows them. Runs in the task worker: the clustering loads
+    numpy, scipy and scikit-learn."""
+    from incidesk.recurring import engine
+
     incidents = list(
-        queryset.select_related("service", "category", "organisation").order_by(
-            "-created_at", "-id"
-        )[:GROUP_INCIDENTS]
+        Incident.objects.filter(created_at__gte=since, created_at__lt=until)
+        .exclude(status=Status.CANCELLED)
+        .only("title", "description", "created_at", "number", "service", "category", "organisation")
+        .order_by("-created_at", "-id")[:GROUP_INCIDENTS]
     )
     if len(incidents) < min_size:
         return []
     texts = [incident_text(incident) for incident in incidents]
     fields = [_fields(incident) for incident in incidents]
-    from incidesk.recurring import engine  # numpy, scikit-learn: loaded on first use
-
     space = engine.vectorise(texts, fields)
     middle = since + (until - since) / 2
-    groups = []
+    found: list[dict[str, Any]] = []
     for rows in engine.cluster(space, min_size=min_size):
         members = [incidents[row] for row in rows]
         recent = sum(1 for incident in members if incident.created_at >= middle)
+        found.append(
+            {
+                "incidents": [incident.pk for incident in members],
+                "first": members[0].number,
+                "top_terms": space.top_terms(rows, text.surface_words([texts[r] for r in rows])),
+                "shared_fields": scoring.shared_fields([fields[row] for row in rows]),
+                "recent": recent,
+                "earlier": len(members) - recent,
+            }
+        )
+    found.sort(key=lambda g: (-len(g["incidents"]), g["earlier"] - g["recent"], g["first"]))
+    return found[:limit]
+
+
+def stored_groups(
+    found: list[dict[str, Any]], *, since: datetime, until: datetime, user: User, limit: int = 20
+) -> list[Group]:
+    """The first `limit` groups a run stored, with their incidents as they are now (only
+    those `user` may see) and the problems they are linked to."""
+    wanted = found[:limit]
+    ids = [pk for row in wanted for pk in row["incidents"]]
+    incidents = (
+        visible_to(user).filter(pk__in=ids).select_related("service", "category", "organisation")
+    )
+    by_id = {incident.pk: incident for incident in incidents}
+    groups = []
+    for row in wanted:
+        members = [by_id[pk] for pk in row["incidents"] if pk in by_id]
+        if not members:
+            continue
         groups.append(
             Group(
                 incidents=members,
-                top_terms=space.top_terms(rows, text.surface_words([texts[r] for r in rows])),
-                shared_fields=engine.shared_fields([fields[row] for row in rows]),
+                top_terms=row["top_terms"],
+                shared_fields=row["shared_fields"],
                 since=since,
                 until=until,
-                recent=recent,
-                earlier=len(members) - recent,
+                recent=row["recent"],
+                earlier=row["earlier"],
                 organisations=len({i.organisation_id for i in members if i.organisation_id}),
             )
         )
-    groups.sort(key=lambda group: (-group.size, -group.trend, group.numbers[0]))
-    groups = groups[:limit]
     _attach_problems(groups)
     return groups
 

@@ -7,7 +7,6 @@ a domain error comes back as a message on the page the user came from.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,6 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -31,7 +29,7 @@ from incidesk.problems import actions as problem_actions
 from incidesk.problems import queries as problem_queries
 from incidesk.problems.models import Problem
 from incidesk.problems.status import ProblemStatus
-from incidesk.recurring import similarity, wording
+from incidesk.recurring import runs, similarity, wording
 from incidesk.web.access import manager_required, staff_required
 
 WINDOWS = (7, 14, 30)
@@ -54,16 +52,19 @@ def _back(request: HttpRequest, default: str) -> str:
 def groups(request: HttpRequest) -> HttpResponse:
     """Groups of similar incidents of the last 7, 14 or 30 days, largest and growing first,
     each with the words and fields that tie it and one action: a new problem or an existing
-    one."""
+    one. The worker groups (`runs`): the page shows its last result and, while a newer one is
+    on its way, polls itself (htmx) until it is there."""
     try:
         days = int(request.GET.get("days", DEFAULT_WINDOW))
     except ValueError:
         days = DEFAULT_WINDOW
     days = days if days in WINDOWS else DEFAULT_WINDOW
-    until = timezone.now()
-    found = similarity.find_groups(
-        since=until - timedelta(days=days), until=until, user=request.user, min_size=MIN_SIZE
-    )
+    done, waiting = runs.requested(days, MIN_SIZE)
+    found = []
+    if done is not None and done.since and done.until:
+        found = similarity.stored_groups(
+            done.result or [], since=done.since, until=done.until, user=request.user
+        )
     rows = [
         {
             "group": group,
@@ -80,7 +81,9 @@ def groups(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "days": days,
         "windows": WINDOWS,
-        "problems": _open_problems(),
+        "problems": _open_problems() if rows else [],
+        "done": done,
+        "waiting": waiting,
     }
     return render(request, "recurring/groups.html", context)
 

@@ -138,13 +138,15 @@ def test_only_pictures_are_taken_and_shown_inline(agent_client):
     assert served["Content-Security-Policy"] == "default-src 'none'; sandbox"
 
 
-def test_a_recurring_group_without_an_article_is_flagged_and_written_up():
+def test_a_recurring_group_without_an_article_is_flagged_and_written_up(run_tasks):
     lead = LeadFactory()
     agent = AgentFactory()
     titles = ["VPN ошибка 809 из дома", "Ошибка 809 при подключении к VPN", "VPN не работает: 809"]
     incidents = [make_incident(Status.RESOLVED, agent=agent, title=title) for title in titles]
     client = Client()
     client.force_login(lead)
+    client.get(reverse("recurring:groups"), {"days": 7})  # asks the worker to group
+    run_tasks()
     page = client.get(reverse("recurring:groups"), {"days": 7}).content.decode()
     assert 'data-testid="write-article"' in page
     response = client.post(

@@ -36,9 +36,15 @@ def test_similar_refuses_empty_text():
     )
 
 
-def test_groups_for_staff_only():
+def test_groups_for_staff_only_computed_by_the_worker(run_tasks):
     wave = make_vpn_wave()
-    body = Api(LeadFactory()).get("/recurring/groups", {"days": 7}).json()
+    api = Api(LeadFactory())
+    pending = api.get("/recurring/groups", {"days": 7})
+    assert pending.status_code == 202 and pending["Retry-After"] == "5"
+    assert pending.json() == {"status": "computing", "retry_after": 5}
+    run_tasks()
+    body = api.get("/recurring/groups", {"days": 7}).json()
+    assert body["refreshing"] is False and body["computed_at"]
     (group,) = body["groups"]
     assert set(group["incidents"]) == {incident.number for incident in wave}
     assert group["organisations"] == 5 and group["shared_fields"] == ["service"]

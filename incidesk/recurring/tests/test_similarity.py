@@ -21,11 +21,12 @@ from incidesk.recurring.tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-def _groups(user, days: int = 14, **options):
+def _groups(user, days: int = 14):
+    """What the worker finds (`compute_groups`) and what `user` is then shown of it."""
     until = timezone.now() + timedelta(minutes=1)
-    return similarity.find_groups(
-        since=until - timedelta(days=days), until=until, user=user, **options
-    )
+    since = until - timedelta(days=days)
+    found = similarity.compute_groups(since=since, until=until)
+    return similarity.stored_groups(found, since=since, until=until, user=user)
 
 
 def test_latin_typed_text_finds_the_russian_incident_and_explains_why():

@@ -21,11 +21,16 @@ def _client(user) -> Client:
     return client
 
 
-def test_groups_page_is_for_leads_and_reads_in_russian():
+def test_groups_page_is_for_leads_and_reads_in_russian(run_tasks):
     make_vpn_wave()
     assert _client(AgentFactory()).get(reverse("recurring:groups")).status_code == 403
     lead = LeadFactory(language="ru")
+    waiting = _client(lead).get(reverse("recurring:groups"), {"days": 7}).content.decode()
+    assert 'hx-trigger="load delay:3s"' in waiting and 'hx-select="#groups"' in waiting
+    assert 'data-testid="recurring-group"' not in waiting
+    run_tasks()
     page = _client(lead).get(reverse("recurring:groups"), {"days": 7}).content.decode()
+    assert 'hx-select="#groups"' not in page  # the result is there: no more polling
     assert "5 инцидентов по теме «" in page
     assert "за 7 дней, 5 организаций" in page
     assert "та же услуга" in page
