@@ -176,10 +176,13 @@ def _database() -> dj_database_url.DBConfig:
                 "PRAGMA foreign_keys=ON;"
             ),
         }
+    # Tests run on PostgreSQL in TEST_DATABASE_NAME, on SQLite in memory. The in-memory name is
+    # spelled out because pytest-django knows SQLite by Django's own engine name only: for
+    # another engine it would make a file name of the database's path for each xdist worker.
     db["TEST"] = (
         {"NAME": os.environ.get("TEST_DATABASE_NAME")}
         if db["ENGINE"].endswith("postgresql")
-        else {}
+        else {"NAME": ":memory:"}
     )
     return db
 
