@@ -18,6 +18,7 @@ hour of each set is deleted and summed again from the facts (idempotent, whateve
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -260,45 +261,79 @@ def rated(f: ReportFilter) -> list[tuple[int, str, int]]:
 
 
 def walk(
-    value: str, moment: str, f: ReportFilter, count: int, whole: int, fractions: tuple[float, ...]
-) -> list[float | None] | None:
-    """Each fraction's exact percentile of `value` over the facts whose `moment` is in the
-    period (`count` non-null values of the desk's `whole`), by walking the value's index from
-    the nearer end; None when the walk would skip too much (the caller sorts instead)."""
-    if not count:
-        return [None] * len(fractions)
-    found = []
-    for fraction in fractions:
-        position = fraction * (count - 1)
-        low = int(position)
-        nearer = min(low, count - 1 - low)
-        if nearer * whole > WALK_SKIP * count * count:
-            return None
-        if low <= count - 1 - low:
-            pair = _values(value, moment, f, low, ascending=True)
+    wanted: list[tuple[str, str, int, int]], f: ReportFilter, fractions: tuple[float, ...]
+) -> dict[str, list[float | None] | None]:
+    """Each fraction's exact percentile, per (value, moment, count, whole): of `value` over the
+    facts whose `moment` is in the period (`count` non-null values of the desk's `whole`), by
+    walking the value's index from the nearer end, every walk in one query. None for a value
+    whose walk would skip too much (the caller sorts instead)."""
+    found: dict[str, list[float | None] | None] = {}
+    steps: list[Step] = []
+    for value, moment, count, whole in wanted:
+        found[value] = [None] * len(fractions) if not count else []
+        for fraction in fractions if count else ():
+            position = fraction * (count - 1)
+            low = int(position)
+            up = low <= count - 1 - low
+            if min(low, count - 1 - low) * whole > WALK_SKIP * count * count:
+                found[value] = None
+                break
+            # From the top, the two values at `low` and `low + 1` come at `count - 2 - low`.
+            offset = low if up else max(count - 2 - low, 0)
+            steps.append(Step(value, moment, position, low, offset, up, low == count - 1))
+    steps = [step for step in steps if found[step.value] is not None]
+    for step, pair in zip(steps, _read(steps, f), strict=True):
+        ordered = sorted(pair)
+        points = found[step.value]
+        assert points is not None  # noqa: S101  its steps were dropped above
+        if step.last:  # the set's largest value (a fraction of 1, or a set of one)
+            points.append(float(ordered[-1]))
         else:
-            pair = _values(value, moment, f, max(count - 2 - low, 0), ascending=False)[::-1]
-            if low == count - 1:
-                pair = pair[-1:]
-        found.append(pair[0] + (position - low) * (pair[1] - pair[0]) if len(pair) > 1 else pair[0])
-    return [float(v) for v in found]
+            points.append(ordered[0] + (step.position - step.low) * (ordered[1] - ordered[0]))
+    return found
 
 
-def _values(value: str, moment: str, f: ReportFilter, offset: int, ascending: bool) -> list[int]:
-    """Two values of the period at `offset` in value order, read along the value's index."""
-    rows = (
-        IncidentFact.objects.filter(
-            **{f"{moment}__gte": f.since, f"{moment}__lt": f.until, f"{value}__isnull": False}
-        )
-        .order_by(value if ascending else f"-{value}")
-        .values_list(value, flat=True)[offset : offset + 2]
-    )
-    if connection.vendor != "sqlite":
-        return list(rows)
-    # SQLite's planner would rather read the period's range and sort it: name the index.
-    index = next(name for v, m, name in WALKS if v == value and m == moment)
-    sql, params = rows.query.sql_with_params()
+@dataclass(frozen=True)
+class Step:
+    """One walk: two values of `value` at `offset` from the bottom (`up`) or the top."""
+
+    value: str
+    moment: str
+    position: float
+    low: int
+    offset: int
+    up: bool
+    last: bool
+
+
+def _read(steps: list[Step], f: ReportFilter) -> list[list[int]]:
+    """Two values of the period at each step's offset in its value order (ascending or from
+    the top), read along the value's index; one UNION ALL query for every step."""
+    if not steps:
+        return []
+    parts: list[str] = []
+    params: list[Any] = []
     table = f'FROM "{IncidentFact._meta.db_table}"'
+    for i, step in enumerate(steps):
+        value, moment, offset = step.value, step.moment, step.offset
+        rows = (
+            IncidentFact.objects.filter(
+                **{f"{moment}__gte": f.since, f"{moment}__lt": f.until, f"{value}__isnull": False}
+            )
+            .order_by(value if step.up else f"-{value}")
+            .values_list(value, flat=True)[offset : offset + 2]
+        )
+        sql, step_params = rows.query.sql_with_params()
+        if connection.vendor == "sqlite":
+            # SQLite's planner would rather read the period's range and sort it: name the index.
+            index = next(name for v, m, name in WALKS if v == value and m == moment)
+            sql = sql.replace(table, f'{table} INDEXED BY "{index}"', 1)
+        # The ORM compiled `sql`; `i` is a number.
+        parts.append(f"SELECT {i} AS step, walked.* FROM ({sql}) walked")  # noqa: S608
+        params.extend(step_params)
+    found: list[list[int]] = [[] for _ in steps]
     with connection.cursor() as cursor:
-        cursor.execute(sql.replace(table, f'{table} INDEXED BY "{index}"', 1), params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for step, read in cursor.fetchall():
+            found[step].append(read)
+    return found

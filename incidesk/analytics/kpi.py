@@ -50,6 +50,9 @@ from incidesk.incidents.models import Incident, Kind
 from incidesk.incidents.status import Status
 
 METRICS = ("response", "resolution")
+# The moment each metric's set is defined by, and its hourly part.
+MOMENTS = {"response": "first_response_at", "resolution": "resolved_at"}
+PARTS = {"response": "responded", "resolution": "resolved"}
 PRIORITIES = range(1, 6)
 SCORES = range(1, 6)
 MEDIAN_P90 = (0.5, 0.9)
@@ -284,34 +287,31 @@ def _sla(
 
 
 def _metric_hours(
-    rows: QuerySet[IncidentFact], f: ReportFilter, metric: str, teams: dict[int, str]
+    rows: QuerySet[IncidentFact],
+    f: ReportFilter,
+    metric: str,
+    teams: dict[int, str],
+    clock: tuple[dict[int, dict[str, Any]], dict[str, int]],
+    points: dict[str, list[float | None] | None],
 ) -> tuple[dict[str, Stats], dict[str, Any], dict[str, Any]]:
-    """`_metric` of a whole-desk report from the hourly sums; the percentiles walk the facts'
-    duration indexes (or sort the period's values, see `hourly.walk`)."""
-    part, moment = (
-        ("responded", "first_response_at") if metric == "response" else ("resolved", "resolved_at")
-    )
-    per_priority, whole = hourly.clock(part, f)
+    """`_metric` of a whole-desk report from the hourly sums of its set (`clock`) and the
+    percentiles walked (`points`); those not walked sort the period's values."""
+    moment = MOMENTS[metric]
+    per_priority, _whole = clock
 
     def total(name: str) -> int:
         return sum(row[name] for row in per_priority.values())
 
     durations = {}
-    for clock, value, count, sums, desk in (
-        ("wall", f"{metric}_seconds", total("n"), total("wall_sum"), whole["n"]),
-        (
-            "business",
-            f"{metric}_business_seconds",
-            total("business_n"),
-            total("business_sum"),
-            whole["business_n"],
-        ),
+    for name, value, count, sums in (
+        ("wall", f"{metric}_seconds", total("n"), total("wall_sum")),
+        ("business", f"{metric}_business_seconds", total("business_n"), total("business_sum")),
     ):
-        points = hourly.walk(value, moment, f, count, desk, MEDIAN_P90)
-        if points is None:
+        found = points[value]
+        if found is None:
             period = rows.filter(**{f"{moment}__gte": f.since, f"{moment}__lt": f.until})
-            points = _sorted_percentiles(period, value, count, MEDIAN_P90)
-        durations[clock] = _stats((count, sums / count if count else None, points))
+            found = _sorted_percentiles(period, value, count, MEDIAN_P90)
+        durations[name] = _stats((count, sums / count if count else None, found))
     priorities = [
         (p, per_priority[p]["done"], per_priority[p]["breached"])
         if p in per_priority
@@ -328,6 +328,21 @@ def _metric_hours(
             "first_reply": total("first_reply"),
         }
     return durations, sla, counts
+
+
+def _walked(
+    f: ReportFilter, clocks: dict[str, tuple[dict[int, dict[str, Any]], dict[str, int]]]
+) -> dict[str, list[float | None] | None]:
+    """The median and 90th percentile of both clocks of both metrics, walked in one query."""
+    wanted = []
+    for metric, (per_priority, whole) in clocks.items():
+        for value, counted_as in (
+            (f"{metric}_seconds", "n"),
+            (f"{metric}_business_seconds", "business_n"),
+        ):
+            count = sum(row[counted_as] for row in per_priority.values())
+            wanted.append((value, MOMENTS[metric], count, whole[counted_as]))
+    return hourly.walk(wanted, f, MEDIAN_P90)
 
 
 def _sorted_percentiles(
@@ -567,8 +582,14 @@ def _report(rows: QuerySet[IncidentFact], f: ReportFilter, hours: bool = False) 
     now = timezone.now()
     teams = dict(Team.objects.values_list("pk", "name"))
     if hours:
-        response, response_sla, _none = _metric_hours(rows, f, "response", teams)
-        resolution, resolution_sla, quality = _metric_hours(rows, f, "resolution", teams)
+        clocks = {metric: hourly.clock(PARTS[metric], f) for metric in METRICS}
+        points = _walked(f, clocks)
+        response, response_sla, _none = _metric_hours(
+            rows, f, "response", teams, clocks["response"], points
+        )
+        resolution, resolution_sla, quality = _metric_hours(
+            rows, f, "resolution", teams, clocks["resolution"], points
+        )
         registered = hourly.per_bucket(
             "created",
             f,
