@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Avg,
+    BooleanField,
     Count,
     F,
     FloatField,
@@ -34,6 +35,7 @@ from django.db.models import (
     Sum,
     Window,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -194,13 +196,24 @@ def rated(rows: QuerySet[IncidentFact], f: ReportFilter) -> QuerySet[IncidentFac
 # --- KPIs ---------------------------------------------------------------------------------------
 
 
+def open_now(rows: QuerySet[IncidentFact]) -> QuerySet[IncidentFact]:
+    """The open incidents' facts. On SQLite the statuses are written into the SQL: it uses the
+    partial index of open facts only for a condition it can see (bound parameters hide it),
+    and without it reads every fact of the desk (0.7 s at a million incidents)."""
+    if connection.vendor != "sqlite":
+        return rows.filter(status__in=OPEN)
+    listed = ", ".join(f"'{status}'" for status in OPEN)  # the code's own constants
+    condition = f'"{IncidentFact._meta.db_table}"."status" IN ({listed})'
+    return rows.filter(RawSQL(condition, [], output_field=BooleanField()))  # noqa: S611
+
+
 def backlog(rows: QuerySet[IncidentFact], now: datetime) -> dict[str, Any]:
     """Open now, whatever the period; age = now - registration."""
     # Ages mirror registration times: the 90th percentile age is `now` minus the 10th
     # percentile registration time (same interpolation, reversed order). Everything it reads
     # is in the partial index of open incidents (created_at, priority).
     found, by_priority = summarise(
-        rows.filter(status__in=OPEN),
+        open_now(rows),
         {"created": Epoch("created_at")},
         (0.5, 0.1),
         **{f"p{p}": Count("created_at", filter=Q(priority=p)) for p in PRIORITIES},

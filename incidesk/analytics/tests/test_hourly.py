@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -172,3 +172,13 @@ def test_only_whole_desk_reports_on_whole_hours_read_the_hours(desk):
     assert not hourly.usable(team, narrowed=False)
     india = ReportFilter(start=day, end=day, zone=ZoneInfo("Asia/Kolkata"))
     assert not hourly.usable(india, narrowed=False)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner and bound statuses")
+def test_the_backlog_reads_the_partial_index_of_open_facts_on_sqlite():
+    rows = kpi.open_now(IncidentFact.objects.all()).values_list("created_at", "priority")
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "fact_open" in plan
