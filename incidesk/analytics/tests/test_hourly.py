@@ -58,13 +58,21 @@ def _fact(causes: list[int], teams: list[int]) -> st.SearchStrategy:
             "resolution_business_seconds": duration,
             "response_breached": flag,
             "resolution_breached": flag,
-            "response_waiting": st.sampled_from(["", "new", "on_hold:customer"]),
-            "resolution_waiting": st.sampled_from(["", "in_progress"]),
+            "response_waiting": st.sampled_from(["new", "on_hold:customer"]),
+            "resolution_waiting": st.sampled_from(["new", "in_progress"]),
             "reopen_count": st.integers(0, 2),
             "first_contact": st.booleans(),
             "first_reply_resolved": st.booleans(),
         }
-    )
+    ).map(_waiting_only_when_breached)
+
+
+def _waiting_only_when_breached(fact: dict) -> dict:
+    """As `facts.compute` writes them: what the incident waited for only on a breach."""
+    for metric in ("response", "resolution"):
+        if not fact[f"{metric}_breached"]:
+            fact[f"{metric}_waiting"] = ""
+    return fact
 
 
 def _rounded(value):
