@@ -11,7 +11,8 @@ Every change to an incident goes through `incidents.actions`, which bumps `versi
 last pass (with a margin for transactions still open at that moment) or created since (bulk
 imports too), and recomputes those whose fact is missing or carries an older version. The reports
 call it before they aggregate; `rebuild()` (`incidesk analytics rebuild`) recreates everything,
-e.g. after a bulk import or a retroactive calendar edit.
+e.g. after a bulk import or a retroactive calendar edit. Each batch also recounts the hourly
+sums (`analytics.hourly`) of the hours its facts were and are now in, in its transaction.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.db import transaction
 from django.db.models import F, Q
 
 from incidesk.accounts.models import STAFF_ROLES
+from incidesk.analytics import hourly
 from incidesk.analytics.models import FactsWatermark, IncidentFact
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
 from incidesk.incidents.status import Status
@@ -131,8 +133,15 @@ def compute(incident: Incident, clocks: Iterable[SlaClock], events: list[Event])
     return fact
 
 
-def refresh(ids: list[int]) -> int:
-    """Recompute the facts of these incidents (one batch: three reads and one upsert)."""
+def refresh(ids: list[int], hours: bool = True) -> int:
+    """Recompute the facts of these incidents (one batch: three reads and one upsert) and,
+    unless `hours` is off (a rebuild sums them all at its end), the hourly sums of every hour
+    they were or are now counted in. Call it inside a transaction."""
+    if hours:
+        # One batch at a time recounts hours: two at once could each miss the other's facts.
+        FactsWatermark.objects.select_for_update().filter(pk=1).first()
+        before = IncidentFact.objects.filter(incident_id__in=ids).values(*hourly.MOMENTS)
+        touched = hourly.touched(before)
     incidents = (
         Incident.objects.filter(pk__in=ids)
         .order_by("created_at", "id")
@@ -155,6 +164,9 @@ def refresh(ids: list[int]) -> int:
     IncidentFact.objects.bulk_create(
         facts, update_conflicts=True, unique_fields=["incident"], update_fields=UPDATE_FIELDS
     )
+    if hours:
+        now = hourly.touched({m: getattr(fact, m) for m in hourly.MOMENTS} for fact in facts)
+        hourly.recount({m: touched[m] | now[m] for m in hourly.MOMENTS})
     return len(facts)
 
 
@@ -217,7 +229,9 @@ def rebuild() -> int:
     done = 0
     for batch in _batches(list(ids)):
         with transaction.atomic():
-            done += refresh(batch)
+            done += refresh(batch, hours=False)
+    with transaction.atomic():
+        hourly.rebuild()
     # Changes made meanwhile are newer than `top` (or inside the commit margin): the next sync
     # reads them. A report may have synced during the rebuild and created the row already.
     FactsWatermark.objects.update_or_create(
