@@ -447,9 +447,10 @@ def test_kept_counts_are_each_agents_own_and_current(agent, colleague, time_mach
 # without statistics, SQLite takes every index for equally selective and picks another plan.
 DESK_STATISTICS = {
     "inc_open_due": "7355 2 2 1",
-    "inc_response_due_status": "142 2 2",
-    "inc_running_resolution_due": "3389 2 2",
-    "inc_escalated": "9441 1889 1889",
+    "inc_response_due_status": "142 2 2 1",
+    "inc_running_resolution_due": "3389 2 2 1",
+    "inc_escalated": "9441 1889 1889 1",
+    "inc_overview": "100000 16667 5883 1177 385 233 203 15",
     "inc_resolution_due": "100000 19 1",
     "inc_response_due": "100000 1370 1",
     "inc_priority": "100000 20000 1",
