@@ -37,7 +37,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from incidesk.core import checks  # noqa: F401 (registers core.W001)
         from incidesk.core.generations import bump_all, close_request_scope, open_request_scope
-        from incidesk.core.memory import Trimmer
         from incidesk.core.ratelimits import count_failed_sign_in
 
         # post_migrate is sent once per app with models after every migration has run; listen
@@ -52,4 +51,3 @@ class CoreConfig(AppConfig):
         user_login_failed.connect(count_failed_sign_in, dispatch_uid="incidesk-login-ip")
         request_started.connect(open_request_scope, dispatch_uid="incidesk-generations-open")
         request_finished.connect(close_request_scope, dispatch_uid="incidesk-generations-close")
-        request_finished.connect(Trimmer(), weak=False, dispatch_uid="incidesk-trim-heap")
