@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from datetime import timedelta
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "incidesk.settings")
 
@@ -38,6 +39,7 @@ def main() -> None:
     desk, manager, portal = _client(agent), _client(lead), _client(customer)
     api = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {ApiToken.issue(lead)}")
     number = Incident.objects.order_by("-pk").values_list("number", flat=True).first()
+    assert number is not None
     ids = list(Incident.objects.order_by("-pk").values_list("pk", flat=True)[:3])
     now = timezone.now()
     stored = [{"incidents": ids, "first": number, "top_terms": ["vpn"], "shared_fields": []}]
@@ -57,7 +59,7 @@ def main() -> None:
                 days=30,
                 min_size=3,
                 status=GroupRunStatus.DONE,
-                since=now - timezone.timedelta(days=30),
+                since=now - timedelta(days=30),
                 until=now,
                 finished_at=now,
                 result=[{**stored[0], "recent": 3, "earlier": 0}],

@@ -21,7 +21,8 @@ def _promised() -> int:
 
 def test_the_first_request_promises_one_run_and_asking_again_waits_for_it():
     done, waiting = runs.requested(14, 3)
-    assert done is None and waiting.status == GroupRunStatus.QUEUED
+    assert done is None and waiting is not None
+    assert waiting.status == GroupRunStatus.QUEUED
     assert runs.requested(14, 3) == (None, waiting)
     assert _promised() == 1
 
@@ -34,7 +35,8 @@ def test_the_worker_stores_the_groups_and_drops_older_results(run_tasks):
     assert done == old and waiting is not None  # stale: shown while a new one is computed
     run_tasks()
     done, waiting = runs.requested(7, 3)
-    assert waiting is None and done.pk != old.pk and done.status == GroupRunStatus.DONE
+    assert waiting is None and done is not None and done.result is not None
+    assert done.pk != old.pk and done.status == GroupRunStatus.DONE
     (group,) = done.result
     assert set(group["incidents"]) == {incident.pk for incident in wave}
     assert (group["recent"], group["earlier"]) == (5, 0)
@@ -47,8 +49,8 @@ def test_a_failed_run_is_not_retried_at_once_and_a_lost_one_is_replaced():
     assert runs.requested(7, 3) == (None, None)
     with time_machine.travel(timezone.now() + runs.FRESH + timedelta(seconds=1)):
         _, retried = runs.requested(7, 3)
-    assert retried.pk != failed.pk
+    assert retried is not None and retried.pk != failed.pk
     with time_machine.travel(timezone.now() + runs.FRESH + runs.LOST + timedelta(minutes=1)):
         _, replaced = runs.requested(7, 3)
-    assert replaced.pk not in (failed.pk, retried.pk)
+    assert replaced is not None and replaced.pk not in (failed.pk, retried.pk)
     assert _promised() == 2
