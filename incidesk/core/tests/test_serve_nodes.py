@@ -95,8 +95,9 @@ def test_a_database_outage_is_a_wait_not_a_crash(tmp_path, empty_database):
             assert time.monotonic() < deadline, node.output
             time.sleep(0.5)
         assert node.status("/api/v1/incidents", Authorization="Bearer not-a-token") == 401
+        # The node lived through it. Its task worker may have slept through the cut (it sleeps
+        # until a task is due or announced) or given up and been started again by `serve`.
         assert node.process.poll() is None
-        assert "worker завершился" in node.output  # it gave up in the outage and came back
     finally:
         node.stop()
         proxy.close()
