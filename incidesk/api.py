@@ -12,22 +12,16 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
-from ninja.renderers import JSONRenderer
 
 from incidesk.accounts.api import router as accounts_router
 from incidesk.accounts.auth import BearerToken, SessionAuth
 from incidesk.catalog.api import router as catalog_router
 from incidesk.core import problem
+from incidesk.core.apijson import RENDERER
 from incidesk.core.availability import database_outage
 from incidesk.core.errors import DomainError, NotFound
 from incidesk.core.ratelimits import ApiWriteThrottle
 from incidesk.incidents.api import router as incidents_router
-
-
-class UnicodeJSONRenderer(JSONRenderer):
-    """Russian text as UTF-8, not \\u escapes: readable in logs, curl and smaller."""
-
-    json_dumps_params = {"ensure_ascii": False}
 
 
 class IncideskAPI(NinjaAPI):
@@ -58,7 +52,7 @@ api = IncideskAPI(
     ),
     auth=[BearerToken(), SessionAuth()],
     throttle=ApiWriteThrottle(),
-    renderer=UnicodeJSONRenderer(),
+    renderer=RENDERER,
 )
 
 api.add_exception_handler(DomainError, problem.domain_error)

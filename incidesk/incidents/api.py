@@ -21,6 +21,7 @@ from ninja import File, Form, Header, Query, Router, Status, UploadedFile
 from incidesk.accounts.auth import api_user
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, HoldReason, ResolutionCode, Service
+from incidesk.core.apijson import RENDERER
 from incidesk.core.errors import DomainError, InvalidInput, NotFound
 from incidesk.core.pagination import Page, paginate
 from incidesk.fields import definitions
@@ -61,6 +62,7 @@ from incidesk.incidents.schemas import (
     ReopenIn,
     RequestInfoIn,
     ResolveIn,
+    incident_out,
 )
 from incidesk.incidents.status import LIFECYCLE, VERBS
 
@@ -164,7 +166,7 @@ def create_incident(
     payload: IncidentIn,
     response: HttpResponse,
     idempotency_key: IdempotencyKeyHeader = None,
-) -> Status[Incident]:
+) -> HttpResponse:
     """201 with the new incident. With an `Idempotency-Key`, a retry of the same body returns
     the incident the first call created, as it is now, with 200; the same key with another body
     is refused (422 `idempotency_key_reused`). Keys are per user."""
@@ -208,8 +210,14 @@ def create_incident(
         incident, created = _create_once(user, idempotency_key, _body_hash(payload), create)
     response["Location"] = f"{request.path.rstrip('/')}/{incident.number}"
     # A new incident is answered as the action left it (its creator always sees it, and it
-    # carries what IncidentOut reads); a replay as it is now.
-    return Status(201, incident) if created else Status(200, queries.reloaded(user, incident))
+    # carries what IncidentOut reads); a replay as it is now. Either is IncidentOut, built as a
+    # dict by `incident_out` (the schema stays the documented response).
+    response.status_code = 201 if created else 200
+    shown = incident if created else queries.reloaded(user, incident)
+    response.content = RENDERER.render(
+        request, incident_out(shown, user), response_status=response.status_code
+    )
+    return response
 
 
 def _body_hash(payload: IncidentIn) -> str:

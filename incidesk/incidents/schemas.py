@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
+from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator, ConfigDict
 from pydantic_core import PydanticCustomError
@@ -37,7 +38,7 @@ from incidesk.incidents.models import (
 from incidesk.incidents.status import Status, allowed_verbs
 from incidesk.sla.models import Metric, SlaClock
 from incidesk.sla.promise import promise
-from incidesk.sla.schemas import SlaClockOut
+from incidesk.sla.schemas import SlaClockOut, sla_clock_out
 
 
 def _email(value: str) -> str:
@@ -419,6 +420,72 @@ class IncidentOut(Schema):
     @staticmethod
     def resolve_allowed_actions(obj: Incident, context: dict[str, Any]) -> list[str]:
         return [verb.name for verb in allowed_verbs(obj, _viewer(context))]
+
+
+def incident_out(incident: Incident, viewer: User) -> dict[str, Any]:
+    """`IncidentOut` as the plain dict ninja would dump for `viewer`, in the schema's order,
+    without ninja's getter and pydantic's validation of every field (a registration's 201 answers
+    from it: about half a millisecond less). `test_schemas_out` holds it equal to the schema."""
+
+    def shown(field: str, value: T) -> T | None:
+        return value if sees_field(viewer, field) else None
+
+    clocks = list(incident.sla_clocks.all())
+    response = next((c for c in clocks if c.metric == Metric.RESPONSE), None)
+    resolution = next((c for c in clocks if c.metric == Metric.RESOLUTION), None)
+    now = timezone.now()
+    return {
+        "number": incident.number,
+        "kind": incident.kind,
+        "title": incident.title,
+        "description": incident.description,
+        "status": incident.status,
+        "hold_reason": _code(incident.hold_reason),
+        "impact": incident.impact,
+        "urgency": incident.urgency,
+        "priority": incident.priority,
+        "priority_overridden": shown("priority_overridden", incident.priority_overridden),
+        "category": _code(incident.category),
+        "service": _code(incident.service),
+        "cause": shown("cause", _code(incident.cause)),
+        "resolution_code": _code(incident.resolution_code),
+        "resolution_notes": incident.resolution_notes,
+        "reporter": incident.reporter.email if incident.reporter is not None else None,
+        "contact_name": incident.contact_name,
+        "contact_email": incident.contact_email,
+        "contact_phone": incident.contact_phone,
+        "organisation": incident.organisation_id,
+        "team": shown("team", _code(incident.team)),
+        "assignee": shown(
+            "assignee", incident.assignee.email if incident.assignee is not None else None
+        ),
+        "parent": shown("parent", incident.parent.number if incident.parent is not None else None),
+        "is_major": shown("is_major", incident.is_major),
+        "channel": incident.channel,
+        "created_at": incident.created_at,
+        "updated_at": incident.updated_at,
+        "first_response_at": incident.first_response_at,
+        "resolved_at": incident.resolved_at,
+        "closed_at": incident.closed_at,
+        "reopen_count": incident.reopen_count,
+        "satisfaction": incident.satisfaction,
+        "satisfaction_comment": incident.satisfaction_comment,
+        "version": incident.version,
+        "allowed_actions": [verb.name for verb in allowed_verbs(incident, viewer)],
+        "escalated": shown("escalated", incident.escalated),
+        "time_spent": shown("time_spent", getattr(incident, "time_spent_total", 0)),
+        "answer_by": incident.answer_by,
+        "no_answer": incident.no_answer,
+        "response_due": response.due_at if response is not None else None,
+        "resolution_due": resolution.due_at if resolution is not None else None,
+        "response_promise": (
+            promise(response, viewer)
+            if response is not None and response.stopped_at is None
+            else None
+        ),
+        "sla": [sla_clock_out(clock, now) for clock in clocks],
+        "custom": shown_custom(viewer, incident.custom),
+    }
 
 
 class IncidentPage(Schema):

@@ -1,6 +1,7 @@
 """How an SLA clock appears in the API."""
 
 from datetime import datetime
+from typing import Any
 
 from django.utils import timezone
 from ninja import Schema
@@ -39,6 +40,24 @@ class SlaClockOut(Schema):
     @staticmethod
     def resolve_percent_used(obj: SlaClock) -> float:
         return round(clocks.progress(obj, timezone.now())[1], 1)
+
+
+def sla_clock_out(clock: SlaClock, now: datetime) -> dict[str, Any]:
+    """`SlaClockOut` as the plain dict ninja would dump, without its getter and validation (the
+    201 of a registration answers from it; `test_schemas_out` holds the two equal)."""
+    remaining, used = clocks.progress(clock, now)
+    return {
+        "metric": clock.metric,
+        "state": clock.state,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "stopped_at": clock.stopped_at,
+        "breached_at": clock.breached_at,
+        "paused": clock.paused_since is not None,
+        "breached": clock.breached_at is not None,
+        "remaining_seconds": int(remaining.total_seconds()),
+        "percent_used": round(used, 1),
+    }
 
 
 class SlaStepOut(Schema):
