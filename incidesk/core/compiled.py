@@ -12,11 +12,16 @@ equality; the markers are then integers no key takes).
 
 `insert_new(objs)`: what `bulk_create(objs)` does (one statement, no signals, primary keys and
 other returned columns set on the objects), with the statement compiled once per model, row
-count and connection. Only the SQL is kept: each value is still prepared by its field
-(`pre_save`, `get_db_prep_save`) and laid out by Django's own compiler (on PostgreSQL, several
-rows as `UNNEST` arrays). Anything the kept SQL could not express (an expression as a value, a
-field with a placeholder of its own, a backend without `RETURNING`, a parent model, more rows
-than one statement takes) goes through `bulk_create` itself.
+count and connection. Each value is read by its field's `pre_save` and prepared as its field's
+`get_db_prep_save` would: the fields of Django's own text, integer, boolean, date-time and
+foreign-key classes (checked: the class keeps Django's preparing methods) take a value of the
+exact type they store the short way, straight to the backend's adaptation where Django has one
+(`_preparer`), and anything else takes the field's own chain. A row whose values go one per
+placeholder (one row, or SQLite's multi-row VALUES) is passed as it is; on PostgreSQL several
+rows are laid out by Django's compiler as `UNNEST` arrays. Anything the kept SQL could not
+express (an expression as a value, a field with a placeholder of its own, a backend without
+`RETURNING`, a parent model, more rows than one statement takes) goes through `bulk_create`
+itself.
 """
 
 from __future__ import annotations
@@ -25,15 +30,21 @@ import secrets
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache, partial
 from itertools import chain
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.fields import Field
+from django.db.models.fields.related import ForeignKey
 from django.db.models.query import get_related_populators
 from django.db.models.sql import InsertQuery
 from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler
+
+Preparer = Callable[[Any], Any]
 
 M = TypeVar("M", bound=models.Model)
 
@@ -119,6 +130,8 @@ class _Insert:
     sql: str
     returning: tuple[Field[Any, Any], ...]
     converters: dict[int, Any]
+    preparers: tuple[Preparer, ...]  # each field's value as the database takes it
+    flat: bool  # one placeholder per value, row after row: no laying out by the compiler
 
 
 _INSERTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Any, _Insert]] = (
@@ -137,15 +150,16 @@ def insert_new(objs: Sequence[models.Model], using: str = DEFAULT_DB_ALIAS) -> N
             obj.pk = opts.pk.get_pk_value_on_save(obj)
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # as bulk_create
     fields = _kept_sql_serves(connection, objs)
-    raw = [[f.pre_save(obj, True) for f in fields] for obj in objs] if fields else []
+    readers = _readers(fields) if fields else ()
+    raw = [[read(obj) for read in readers] for obj in objs]
     if fields is None or any(hasattr(v, "resolve_expression") for row in raw for v in row):
         model._default_manager.db_manager(using).bulk_create(objs)
         return
     statement, compiled_now = _insert_statement(connection, model, fields, objs)
     if compiled_now:  # compiling ran `pre_save` (an `auto_now` field's time) again: read it after
-        raw = [[f.pre_save(obj, True) for f in fields] for obj in objs]
+        raw = [[read(obj) for read in readers] for obj in objs]
     values = [
-        [f.get_db_prep_save(value, connection) for f, value in zip(fields, row, strict=True)]
+        [prepare(value) for prepare, value in zip(statement.preparers, row, strict=True)]
         for row in raw
     ]
     rows = _run(connection, statement, list(fields), values) or [()] * len(objs)
@@ -163,7 +177,7 @@ def _run(
 ) -> list[Any]:
     """Execute the kept INSERT with `values` laid out by Django's compiler; the returned rows."""
     compiler = statement.compiler
-    param_rows = compiler.assemble_as_sql(fields, values)[1]
+    param_rows = values if statement.flat else compiler.assemble_as_sql(fields, values)[1]
     returning_params = compiler.returning_params if statement.returning else ()
     params = tuple(chain.from_iterable([*param_rows, returning_params]))
     ops: Any = connection.ops  # both backends' operations fetch returned rows; the base's don't
@@ -221,6 +235,78 @@ def _insert_statement(
     [(sql, _params)] = compiler.as_sql()
     query.objs = []  # the SQL is kept, not these objects
     columns = [f.get_col(opts.db_table) for f in returning]
-    statement = _Insert(compiler, sql, returning, compiler.get_converters(columns))
+    statement = _Insert(
+        compiler,
+        sql,
+        returning,
+        compiler.get_converters(columns),
+        preparers=tuple(_preparer(f, connection) for f in fields),
+        # Django's own layout is one placeholder per value, but PostgreSQL's compiler lays
+        # several rows out as arrays.
+        flat=len(objs) == 1 or type(compiler).assemble_as_sql is SQLInsertCompiler.assemble_as_sql,
+    )
     kept[key] = statement
     return statement, True
+
+
+@cache
+def _readers(fields: tuple[Field[Any, Any], ...]) -> tuple[Callable[[models.Model], Any], ...]:
+    """Each field's `pre_save(obj, True)`: the attribute itself where the field keeps Django's
+    plain `pre_save`."""
+    return tuple(
+        attrgetter(f.attname) if type(f).pre_save is Field.pre_save else partial(_pre_save, f)
+        for f in fields
+    )
+
+
+def _pre_save(field: Field[Any, Any], obj: models.Model) -> Any:
+    return field.pre_save(obj, True)
+
+
+# The methods `get_db_prep_save` runs through: a field class that keeps all of a base's may take
+# that base's short way.
+_CHAIN = ("get_db_prep_save", "get_db_prep_value", "get_prep_value", "to_python")
+
+
+def _keeps_chain(field: Field[Any, Any], base: type[Field[Any, Any]]) -> bool:
+    return isinstance(field, base) and all(
+        getattr(type(field), name) is getattr(base, name) for name in _CHAIN
+    )
+
+
+def _preparer(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> Preparer:
+    """`field.get_db_prep_save(value, connection)`, taking Django's steps only where they
+    change something: None stays None, and a value of exactly the type the field stores goes
+    straight to the backend's adaptation (text and booleans as they are, integers through
+    `adapt_integerfield_value`, aware date-times through `adapt_datetimefield_value`, keys as
+    their target field's). Any other value, and every other field, takes the field's chain."""
+
+    def generic(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection)
+
+    ops = connection.ops
+    if type(field).get_db_prep_save is ForeignKey.get_db_prep_save and isinstance(
+        field, ForeignKey
+    ):
+        target = _preparer(field.target_field, connection)
+        return lambda v: None if v is None else target(v) if type(v) is int else generic(v)
+    if _keeps_chain(field, models.DateTimeField):
+        adapt = ops.adapt_datetimefield_value
+        return lambda v: (
+            adapt(v)
+            if v is None or (type(v) is datetime and v.utcoffset() is not None)
+            else generic(v)
+        )
+    if _keeps_chain(field, models.AutoField):
+        validate = ops.validate_autopk_value
+        return lambda v: None if v is None else validate(v) if type(v) is int else generic(v)
+    if _keeps_chain(field, models.IntegerField):
+        internal_type, adapt_integer = field.get_internal_type(), ops.adapt_integerfield_value
+        return lambda v: (
+            None if v is None else adapt_integer(v, internal_type) if type(v) is int else generic(v)
+        )
+    if _keeps_chain(field, models.BooleanField):
+        return lambda v: v if v is None or type(v) is bool else generic(v)
+    if _keeps_chain(field, models.CharField) or _keeps_chain(field, models.TextField):
+        return lambda v: v if v is None or type(v) is str else generic(v)
+    return generic

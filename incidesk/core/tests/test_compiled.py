@@ -7,19 +7,22 @@ from typing import Any
 import pytest
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.functions import Now
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django.utils.functional import lazy
 from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.models import ApiToken, User, hash_token
 from incidesk.accounts.tests.factories import CustomerFactory, OrganisationFactory
-from incidesk.core.compiled import CompiledQuery, insert_new
+from incidesk.core.compiled import CompiledQuery, _preparer, insert_new
 from incidesk.core.models import Promise
 from incidesk.core.sessions import SessionStore
-from incidesk.incidents.models import EventKind, Incident, TimelineEvent
+from incidesk.incidents.models import Channel, EventKind, Incident, Kind, TimelineEvent
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.sla.models import SlaClock
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +142,42 @@ def test_the_signed_in_users_look_up_by_key_is_compiled_and_reads_what_the_orm_r
     with pytest.raises(User.MultipleObjectsReturned):
         User.objects.get(pk__gte=0)
     assert ModelBackend().get_user(customer.pk) == expected
+
+
+@pytest.mark.parametrize("model", [Incident, TimelineEvent, SlaClock, DBTaskResult, Promise])
+def test_each_value_is_prepared_as_its_fields_own_chain_prepares_it(model):
+    """The short ways of `_preparer` agree with `get_db_prep_save` for the values the fields
+    hold, for None, and for values of other types (which take the field's chain)."""
+    incident = make_incident(category=None)
+    aware = timezone.now()
+    others = [
+        None,
+        0,
+        7,
+        True,
+        "",
+        "текст",
+        lazy(lambda: "ленивый", str)(),
+        Kind.INCIDENT,
+        Channel.API,
+        "12",
+        aware,
+        aware.astimezone(timezone.get_fixed_timezone(180)),
+        {"a": [1, "б"]},
+    ]
+    rows = {
+        Incident: incident,
+        TimelineEvent: incident.events.first(),
+        SlaClock: incident.sla_clocks.first(),
+    }
+    row = rows.get(model)
+    for field in model._meta.concrete_fields:
+        prepare = _preparer(field, connection)
+        held = [getattr(row, field.attname)] if row is not None else []
+        for value in [*held, *others]:
+            try:
+                expected = field.get_db_prep_save(value, connection)
+            except (TypeError, ValueError, AttributeError, ValidationError):
+                continue  # a value this field refuses: not one it would be given to store
+            assert prepare(value) == expected, (field, value)
+            assert type(prepare(value)) is type(expected), (field, value)
