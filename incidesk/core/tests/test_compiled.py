@@ -179,5 +179,9 @@ def test_each_value_is_prepared_as_its_fields_own_chain_prepares_it(model):
                 expected = field.get_db_prep_save(value, connection)
             except (TypeError, ValueError, AttributeError, ValidationError):
                 continue  # a value this field refuses: not one it would be given to store
-            assert prepare(value) == expected, (field, value)
-            assert type(prepare(value)) is type(expected), (field, value)
+            assert _plain(prepare(value)) == _plain(expected), (field, value)
+
+
+def _plain(value: Any) -> tuple[type, Any]:
+    """A prepared value's type and content (psycopg's JSON wrapper compares by identity)."""
+    return type(value), getattr(value, "obj", value)
