@@ -8,8 +8,9 @@ Views parse forms and render; reads start from `incidents.access`, every change 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from html import escape
 from typing import Any
 
 from django.contrib import messages
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_ALT
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -77,6 +79,7 @@ class Row:
     response_due: str = ""  # the dates as `|date:"j E H:i"` writes them
     resolution_due: str = ""
     updated: str = ""
+    html: str = ""  # the queue table's row, a `SafeString` (`_row_cells`)
 
 
 def _row_sla(incident: Incident, now: datetime) -> str:
@@ -156,7 +159,8 @@ def _rows(incidents: list[Incident], now: datetime) -> list[Row]:
     select = _("Select %(number)s")
     statuses = {status.value: str(status.label) for status in Status}
     when = _day_and_time()
-    return [
+    cells = _row_cells()
+    rows = [
         Row(
             incident,
             _row_sla(incident, now),
@@ -169,6 +173,76 @@ def _rows(incidents: list[Incident], now: datetime) -> list[Row]:
         )
         for incident in incidents
     ]
+    return [replace(row, html=cells(row)) for row in rows]
+
+
+def _row_cells() -> Callable[[Row], SafeString]:
+    """The queue table's row markup, written in Python: the template spent some 35 variable
+    look-ups a row, 1,750 a page, a third of the page's CPU. Every value is escaped as the
+    template's autoescape did (`escape`), and the labels are translated once a page."""
+    labels = {
+        name: escape(_(text))
+        for name, text in {
+            "response": "response",
+            "resolution": "resolution",
+            "breached": "breached",
+            "paused": "paused",
+            "major": "major",
+            "no_answer": "no answer",
+            "unassigned": "unassigned",
+        }.items()
+    }
+    due_class = {"breached": " sla-breached", "warning": " sla-warning", "paused": " sla-paused"}
+
+    def cells(row: Row) -> SafeString:
+        incident = row.incident
+        number = escape(incident.number)
+        title = escape(incident.title)
+        badges = ""
+        if incident.is_major:
+            badges += f' <span class="badge text-bg-danger">{labels["major"]}</span>'
+        if incident.no_answer:
+            badges += f' <span class="badge text-bg-warning">{labels["no_answer"]}</span>'
+        hold = ""
+        if incident.hold_reason:
+            reason = escape(incident.hold_reason.name)
+            hold = f'<div class="small text-secondary hold-reason" title="{reason}">{reason}</div>'
+        team = escape(incident.team.name) if incident.team and incident.team.name else "—"
+        assignee = incident.assignee.display_name if incident.assignee else ""
+        contact = incident.contact_display
+        due = ""
+        if row.response_due:
+            due += f"<div>{labels['response']}: {escape(row.response_due)}</div>"
+        due += "\n                "
+        if row.resolution_due:
+            due += f"<div>{labels['resolution']}: {escape(row.resolution_due)}</div>"
+        due += "\n                "
+        if row.sla in ("breached", "paused"):
+            due += f"<div>{labels[row.sla]}</div>"
+        sla_class = f"row-{row.sla}" if row.sla else ""
+        updated = escape(row.updated)
+        return mark_safe(  # noqa: S308 (every value above is escaped)
+            f'\n            <tr data-number="{number}" class="{sla_class}">\n'
+            f'              <td><input type="checkbox" class="form-check-input" name="incident"'
+            f' value="{number}" form="bulk-form" aria-label="{escape(row.select_label)}"></td>\n'
+            f'              <td class="text-nowrap"><a href="{escape(row.url)}">{number}</a></td>\n'
+            f'              <td class="title-cell" title="{title}">{title}{badges}</td>\n'
+            f'              <td><span class="badge status-badge status-{escape(incident.status)}">'
+            f"{escape(row.status)}</span>{hold}</td>\n"
+            f'              <td><span class="badge priority-badge priority-{incident.priority}">'
+            f"P{incident.priority}</span></td>\n"
+            f'              <td class="d-none d-md-table-cell small">{team}<br>'
+            f"{escape(assignee) if assignee else labels['unassigned']}</td>\n"
+            f'              <td class="d-none d-xxl-table-cell small">'
+            f"{escape(contact) if contact else '—'}</td>\n"
+            f'              <td class="small text-nowrap{due_class.get(row.sla, " ")}">\n'
+            f"                {due}\n"
+            "              </td>\n"
+            f'              <td class="d-none d-md-table-cell small text-nowrap">{updated}</td>\n'
+            "            </tr>\n          "
+        )
+
+    return cells
 
 
 def _day_and_time() -> Callable[[datetime | None], str]:

@@ -90,14 +90,18 @@ class TreeChoiceField(forms.ModelChoiceField):
 
     def tree(self) -> list[tuple[Any, Any]]:
         """The choices, read from the database when the widget is rendered."""
+        choices: list[tuple[Any, Any]] = []
+        if self.empty_label is not None:
+            choices.append(("", self.empty_label))
+        return choices + self._entries()
+
+    def _entries(self) -> list[tuple[Any, Any]]:
         entries = list(self.queryset)
         children: dict[int, list[Any]] = {}
         for entry in entries:
             if entry.parent_id is not None:
                 children.setdefault(entry.parent_id, []).append(entry)
         choices: list[tuple[Any, Any]] = []
-        if self.empty_label is not None:
-            choices.append(("", self.empty_label))
         tops = sorted((e for e in entries if e.parent_id is None), key=_in_order)
         for top in tops:
             kids = sorted(children.pop(top.pk, []), key=_in_order)
@@ -127,7 +131,12 @@ class _Tree(BaseChoiceIterator):
         self.field = field
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        yield from self.field.tree()
+        # The empty choice first, before the tree is built: a select asks for its first choice
+        # alone (whether it may be `required`), and building the tree for it cost 0.4 ms a
+        # field on the queue page.
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        yield from self.field._entries()
 
     def __bool__(self) -> bool:
         return True

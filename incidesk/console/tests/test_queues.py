@@ -494,7 +494,7 @@ def test_breached_is_counted_from_indexes_alone(agent):
         cursor.execute(f"EXPLAIN QUERY PLAN SELECT {sql}", params)
         plan = [row[-1] for row in cursor.fetchall()]
     reads = [step for step in plan if "incidents_incident" in step]
-    assert len(reads) == 3, reads
+    assert len(reads) == 6, reads  # each part counted alone, then in the union
     assert all("USING COVERING INDEX" in step for step in reads), reads
     assert any("inc_running_resolution_due" in step for step in reads), reads
 
@@ -543,3 +543,65 @@ def test_a_later_page_is_a_range_of_the_ordering_index(agent, monkeypatch):
         paginate(queryset, ordering="resolution_due_at,priority", cursor=first.next_cursor, limit=1)
     ids = captured.captured_queries[0]["sql"]
     assert '"incidents_incident"."resolution_due_at" >= ' in ids, ids
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's executed plan")
+def test_breached_at_the_cap_reads_no_other_part(agent, monkeypatch):
+    """A part of "breached" at the cap answers the count: the other parts and their UNION
+    are never read (on a large desk every part is at the cap, and hashing three thousand ids
+    took most of the count's time)."""
+    monkeypatch.setattr(queues, "COUNT_CAP", 2)
+    for _ in range(3):
+        make_incident(Status.IN_PROGRESS, agent=agent)
+    Incident.objects.update(escalated=True)
+    sql, params = queues.count_sql(agent, "breached", timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute(f"SELECT {sql}", params)
+        assert cursor.fetchone() == (3,)
+    union = plan[plan.index("HashAggregate") :]
+    assert "never executed" in union, plan
+    assert "actual rows=" not in union, plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statement")
+def test_counts_are_planned_once_per_connection(agent, colleague):
+    """On PostgreSQL the counts are a statement prepared on the connection in the first
+    call's round trip and run with a generic plan: no call after the first plans it again."""
+    make_incident(Status.IN_PROGRESS, agent=agent)
+    plans = "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = %s"
+    name = f"incidesk_counts_{queues.COUNT_CAP}"
+    with connection.cursor() as cursor:  # the connection may have run the counts before
+        cursor.execute(plans, [name])
+        generic_before, _custom = cursor.fetchone() or (0, 0)
+    with CaptureQueriesContext(connection) as captured:
+        first = queues.counts(agent)
+        queues.counts(colleague)
+        again = queues.counts(agent)
+    assert len(captured) == 3
+    assert str(first["mine"]) == str(again["mine"]) == "1"
+    assert str(queues.counts(colleague)["mine"]) == "0"
+    with connection.cursor() as cursor:
+        cursor.execute(plans, [name])
+        generic, custom = cursor.fetchone()
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)  # only the counts run with a generic plan
+    assert (generic - generic_before, custom) == (4, 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statement")
+def test_counts_recover_after_a_failed_call(agent):
+    """After a call that failed, whether the statement was prepared is unknown: the next call
+    asks the server and prepares it again if it is missing."""
+    make_incident(Status.IN_PROGRESS, agent=agent)
+    name = f"incidesk_counts_{queues.COUNT_CAP}"
+    queues.counts(agent)
+    prepared = queues._PREPARED[connection.connection]
+    for statement_exists in (True, False):
+        if not statement_exists:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DEALLOCATE {name}")
+        prepared[name] = False
+        assert str(queues.counts(agent)["mine"]) == "1"
+        assert prepared[name] is True
