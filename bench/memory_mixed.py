@@ -30,10 +30,11 @@ import time
 from datetime import UTC, datetime
 from itertools import cycle
 from pathlib import Path
+from typing import TextIO
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import run  # noqa: E402  bench/run.py: its server, requests and sessions
+import run  # bench/run.py: its server, requests and sessions
 
 HEAVY_MODULES = ("numpy", "scipy", "sklearn", "pygal", "xlsxwriter")
 HEAVY_EVERY = 500
@@ -43,14 +44,14 @@ class ImportLog:
     """The top-level packages the server's processes have imported, read from the
     `-X importtime` lines on its stderr (other lines are passed on to ours)."""
 
-    def __init__(self, stream) -> None:  # noqa: ANN001  a text pipe
+    def __init__(self, stream: TextIO) -> None:
         self.packages: set[str] = set()
         self._modules: set[str] = set()
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
-    def _read(self, stream) -> None:  # noqa: ANN001
+    def _read(self, stream: TextIO) -> None:
         for line in stream:
             if not line.startswith("import time:"):
                 sys.stderr.write(line)
