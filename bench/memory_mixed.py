@@ -74,7 +74,7 @@ class ImportLog:
             return ", ".join(m for m in HEAVY_MODULES if m in self.packages) or "none"
 
 
-def wait_idle(pid: int, timeout: float = 120) -> None:
+def wait_idle(pid: int, timeout: float = 300) -> None:
     """Until the worker has used no CPU for 1.5 s: it has loaded the app and waits in accept.
     (gunicorn imports the app with `importlib.import_module`, which `-X importtime` does not
     log, so the app's own module never shows in the import log.)"""
@@ -149,7 +149,7 @@ def main() -> int:
 
     try:
         (worker,) = run._children(server.pid)
-        imports.wait_for("django.core.wsgi", 120)
+        imports.wait_for("django.core.wsgi", 300)
         wait_idle(worker)
         print(
             f"{size}; {platform.node()}, {os.cpu_count()} CPUs; one sync gunicorn worker "
