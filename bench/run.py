@@ -142,20 +142,23 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(app: str, env: dict) -> tuple[subprocess.Popen, int]:
+def _serve(
+    app: str, env: dict, workers: int = WORKERS, stderr: int | None = None
+) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving `app` with `workers` sync workers; `stderr` is where its log goes."""
     port = _free_port()
     command = [
         sys.executable,
         "-m",
         "gunicorn",
-        f"--workers={WORKERS}",
+        f"--workers={workers}",
         "--worker-class=sync",
         "--timeout=300",
         "--log-level=warning",
         f"--bind=127.0.0.1:{port}",
         app,
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)  # noqa: S603 (our own interpreter)
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr)  # noqa: S603 (our own interpreter)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -163,7 +166,7 @@ def _serve(app: str, env: dict) -> tuple[subprocess.Popen, int]:
         except OSError:
             time.sleep(0.2)
             continue
-        if len(_children(server.pid)) == WORKERS:
+        if len(_children(server.pid)) == workers:
             return server, port
         time.sleep(0.2)
     server.kill()
