@@ -106,6 +106,17 @@ def breaching(now: datetime) -> Q:
     ) & ~overdue(now)
 
 
+def breaching_parts(now: datetime) -> list[Q]:
+    """`breaching` as open incidents in one due-time range each, for `counts`: each part a
+    range of its own due-time index. As one OR, PostgreSQL's generic plan (the times unknown)
+    walked every open incident of `inc_overview` instead: 20 ms at a million."""
+    soon = now + BREACHING_WITHIN
+    return [
+        Q(response_due_at__gte=now, response_due_at__lte=soon, status__in=OPEN) & ~overdue(now),
+        Q(resolution_due_at__gte=now, resolution_due_at__lte=soon, status__in=OPEN) & ~overdue(now),
+    ]
+
+
 def _teams(user: User) -> QuerySet[Team, Any]:
     # Rows of `{"pk": ...}` (a TypedDict the stubs infer and this module cannot name).
     return Team.objects.filter(Q(members=user) | Q(lead=user)).values("pk")
@@ -123,6 +134,9 @@ class Queue:
     # `counts`: an OR with a term no index serves (`escalated`) makes SQLite scan every open
     # incident to count a few.
     parts: Callable[[datetime], list[Q]] | None = None
+    # Whether a part often reaches the cap by itself (on a large desk): its count then answers
+    # alone before the UNION is read (`_union_count`).
+    parts_fill_up: bool = False
 
 
 QUEUES: dict[str, Queue] = {
@@ -138,13 +152,17 @@ QUEUES: dict[str, Queue] = {
             lambda user, now: Q(assignee__isnull=True),
         ),
         Queue(
-            "breaching", pgettext_lazy("queue", "Breaching soon"), lambda user, now: breaching(now)
+            "breaching",
+            pgettext_lazy("queue", "Breaching soon"),
+            lambda user, now: breaching(now),
+            parts=breaching_parts,
         ),
         Queue(
             "breached",
             pgettext_lazy("queue", "Breached"),
             lambda user, now: overdue(now),
             parts=overdue_parts,
+            parts_fill_up=True,
         ),
         Queue(
             "on_hold", pgettext_lazy("queue", "On hold"), lambda user, now: Q(status=Status.ON_HOLD)
@@ -215,27 +233,31 @@ def count_sql(user: User, code: str, now: datetime) -> tuple[str, list[Any]]:
     if len(parts) == 1:
         sql, params = parts[0]
         return f"(SELECT COUNT(*) FROM ({sql}) AS {code}_rows)", params  # noqa: S608 (ORM SQL, params apart)
-    return _union_count(code, parts)
+    return _union_count(code, parts, shortcut=queue.parts_fill_up)
 
 
-def _union_count(code: str, parts: list[tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
-    """The capped count of the UNION of `parts`, each a capped SELECT of ids. On a large desk
-    a part is usually at the cap: each part is counted alone, in turn, and the first one at
-    the cap answers without reading the others or hashing up to three thousand ids for the
-    UNION (a CASE evaluates its subqueries only when it reaches them, on both databases)."""
+def _union_count(
+    code: str, parts: list[tuple[str, list[Any]]], shortcut: bool
+) -> tuple[str, list[Any]]:
+    """The capped count of the UNION of `parts`, each a capped SELECT of ids. With `shortcut`
+    (parts that fill up on a large desk), each part is first counted alone, in turn, and the
+    first one at the cap answers without reading the others or hashing up to three thousand
+    ids for the UNION (a CASE evaluates its subqueries only when it reaches them, on both
+    databases). Without it, the UNION alone: parts that stay small would be read twice."""
     whens: list[str] = []
-    selects: list[str] = []
     params: list[Any] = []
-    for i, (sql, part_params) in enumerate(parts):
-        when = f"(SELECT COUNT(*) FROM ({sql}) AS {code}_{i}) > {COUNT_CAP}"  # noqa: S608 (ORM SQL, params apart)
-        whens.append(f"WHEN {when} THEN {COUNT_CAP + 1}")
-        params.extend(part_params)
+    if shortcut:
+        for i, (sql, part_params) in enumerate(parts):
+            when = f"(SELECT COUNT(*) FROM ({sql}) AS {code}_{i}) > {COUNT_CAP}"  # noqa: S608 (ORM SQL, params apart)
+            whens.append(f"WHEN {when} THEN {COUNT_CAP + 1}")
+            params.extend(part_params)
+    selects: list[str] = []
     for i, (sql, part_params) in enumerate(parts):
         selects.append(f"SELECT pk FROM ({sql}) AS {code}_u{i}")  # noqa: S608 (ORM SQL, params apart)
         params.extend(part_params)
     union = " UNION ".join(selects)
     count = f"(SELECT COUNT(*) FROM ({union}) AS {code}_rows)"  # noqa: S608 (ORM SQL, params apart)
-    return f"(CASE {' '.join(whens)} ELSE {count} END)", params
+    return (f"(CASE {' '.join(whens)} ELSE {count} END)" if whens else count), params
 
 
 def _counts_sql(user: User, now: datetime) -> tuple[str, list[Any]]:

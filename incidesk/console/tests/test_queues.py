@@ -545,6 +545,22 @@ def test_a_later_page_is_a_range_of_the_ordering_index(agent, monkeypatch):
     assert '"incidents_incident"."resolution_due_at" >= ' in ids, ids
 
 
+def test_breaching_is_counted_by_due_time_ranges_without_the_shortcut(agent):
+    """ "Breaching soon" is counted as the UNION of its two due-time ranges, each one index's
+    range (as one OR, PostgreSQL's generic plan walked every open incident); its parts stay
+    small, so they are not counted once more before the UNION as "breached"'s are. An
+    incident due within the hour on both clocks counts once."""
+    now = timezone.now()
+    soon = now + timedelta(minutes=20)
+    both_due = make_incident(Status.IN_PROGRESS, agent=agent)
+    Incident.objects.filter(pk=both_due.pk).update(response_due_at=soon, resolution_due_at=soon)
+    make_incident(Status.NEW, agent=agent)
+    sql, _params = queues.count_sql(agent, "breaching", now)
+    assert " UNION " in sql and "CASE" not in sql, sql
+    assert "CASE" in queues.count_sql(agent, "breached", now)[0]
+    assert str(queues.counts(agent)["breaching"]) == "1"
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's executed plan")
 def test_breached_at_the_cap_reads_no_other_part(agent, monkeypatch):
     """A part of "breached" at the cap answers the count: the other parts and their UNION
