@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from incidesk.accounts.tests.factories import AgentFactory
+from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
 from incidesk.catalog.models import Category
 from incidesk.console import queues, views
 from incidesk.console.models import SavedView
@@ -229,10 +229,15 @@ def test_queue_page_polls_its_fragment(agent_client):
 
 
 def test_user_text_is_escaped(agent_client, agent):
-    make_incident(Status.IN_PROGRESS, agent=agent, title="<img src=x onerror=alert(1)>")
+    """The rows are written in Python (`views._row_cells`): every text a person typed, the
+    title and the reporter's name among them, is escaped as the template's autoescape did."""
+    hostile = "<img src=x onerror=alert(1)>"
+    reporter = CustomerFactory(full_name=f'"{hostile}')
+    make_incident(Status.IN_PROGRESS, agent=agent, reporter=reporter, title=hostile)
     text = agent_client.get(QUEUES_URL).content.decode()
     assert "<img src=x" not in text
     assert "&lt;img src=x onerror=alert(1)&gt;" in text
+    assert "&quot;&lt;img src=x" in text
 
 
 def test_bulk_assign_and_close_report_each_failure(agent_client, agent, colleague):
