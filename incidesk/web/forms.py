@@ -88,12 +88,14 @@ class TreeChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.parent.name} › {obj.name}" if obj.parent_id else obj.name
 
-    def tree(self) -> list[tuple[Any, Any]]:
-        """The choices, read from the database when the widget is rendered."""
-        choices: list[tuple[Any, Any]] = []
+    def tree(self) -> Iterator[tuple[Any, Any]]:
+        """The choices, read from the database when the widget is rendered. The empty choice
+        comes first, before the tree is built: a select asks for its first choice alone
+        (whether it may be `required`), and building the tree for it cost 0.4 ms a field on
+        the queue page."""
         if self.empty_label is not None:
-            choices.append(("", self.empty_label))
-        return choices + self._entries()
+            yield ("", self.empty_label)
+        yield from self._entries()
 
     def _entries(self) -> list[tuple[Any, Any]]:
         entries = list(self.queryset)
@@ -131,12 +133,7 @@ class _Tree(BaseChoiceIterator):
         self.field = field
 
     def __iter__(self) -> Iterator[tuple[Any, Any]]:
-        # The empty choice first, before the tree is built: a select asks for its first choice
-        # alone (whether it may be `required`), and building the tree for it cost 0.4 ms a
-        # field on the queue page.
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        yield from self.field._entries()
+        yield from self.field.tree()
 
     def __bool__(self) -> bool:
         return True
