@@ -181,15 +181,15 @@ def _row_cells() -> Callable[[Row], SafeString]:
     look-ups a row, 1,750 a page, a third of the page's CPU. Every value is escaped as the
     template's autoescape did (`escape`), and the labels are translated once a page."""
     labels = {
-        name: escape(_(text))
+        name: escape(text)
         for name, text in {
-            "response": "response",
-            "resolution": "resolution",
-            "breached": "breached",
-            "paused": "paused",
-            "major": "major",
-            "no_answer": "no answer",
-            "unassigned": "unassigned",
+            "response": _("response"),
+            "resolution": _("resolution"),
+            "breached": _("breached"),
+            "paused": _("paused"),
+            "major": _("major"),
+            "no_answer": _("no answer"),
+            "unassigned": _("unassigned"),
         }.items()
     }
     due_class = {"breached": " sla-breached", "warning": " sla-warning", "paused": " sla-paused"}
