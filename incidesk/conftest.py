@@ -7,11 +7,13 @@ import time_machine
 from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
+from django.test.testcases import LiveServerThread
 from django.utils import timezone, translation
 
 from incidesk.catalog import seed
 from incidesk.sla import russia
 from incidesk.sla import seed as sla_seed
+from incidesk.web.tests.live_server import TURNS, OneRequestAtATime
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,7 +51,8 @@ def run_tasks(monkeypatch):
     )
 
     def run() -> None:
-        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        with TURNS.held():  # a page the test keeps open may be polling the same connection
+            call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     return run
 
@@ -89,7 +92,47 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ru-RU", "timezone_id": "Europe/Moscow"}
 
 
-@pytest.fixture
-def desk(live_server, reference_data):
-    """A live server over the real database for a browser test."""
+@pytest.fixture(scope="session")
+def live_server(_one_request_at_a_time, live_server):
+    """pytest-django's live server, its requests taking turns (`web.tests.live_server`)."""
     return live_server
+
+
+@pytest.fixture(scope="session")
+def _one_request_at_a_time():
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(LiveServerThread, "server_class", OneRequestAtATime)
+        yield
+
+
+@pytest.fixture
+def live_turns(transactional_db, live_server):
+    """The live server over this test's database. After the test, once its browser contexts
+    are closed, the server finishes the request in progress and turns away any later one
+    until the next test: no request left queued by a page meets the database's flush."""
+    TURNS.accepting = True
+    yield live_server
+    TURNS.stop_accepting()
+
+
+@pytest.fixture
+def new_context(live_turns, browser, browser_context_args):
+    """pytest-playwright's `new_context` (behind `context` and `page`), closing every context
+    the test opened before the live server stops taking requests. Unlike the plugin's, an
+    option given here (another locale for a second person) replaces the default."""
+    contexts = []
+
+    def new(**options):
+        context = browser.new_context(**{**browser_context_args, **options})
+        contexts.append(context)
+        return context
+
+    yield new
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def desk(live_turns, reference_data):
+    """A live server over the real database for a browser test."""
+    return live_turns

@@ -4,11 +4,12 @@ opens it (a `<script>` in its Markdown shows as text), says it helped and files 
 the report counts one confirmed deflection; an internal article reaches the customer nowhere."""
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, LeadFactory
 from incidesk.incidents.models import Incident
@@ -39,7 +40,7 @@ def _sign_in(page: Page, url: str, email: str) -> None:
 
 
 def test_an_article_from_a_resolution_deflects_an_incident(
-    desk, page: Page, browser: Browser, time_machine
+    desk, page: Page, new_context: Callable[..., BrowserContext], time_machine
 ):
     agent = _person(AgentFactory, "agent@kb.example")
     lead = _person(LeadFactory, "lead@kb.example")
@@ -69,7 +70,7 @@ def test_an_article_from_a_resolution_deflects_an_incident(
     expect(page.get_by_test_id("kb-status")).to_have_text("На проверке")
 
     # The lead reviews and publishes it.
-    lead_page = browser.new_page(locale="ru-RU", timezone_id="Europe/Moscow")
+    lead_page = new_context().new_page()
     _sign_in(lead_page, desk.url, lead.email)
     lead_page.goto(desk.url + "/knowledge/")
     lead_page.get_by_test_id("kb-tasks").get_by_role("link", name=article.number).click()
@@ -77,7 +78,7 @@ def test_an_article_from_a_resolution_deflects_an_incident(
     expect(lead_page.get_by_test_id("kb-status")).to_have_text("Опубликована")
 
     # The customer types their problem, sees the article, opens it and says it helped.
-    reader = browser.new_page(locale="ru-RU", timezone_id="Europe/Moscow")
+    reader = new_context().new_page()
     _sign_in(reader, desk.url, customer.email)
     reader.goto(desk.url + "/incidents/new/")
     reader.locator("#id_title").fill("не печатает принтер")

@@ -5,10 +5,11 @@ status each side sees at each step, in Russian and in English."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import BrowserContext, Page, expect
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, TeamFactory
 from incidesk.incidents.models import Incident
@@ -16,6 +17,7 @@ from incidesk.incidents.models import Incident
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORD = "lifecycle-pass-1"
+NewContext = Callable[..., BrowserContext]
 
 
 @dataclass
@@ -88,8 +90,8 @@ AGENT_STATUS = {
 }
 
 
-def _session(browser: Browser, url: str, user, language: str) -> Page:
-    context = browser.new_context(locale="ru-RU" if language == "ru" else "en-US")
+def _session(new_context: NewContext, url: str, user, language: str) -> Page:
+    context = new_context(locale="ru-RU" if language == "ru" else "en-US")
     page = context.new_page()
     page.goto(url + "/login/")
     page.fill("input[name=username]", user.email)
@@ -151,15 +153,15 @@ def _expect_both(customer: Side, agent: Side, incident: Incident, state: str) ->
         expect(agent.page.get_by_test_id("status")).to_have_text(agent.words[state])
 
 
-def _sides(browser: Browser, desk, customer_language: str, agent_language: str):
+def _sides(new_context: NewContext, desk, customer_language: str, agent_language: str):
     customer_user, agent_user = _people(customer_language, agent_language)
     customer = Side(
-        _session(browser, desk.url, customer_user, customer_language),
+        _session(new_context, desk.url, customer_user, customer_language),
         desk.url,
         CUSTOMER_WORDS[customer_language],
     )
     agent = Side(
-        _session(browser, desk.url, agent_user, agent_language),
+        _session(new_context, desk.url, agent_user, agent_language),
         desk.url,
         AGENT_STATUS[agent_language],
     )
@@ -168,9 +170,9 @@ def _sides(browser: Browser, desk, customer_language: str, agent_language: str):
 
 @pytest.mark.parametrize(("customer_language", "agent_language"), [("ru", "en"), ("en", "ru")])
 def test_registration_to_closure(
-    browser: Browser, desk, tmp_path, customer_language, agent_language
+    new_context: NewContext, desk, tmp_path, customer_language, agent_language
 ):
-    customer, agent = _sides(browser, desk, customer_language, agent_language)
+    customer, agent = _sides(new_context, desk, customer_language, agent_language)
     incident = _report(customer, tmp_path)
     _expect_both(customer, agent, incident, "new")
 
@@ -208,8 +210,8 @@ def test_registration_to_closure(
     assert (incident.status, incident.satisfaction) == ("closed", 5)
 
 
-def test_still_not_fixed_goes_back_to_work(browser: Browser, desk, tmp_path):
-    customer, agent = _sides(browser, desk, "ru", "ru")
+def test_still_not_fixed_goes_back_to_work(new_context: NewContext, desk, tmp_path):
+    customer, agent = _sides(new_context, desk, "ru", "ru")
     incident = _report(customer, tmp_path)
     _agent_does(agent, incident, "accept")
     _agent_does(
