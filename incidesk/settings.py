@@ -339,7 +339,9 @@ X_FRAME_OPTIONS = "DENY"
 
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+# The project catalogue, extracted from the domain apps' code (scripts/messages); then our Russian
+# for other packages' messages (Django's admin, django-otp-webauthn), kept by hand: the first wins.
+LOCALE_PATHS = [PACKAGE_DIR / "locale", PACKAGE_DIR / "overrides" / "locale"]
 TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Moscow")
 USE_I18N = True
 USE_TZ = True

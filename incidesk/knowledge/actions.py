@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import MANAGER_ROLES, Organisation, User
@@ -263,14 +264,21 @@ def do_add_image(article: Article, *, actor: User, upload: File[bytes]) -> Artic
     return image
 
 
+def _section(heading: str | Promise, text: str) -> str:
+    """A Markdown section of a draft. The heading is translated by the caller, outside any
+    f-string: xgettext does not look inside f-strings, so a msgid written there is never
+    extracted and its translation is dropped when the catalogue is regenerated."""
+    return f"## {heading}\n\n{text}"
+
+
 def draft_body_from_incident(incident: Incident) -> str:
     """What an article written from a resolved incident starts with: the problem as the
     customer told it, and the resolution notes (the instructions)."""
     return "\n\n".join(
         part
         for part in (
-            f"## {_('Problem')}\n\n{incident.description}" if incident.description else "",
-            f"## {_('Solution')}\n\n{incident.resolution_notes}",
+            _section(_("Problem"), incident.description) if incident.description else "",
+            _section(_("Solution"), incident.resolution_notes),
         )
         if part
     )
@@ -307,14 +315,15 @@ def do_draft_from_group(incidents: list[Incident], *, actor: User, title: str) -
     notes = list(dict.fromkeys(incident.resolution_notes for incident in resolved))
     solutions = "\n\n".join(f"- {note}" for note in notes)
     first = resolved[0]
-    body = f"## {_('Problem')}\n\n{first.description or first.title}\n\n## {_('Solution')}\n\n"
+    problem = _section(_("Problem"), first.description or first.title)
+    solution = _section(_("Solution"), solutions)
     return do_create_article(
         actor=actor,
         category=first.category,
         service=first.service,
         source_incident=first,
         title_ru=title or first.title,
-        body_ru=body + solutions,
+        body_ru=f"{problem}\n\n{solution}",
     )
 
 
@@ -322,9 +331,9 @@ def do_draft_from_problem(problem: Problem, *, actor: User) -> Article:
     """One click on a problem with a workaround: a draft of the known error, linked to it."""
     if not problem.workaround:
         raise InvalidInput.field("problem", _("The problem has no workaround to write up."))
-    body = f"## {_('Workaround')}\n\n{problem.workaround}"
+    body = _section(_("Workaround"), problem.workaround)
     if problem.description:
-        body = f"## {_('Problem')}\n\n{problem.description}\n\n{body}"
+        body = _section(_("Problem"), problem.description) + "\n\n" + body
     return do_create_article(
         actor=actor,
         category=problem.category,

@@ -409,7 +409,8 @@ def _watch(incident: Incident, user: User, parsed: ParsedMessage) -> str:
         person = User.objects.filter(email__iexact=address).first()
         if person is None:
             if settings.INCIDESK_MAIL_UNKNOWN_SENDERS == "refuse":
-                skipped.append(f"{address}: {_('unknown address')}")
+                unknown = _("unknown address")
+                skipped.append(f"{address}: {unknown}")
                 continue
             person = contact_for(address, "", _language(parsed))
         if person.pk == incident.reporter_id:

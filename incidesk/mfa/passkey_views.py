@@ -134,7 +134,7 @@ class AuthenticateComplete(DeskCeremony, CompleteCredentialAuthenticationView):
 
 
 # The library's scripts take their messages from this catalogue: its own, and the Russian in
-# the project's djangojs catalogue (LOCALE_PATHS; the package ships none).
+# the djangojs catalogue of incidesk/overrides (LOCALE_PATHS; the package ships none).
 translations = JavaScriptCatalog.as_view(packages=["django_otp_webauthn"])
 
 
