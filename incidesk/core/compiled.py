@@ -31,7 +31,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, partial
+from functools import partial
 from itertools import chain
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -55,6 +55,7 @@ class _Statement:
     sql: str
     params: tuple[Any, ...]
     slots: dict[int, int]  # parameter position -> index of the value that goes there
+    reading: _Reading
 
 
 class CompiledQuery(Generic[M]):
@@ -83,7 +84,8 @@ class CompiledQuery(Generic[M]):
             slots = {i: self._markers.index(p) for i, p in enumerate(params) if p in self._markers}
             if len(slots) != self._values:
                 raise ValueError("every value must appear once, unprepared, in the SQL")
-            statement = _Statement(compiler, sql, tuple(params), slots)
+            reading = _reading(compiler, connection.alias)
+            statement = _Statement(compiler, sql, tuple(params), slots, reading)
             self._statements[connection] = statement
         return statement
 
@@ -98,7 +100,7 @@ class CompiledQuery(Generic[M]):
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
-        return _instances(statement.compiler, rows, using)
+        return _instances(statement.compiler, statement.reading, rows, using)
 
     def first(self, *values: str | int, using: str = "default") -> M | None:
         """The first row for `values` (the queryset orders and limits), or None."""
@@ -106,19 +108,52 @@ class CompiledQuery(Generic[M]):
         return found[0] if found else None
 
 
-def _instances(compiler: SQLCompiler, rows: list[Any], using: str) -> list[Any]:
-    """Model instances from raw rows, as Django's `ModelIterable` makes them."""
+@dataclass(frozen=True)
+class _Reading:
+    """What Django's `ModelIterable` works out for every query it runs, worked out once with the
+    statement: the columns' converters, the model's columns and the related objects'
+    populators (which keep no state between rows)."""
+
+    converters: dict[int, Any]
+    composite: list[Any] | None  # the selected expressions, when some are composite keys
+    model: type[models.Model]
+    start: int
+    end: int
+    init_list: list[str]
+    populators: list[Any]
+
+
+def _reading(compiler: SQLCompiler, using: str) -> _Reading:
     select, klass_info = compiler.select, compiler.klass_info
     if klass_info is None:
         raise TypeError("a CompiledQuery reads model instances")
+    columns = [s[0] for s in select[0 : compiler.col_count]]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    # django-stubs describe a later Django, whose populators also take a fetch mode.
-    populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
+    return _Reading(
+        converters=compiler.get_converters(columns),
+        composite=columns if compiler.has_composite_fields(columns) else None,
+        model=klass_info["model"],
+        start=start,
+        end=end,
+        init_list=[column[0].target.attname for column in select[start:end]],
+        # django-stubs describe a later Django, whose populators also take a fetch mode.
+        populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
+    )
+
+
+def _instances(compiler: SQLCompiler, reading: _Reading, rows: list[Any], using: str) -> list[Any]:
+    """Model instances from raw rows, as Django's `ModelIterable` makes them (its
+    `results_iter` with the converters worked out once)."""
+    converted: Any = rows
+    if reading.converters:
+        converted = compiler.apply_converters(rows, reading.converters)
+    if reading.composite is not None:
+        converted = compiler.composite_fields_to_tuples(converted, reading.composite)
+    model, start, end, init_list = reading.model, reading.start, reading.end, reading.init_list
     found = []
-    for row in compiler.results_iter(results=[rows]):
-        obj = klass_info["model"].from_db(using, init_list, row[start:end])
-        for populator in populators:
+    for row in converted:
+        obj = model.from_db(using, init_list, row[start:end])
+        for populator in reading.populators:
             populator.populate(row, obj)
         found.append(obj)
     return found
@@ -128,13 +163,21 @@ def _instances(compiler: SQLCompiler, rows: list[Any], using: str) -> list[Any]:
 class _Insert:
     compiler: SQLInsertCompiler  # for laying the values out and reading the returned columns
     sql: str
+    fields: tuple[Field[Any, Any], ...]
     returning: tuple[Field[Any, Any], ...]
     converters: dict[int, Any]
-    preparers: tuple[Preparer, ...]  # each field's value as the database takes it
+    # Each field's `pre_save` and its value as the database takes it (`_preparer`).
+    values: tuple[tuple[Callable[[models.Model], Any], Preparer], ...]
     flat: bool  # one placeholder per value, row after row: no laying out by the compiler
 
 
-_INSERTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Any, _Insert]] = (
+class _Expression(Exception):
+    """A value is an expression, which the kept SQL cannot take (`bulk_create` compiles it)."""
+
+
+# Per connection: (model, primary keys given, rows) -> the kept INSERT, or None where a kept
+# statement cannot serve.
+_INSERTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Any, _Insert | None]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -149,35 +192,32 @@ def insert_new(objs: Sequence[models.Model], using: str = DEFAULT_DB_ALIAS) -> N
         if obj.pk is None:
             obj.pk = opts.pk.get_pk_value_on_save(obj)
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # as bulk_create
-    fields = _kept_sql_serves(connection, objs)
-    readers = _readers(fields) if fields else ()
-    raw = [[read(obj) for read in readers] for obj in objs]
-    if fields is None or any(hasattr(v, "resolve_expression") for row in raw for v in row):
+    with_pk = {obj.pk is not None for obj in objs}
+    kept = _INSERTS.setdefault(connection, {})
+    key = (model, True in with_pk, len(objs))
+    try:
+        if len(with_pk) > 1:
+            raise _Expression  # some keys given, some not: two statements' worth
+        statement = kept[key] if key in kept else _insert_statement(connection, objs, kept, key)
+        if statement is None:
+            raise _Expression
+        values = [[prepare(read(obj)) for read, prepare in statement.values] for obj in objs]
+    except _Expression:
         model._default_manager.db_manager(using).bulk_create(objs)
         return
-    statement, compiled_now = _insert_statement(connection, model, fields, objs)
-    if compiled_now:  # compiling ran `pre_save` (an `auto_now` field's time) again: read it after
-        raw = [[read(obj) for read in readers] for obj in objs]
-    values = [
-        [prepare(value) for prepare, value in zip(statement.preparers, row, strict=True)]
-        for row in raw
-    ]
-    rows = _run(connection, statement, list(fields), values) or [()] * len(objs)
+    rows = _run(connection, statement, values) or [()] * len(objs)
     for obj, row in zip(objs, rows, strict=True):
         for field, value in zip(statement.returning, row, strict=True):
             setattr(obj, field.attname, value)
         obj._state.adding, obj._state.db = False, using
 
 
-def _run(
-    connection: BaseDatabaseWrapper,
-    statement: _Insert,
-    fields: list[Field[Any, Any]],
-    values: list[list[Any]],
-) -> list[Any]:
+def _run(connection: BaseDatabaseWrapper, statement: _Insert, values: list[list[Any]]) -> list[Any]:
     """Execute the kept INSERT with `values` laid out by Django's compiler; the returned rows."""
     compiler = statement.compiler
-    param_rows = values if statement.flat else compiler.assemble_as_sql(fields, values)[1]
+    param_rows = (
+        values if statement.flat else compiler.assemble_as_sql(list(statement.fields), values)[1]
+    )
     returning_params = compiler.returning_params if statement.returning else ()
     params = tuple(chain.from_iterable([*param_rows, returning_params]))
     ops: Any = connection.ops  # both backends' operations fetch returned rows; the base's don't
@@ -215,17 +255,21 @@ def _kept_sql_serves(
 
 def _insert_statement(
     connection: BaseDatabaseWrapper,
-    model: type[models.Model],
-    fields: tuple[Field[Any, Any], ...],
     objs: Sequence[models.Model],
-) -> tuple[_Insert, bool]:
-    """The INSERT of `len(objs)` rows of `fields`, compiled by Django at its first use; and
-    whether that was now."""
-    kept = _INSERTS.setdefault(connection, {})
-    key = (model, fields, len(objs))
-    statement = kept.get(key)
-    if statement is not None:
-        return statement, False
+    kept: dict[Any, _Insert | None],
+    key: Any,
+) -> _Insert | None:
+    """The INSERT of `len(objs)` rows of their model, compiled by Django at its first use and
+    kept under `key`; None where a kept statement cannot serve. Objects holding an expression
+    compile nothing (their SQL is not the one to keep)."""
+    fields = _kept_sql_serves(connection, objs)
+    if fields is None:
+        kept[key] = None
+        return None
+    readers = [_reader(f) for f in fields]
+    if any(hasattr(read(obj), "resolve_expression") for obj in objs for read in readers):
+        return None
+    model = type(objs[0])
     opts = model._meta
     query = InsertQuery(model)
     query.insert_values(list(fields), list(objs))
@@ -238,25 +282,24 @@ def _insert_statement(
     statement = _Insert(
         compiler,
         sql,
+        fields,
         returning,
         compiler.get_converters(columns),
-        preparers=tuple(_preparer(f, connection) for f in fields),
+        values=tuple(zip(readers, (_preparer(f, connection) for f in fields), strict=True)),
         # Django's own layout is one placeholder per value, but PostgreSQL's compiler lays
         # several rows out as arrays.
         flat=len(objs) == 1 or type(compiler).assemble_as_sql is SQLInsertCompiler.assemble_as_sql,
     )
     kept[key] = statement
-    return statement, True
+    return statement
 
 
-@cache
-def _readers(fields: tuple[Field[Any, Any], ...]) -> tuple[Callable[[models.Model], Any], ...]:
-    """Each field's `pre_save(obj, True)`: the attribute itself where the field keeps Django's
+def _reader(field: Field[Any, Any]) -> Callable[[models.Model], Any]:
+    """The field's `pre_save(obj, True)`: the attribute itself where the field keeps Django's
     plain `pre_save`."""
-    return tuple(
-        attrgetter(f.attname) if type(f).pre_save is Field.pre_save else partial(_pre_save, f)
-        for f in fields
-    )
+    if type(field).pre_save is Field.pre_save:
+        return attrgetter(field.attname)
+    return partial(_pre_save, field)
 
 
 def _pre_save(field: Field[Any, Any], obj: models.Model) -> Any:
@@ -277,11 +320,15 @@ def _keeps_chain(field: Field[Any, Any], base: type[Field[Any, Any]]) -> bool:
 def _preparer(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> Preparer:
     """`field.get_db_prep_save(value, connection)`, taking Django's steps only where they
     change something: None stays None, and a value of exactly the type the field stores goes
-    straight to the backend's adaptation (text and booleans as they are, integers through
-    `adapt_integerfield_value`, aware date-times through `adapt_datetimefield_value`, keys as
-    their target field's). Any other value, and every other field, takes the field's chain."""
+    straight to the backend's adaptation (text — a choices enum's member too, a `str` — and
+    booleans as they are, integers through `adapt_integerfield_value`, aware date-times through
+    `adapt_datetimefield_value`, keys as their target field's, a dict or list for JSON through
+    `adapt_json_value`). Any other value, and every other field, takes the field's chain; an
+    expression raises `_Expression`, for `insert_new` to leave the row to `bulk_create`."""
 
     def generic(value: Any) -> Any:
+        if hasattr(value, "resolve_expression"):
+            raise _Expression
         return field.get_db_prep_save(value, connection)
 
     ops = connection.ops
@@ -308,5 +355,23 @@ def _preparer(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> Prepar
     if _keeps_chain(field, models.BooleanField):
         return lambda v: v if v is None or type(v) is bool else generic(v)
     if _keeps_chain(field, models.CharField) or _keeps_chain(field, models.TextField):
-        return lambda v: v if v is None or type(v) is str else generic(v)
+        return lambda v: v if v is None or type(v) is str or _plain_str(v) else generic(v)
+    if isinstance(field, models.JSONField) and _keeps_chain(field, models.JSONField):
+        adapt_json, encoder = ops.adapt_json_value, field.encoder
+        return lambda v: (
+            None if v is None else adapt_json(v, encoder) if type(v) in _JSON_TYPES else generic(v)
+        )
     return generic
+
+
+_JSON_TYPES = (dict, list)
+
+
+def _plain_str(value: Any) -> bool:
+    """A `str` of a subclass (a `TextChoices` member) that is no expression: Django's chain
+    hands it back as it is."""
+    return (
+        isinstance(value, str)
+        and not hasattr(value, "as_sql")
+        and not hasattr(value, "resolve_expression")
+    )

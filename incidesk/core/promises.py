@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks.backends.base import BaseTaskBackend
 from django_tasks.base import Task
 from django_tasks.utils import get_random_id, normalize_json
 from django_tasks_db import DatabaseBackend
@@ -116,19 +117,37 @@ def _task_row(promised: Promised) -> DBTaskResult[Any, Any]:
     """The row django-tasks-db's `enqueue` would write for `promised` (the same fields; "no
     earlier than" is its far-future marker, which its `pre_save` handler sets and
     `bulk_create` does not run)."""
-    task = (
-        promised.task.using(run_after=promised.run_after) if promised.run_after else promised.task
-    )
+    task, run_after = promised.task, promised.run_after
     backend = task.get_backend()
-    backend.validate_task(task)
+    _validate(task, backend, run_after)
     return DBTaskResult(
         args_kwargs=normalize_json({"args": list(promised.args), "kwargs": {}}),
         priority=task.priority,
         task_path=task.module_path,
         queue_name=task.queue_name,
-        run_after=task.run_after or get_date_max(),
+        run_after=run_after or task.run_after or get_date_max(),
         backend_name=backend.alias,
     )
+
+
+# The module-level tasks found valid with their backend, deferred or not (`_validate`).
+_VALID: set[tuple[Any, ...]] = set()
+
+
+def _validate(task: Task[..., Any], backend: BaseTaskBackend, run_after: datetime | None) -> None:
+    """The backend's `validate_task` of `task.using(run_after=run_after)`, as `enqueue` runs
+    it; at most once per task, backend and kind of `run_after` (none, aware, naive) for the
+    tasks as their modules define them: the checks read only those (and `USE_TZ`), and
+    `validate_task` inspects the function's signature, a good part of a registration's
+    promises."""
+    if task.run_after is not None:  # a task made with its own run_after: not kept
+        backend.validate_task(task.using(run_after=run_after) if run_after else task)
+        return
+    kind = None if run_after is None else run_after.utcoffset() is not None
+    key = (task, backend, kind, settings.USE_TZ)
+    if key not in _VALID:
+        backend.validate_task(task.using(run_after=run_after) if run_after else task)
+        _VALID.add(key)
 
 
 def claim_due(task: Task[..., Any], at: datetime, limit: int) -> list[DBTaskResult[Any, Any]]:

@@ -32,8 +32,13 @@ def _stemmers() -> tuple[Any, Any]:
 
 
 def stem_words(text: str) -> list[str]:
-    """Lower-cased Snowball stems: Russian for Cyrillic words, English for the rest."""
-    return [_stem(w.lower().replace("ё", "е")) for w in _WORD.findall(text)]
+    """Lower-cased Snowball stems: Russian for Cyrillic words, English for the rest. A number
+    (ASCII digits, such as an incident number's) is its own stem: no Snowball rule touches a
+    digit, and each new number would be a miss of the stems' cache."""
+    return [
+        w if w.isdigit() and w.isascii() else _stem(w.lower().replace("ё", "е"))
+        for w in _WORD.findall(text)
+    ]
 
 
 # A desk's texts share most of their words: a word's stem is worked out once per process (the

@@ -4,10 +4,14 @@ A cursor takes the connection's write lock before a statement that writes or beg
 transaction (`BEGIN IMMEDIATE` of every atomic block, an INSERT/UPDATE/DELETE in autocommit)
 and keeps it while SQLite's transaction is open; commit and rollback release it. Nested atomic
 blocks are savepoints inside the held lock. An in-memory database has no lock (one process).
+
+The `%s` placeholders of a statement are rewritten as SQLite's `?` once per process and SQL
+text (Django's regular expression took 17 µs on each run of a registration's INSERT).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -32,6 +36,11 @@ class LockingCursor(base.SQLiteCursorWrapper):
             if lock.held and not self.connection.in_transaction:
                 lock.release()
 
+    def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
+        if param_names is None:
+            return _qmark(query)
+        return super().convert_query(query, param_names=param_names)
+
     def executemany(self, query: str, param_list: Any) -> Any:
         lock = self.write_lock
         if lock is None:
@@ -43,6 +52,13 @@ class LockingCursor(base.SQLiteCursorWrapper):
         finally:
             if lock.held and not self.connection.in_transaction:
                 lock.release()
+
+
+# Bounded: statements with values written into their text (IN lists) vary without end.
+@lru_cache(maxsize=1024)
+def _qmark(query: str) -> str:
+    """Django's "format" to "qmark" conversion (`SQLiteCursorWrapper.convert_query`)."""
+    return base.FORMAT_QMARK_REGEX.sub("?", query).replace("%%", "%")
 
 
 class DatabaseWrapper(base.DatabaseWrapper):

@@ -100,11 +100,21 @@ def test_one_row_and_a_primary_key_given_by_the_model():
     } == {0, 1}
 
 
-def test_an_expression_as_a_value_goes_through_bulk_create():
+@pytest.mark.parametrize("kept_first", [False, True])
+def test_an_expression_as_a_value_goes_through_bulk_create(kept_first):
+    """Before the statement is kept (nothing is compiled from it) and after (its preparer
+    finds it)."""
+    if kept_first:
+        insert_new([Promise(task_path="x.y", args=[0], run_after=timezone.now())])
     promise = Promise(task_path="x.y", args=[1], run_after=Now())
     insert_new([promise])
     stored = Promise.objects.get(pk=promise.pk)
     assert stored.run_after is not None and stored.task_path == "x.y"
+    plain = Promise(task_path="x.z", args=[2], run_after=None)
+    with CaptureQueriesContext(connection) as captured:
+        insert_new([plain])
+    assert len(captured) == 1 and "NOW" not in captured[0]["sql"].upper()
+    assert Promise.objects.get(pk=plain.pk).task_path == "x.z"
 
 
 def test_an_expired_session_is_no_session(client):

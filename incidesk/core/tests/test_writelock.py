@@ -16,9 +16,10 @@ from typing import cast
 
 import pytest
 from django.db import OperationalError, connections, transaction
+from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 from django.db.utils import ConnectionHandler
 
-from incidesk.core.sqlite.base import DatabaseWrapper
+from incidesk.core.sqlite.base import DatabaseWrapper, LockingCursor
 from incidesk.core.writelock import WriteLock
 
 pytestmark = pytest.mark.django_db
@@ -195,3 +196,24 @@ def test_a_forked_child_does_not_share_its_parents_lock(tmp_path):
     assert child.exitcode == 0 and not taken.is_set()  # it waited for the parent, in vain
     lock.release()
     lock.close()
+
+
+def test_placeholders_are_rewritten_as_djangos_cursor_rewrites_them(database):
+    """The kept conversion (`_qmark`) is Django's own, and runs on the real statements."""
+    statements = [
+        "SELECT %s",
+        "SELECT '%%s', %s, '100%%'",
+        "UPDATE t SET a = %s WHERE b LIKE '%%x%%' AND c = %s",
+        "SELECT 1",
+    ]
+    plain = sqlite3.connect(":memory:")
+    ours = plain.cursor(factory=LockingCursor)
+    django_cursor = plain.cursor(factory=SQLiteCursorWrapper)
+    for sql in statements:
+        assert ours.convert_query(sql) == django_cursor.convert_query(sql)
+        assert ours.convert_query(sql) == django_cursor.convert_query(sql)  # kept
+    named = "SELECT %(a)s, %(b)s"
+    assert ours.convert_query(named, param_names=["a", "b"]) == "SELECT :a, :b"
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("SELECT %s, '%%', %s", [1, "x"])
+        assert cursor.fetchone() == (1, "%", "x")

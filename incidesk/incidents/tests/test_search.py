@@ -26,6 +26,19 @@ def test_stems_unify_russian_word_forms():
     assert len(set(stem_words("принтер принтера принтеры принтеров"))) == 1
 
 
+def test_a_number_is_its_own_stem_as_the_stemmer_would_make_it():
+    """Numbers skip the stemmer (and its cache); Snowball leaves digits as they are."""
+    english = search_module._stemmers()[1]
+    numbers = ["0", "7", "000123", "015483", "2026", "1234567890123", "100s"]
+    assert stem_words("INC-015483 " + " ".join(numbers)) == [
+        "inc",
+        "015483",
+        *[english.stemWord(n) for n in numbers],
+    ]
+    assert all(english.stemWord(str(n).zfill(6)) == str(n).zfill(6) for n in range(0, 10**6, 997))
+    assert stem_words("٣٤") == [search_module._stem("٣٤")]  # not ASCII: stemmed as before
+
+
 @pytest.mark.parametrize("q", ["принтер", "принтера", "принтеры", "ПРИНТЕРОМ"])
 def test_word_forms_find_each_other(q):
     printer = make_incident(title="Не работает принтер на третьем этаже")
