@@ -5,7 +5,8 @@ building and compiling the SQL costs more than the database's work (the API toke
 `CompiledQuery(build)`: `build(*markers)` returns the queryset with marker strings where the
 looked-up values go. Its SQL is compiled at the first call on each database connection; every
 call runs it with the real values and makes model instances from the rows with Django's own
-machinery (the fields' converters, `select_related` objects), as iterating the queryset would.
+machinery (the fields' converters, `select_related` objects, annotations), as iterating the queryset
+would.
 The values take the markers' places as they are, so they must be strings that need no
 preparation (a `CharField` equality), or with `integers=True` integers (an integer key's
 equality; the markers are then integers no key takes).
@@ -115,11 +116,14 @@ def _instances(compiler: SQLCompiler, rows: list[Any], using: str) -> list[Any]:
     init_list = [column[0].target.attname for column in select[start:end]]
     # django-stubs describe a later Django, whose populators also take a fetch mode.
     populators = get_related_populators(klass_info, select, using)  # type: ignore[call-arg]
+    annotations = compiler.annotation_col_map.items()
     found = []
     for row in compiler.results_iter(results=[rows]):
         obj = klass_info["model"].from_db(using, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, obj)
+        for name, position in annotations:
+            setattr(obj, name, row[position])
         found.append(obj)
     return found
 
