@@ -86,7 +86,7 @@ def test_customers_and_sign_ins_leave_the_lists_alone(agent):
     customer = CustomerFactory(organisation=None)  # a new organisation is in a list
     customer.full_name = "Другое имя"
     customer.save()
-    update_last_login(None, agent)
+    update_last_login(type(agent), agent)
     agent.phone = "+7 900 000-00-00"
     agent.save()
     assert token(choices.GENERATION) == before
