@@ -5,11 +5,10 @@ building and compiling the SQL costs more than the database's work (the API toke
 `CompiledQuery(build)`: `build(*markers)` returns the queryset with marker strings where the
 looked-up values go. Its SQL is compiled at the first call on each database connection; every
 call runs it with the real values and makes model instances from the rows with Django's own
-machinery (the fields' converters, `select_related` objects, annotations), as iterating the queryset
-would.
-The values take the markers' places as they are, so they must be strings that need no
-preparation (a `CharField` equality), or with `integers=True` integers (an integer key's
-equality; the markers are then integers no key takes).
+machinery (the fields' converters, `select_related` objects, annotations), as iterating the
+queryset would. The values take the markers' places as they are, so they must be strings that
+need no preparation (a `CharField` equality), or with `integers=True` integers (an integer
+key's equality or `IN` list; the markers are then integers no key takes).
 
 `insert_new(objs)`: what `bulk_create(objs)` does (one statement, no signals, primary keys and
 other returned columns set on the objects), with the statement compiled once per model, row
