@@ -123,6 +123,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Whether the stored row was active before this save (None: new, or not saving
     # `is_active`); set by `accounts.signals` so a deactivation is seen after it is written.
     _was_active: bool | None
+    # The stored `signals.STAFF_LIST_FIELDS` read in the same query (None when it did not run).
+    _stored: tuple[Any, ...] | None
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"

@@ -17,7 +17,7 @@ from django.db.models.signals import post_save, pre_save
 from django.dispatch import Signal, receiver
 from django.utils import timezone
 
-from incidesk.accounts.models import User
+from incidesk.accounts.models import STAFF_ROLES, User
 
 # Sent with `user=` inside the transaction that deactivated the user.
 user_deactivated = Signal()
@@ -49,6 +49,11 @@ def revoke_access(user: User) -> None:
     user_deactivated.send(sender=User, user=user)
 
 
+# What lists of staff show of a person (`staff_users()` and the choices made from it), read
+# from the stored row with `is_active` in the one query before a save.
+STAFF_LIST_FIELDS = ("is_active", "role", "full_name", "email")
+
+
 @receiver(pre_save, sender=User)
 def _remember_active(
     sender: type[User],
@@ -56,11 +61,29 @@ def _remember_active(
     update_fields: Iterable[str] | None = None,
     **kwargs: Any,
 ) -> None:
+    instance._was_active = instance._stored = None
     if instance._state.adding or (update_fields is not None and "is_active" not in update_fields):
-        instance._was_active = None
         return
-    stored = User.objects.filter(pk=instance.pk).values_list("is_active", flat=True).first()
-    instance._was_active = stored
+    stored = User.objects.filter(pk=instance.pk).values_list(*STAFF_LIST_FIELDS).first()
+    if stored is not None:
+        instance._was_active, instance._stored = stored[0], stored
+
+
+def changes_staff_list(
+    instance: User, created: bool, update_fields: Iterable[str] | None = None
+) -> bool:
+    """Whether a save of `instance` may change a list of active staff (who is in it, a name,
+    an e-mail): customers' saves and sign-ins (`last_login` alone) do not. Without the stored
+    row (a save of named fields, `is_active` not among them) a staff member's save counts."""
+    if created:
+        return instance.is_active and instance.is_desk_staff
+    if update_fields is not None and not set(update_fields) & set(STAFF_LIST_FIELDS):
+        return False
+    stored = getattr(instance, "_stored", None)
+    if stored is None:
+        return instance.is_desk_staff or "role" in set(update_fields or ())
+    now = tuple(getattr(instance, name) for name in STAFF_LIST_FIELDS)
+    return now != stored and (instance.is_desk_staff or stored[1] in STAFF_ROLES)
 
 
 @receiver(post_save, sender=User)

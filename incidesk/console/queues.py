@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import pgettext_lazy
 
 from incidesk.accounts.models import Team, User
+from incidesk.core.compiled import CompiledQuery
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
 from incidesk.incidents.status import OPEN_STATUS_LIST, RUNNING_STATUSES, Status
@@ -199,6 +200,23 @@ def rows() -> QuerySet[Incident]:
         .only(*ROW_FIELDS)
         .annotate(paused=Exists(paused))
     )
+
+
+# The most rows a page loads by the kept statement (`views.PAGE_SIZE`): the page's ids fill its
+# places and the last one fills the rest (an IN list may name a value twice).
+KEPT_ROWS = 50
+_ROWS = CompiledQuery(
+    lambda *ids: rows().filter(pk__in=ids).order_by(), values=KEPT_ROWS, integers=True
+)
+
+
+def load_rows(ids: list[int]) -> list[Incident]:
+    """`rows()` of these incidents, in no order, by one statement compiled once per connection:
+    building and compiling the row query (four joins, 24 columns, the paused flag) cost about
+    1 ms of every page and live refresh."""
+    if not ids or len(ids) > KEPT_ROWS:
+        return list(rows().filter(pk__in=ids).order_by())
+    return _ROWS.all(*ids, *[ids[-1]] * (KEPT_ROWS - len(ids)))
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from incidesk.accounts.models import User
-from incidesk.console import forms, queues, search
+from incidesk.console import choices, forms, queues, search
 from incidesk.console.customfields import applicable, fit, shown_values
 from incidesk.console.models import SavedView
 from incidesk.console.timeline import entries
@@ -261,7 +261,9 @@ def _day_and_time() -> Callable[[datetime | None], str]:
 
 
 def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:
-    return paginate(queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, rows=queues.rows())
+    return paginate(
+        queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, load=queues.load_rows
+    )
 
 
 @staff_required
@@ -278,10 +280,7 @@ def queue_list(request: HttpRequest) -> HttpResponse:
     context["saved_views"] = list(request.user.saved_views.all())
     context["save_form"] = forms.SavedViewForm(initial={"query": context["query"]})
     context["bulk_form"] = bulk_form = forms.BulkForm()
-    for name in ("assignee", "team"):
-        # Both forms list the same agents and teams: read each list once and share it.
-        choices = list(iter(context["form"].fields[name].choices))  # iter: no COUNT query
-        context["form"].fields[name].choices = bulk_form.fields[name].choices = choices
+    choices.fill(context["form"], bulk_form)
     return render(request, "console/queues.html", context)
 
 

@@ -5,10 +5,10 @@ building and compiling the SQL costs more than the database's work (the API toke
 `CompiledQuery(build)`: `build(*markers)` returns the queryset with marker strings where the
 looked-up values go. Its SQL is compiled at the first call on each database connection; every
 call runs it with the real values and makes model instances from the rows with Django's own
-machinery (the fields' converters, `select_related` objects), as iterating the queryset would.
-The values take the markers' places as they are, so they must be strings that need no
-preparation (a `CharField` equality), or with `integers=True` integers (an integer key's
-equality; the markers are then integers no key takes).
+machinery (the fields' converters, `select_related` objects, annotations), as iterating the
+queryset would. The values take the markers' places as they are, so they must be strings that
+need no preparation (a `CharField` equality), or with `integers=True` integers (an integer
+key's equality or `IN` list; the markers are then integers no key takes).
 
 `insert_new(objs)`: what `bulk_create(objs)` does (one statement, no signals, primary keys and
 other returned columns set on the objects), with the statement compiled once per model, row
@@ -111,8 +111,8 @@ class CompiledQuery(Generic[M]):
 @dataclass(frozen=True)
 class _Reading:
     """What Django's `ModelIterable` works out for every query it runs, worked out once with the
-    statement: the columns' converters, the model's columns and the related objects'
-    populators (which keep no state between rows)."""
+    statement: the columns' converters, the model's columns, the related objects' populators
+    (which keep no state between rows) and the annotations' columns."""
 
     converters: dict[int, Any]
     composite: list[Any] | None  # the selected expressions, when some are composite keys
@@ -121,6 +121,7 @@ class _Reading:
     end: int
     init_list: list[str]
     populators: list[Any]
+    annotations: list[tuple[str, int]]  # (attribute, column) of each annotation
 
 
 def _reading(compiler: SQLCompiler, using: str) -> _Reading:
@@ -138,6 +139,7 @@ def _reading(compiler: SQLCompiler, using: str) -> _Reading:
         init_list=[column[0].target.attname for column in select[start:end]],
         # django-stubs describe a later Django, whose populators also take a fetch mode.
         populators=get_related_populators(klass_info, select, using),  # type: ignore[call-arg]
+        annotations=list(compiler.annotation_col_map.items()),
     )
 
 
@@ -155,6 +157,8 @@ def _instances(compiler: SQLCompiler, reading: _Reading, rows: list[Any], using:
         obj = model.from_db(using, init_list, row[start:end])
         for populator in reading.populators:
             populator.populate(row, obj)
+        for name, position in reading.annotations:
+            setattr(obj, name, row[position])
         found.append(obj)
     return found
 

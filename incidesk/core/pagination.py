@@ -13,6 +13,7 @@ import base64
 import binascii
 import json
 import operator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
@@ -89,6 +90,7 @@ def paginate(
     cursor: str | None,
     limit: int,
     rows: QuerySet[M] | None = None,
+    load: Callable[[list[Any]], list[M]] | None = None,
 ) -> Page[M]:
     """One page of `queryset` in `ordering` after `cursor`. Fetches `limit + 1` rows to learn
     whether another page exists; never counts.
@@ -96,6 +98,8 @@ def paginate(
     The page's ids are chosen first on bare rows, then the rows are loaded by id from `rows`
     (default: `queryset`), which carries the joins. So a broad search sorts narrow rows and joins
     only the page; `rows` may be unfiltered, as the ids were already chosen through `queryset`.
+    Or `load` reads the rows of the ids it is given, in any order (a statement kept compiled:
+    `console.queues.load_rows`), and they are put in the ids' order here.
     """
     keys = _keys(ordering)
     order = [f"-{f}" if desc else f for f, desc in keys]
@@ -103,8 +107,12 @@ def paginate(
     if cursor:
         page = page.filter(_after(keys, _decode(queryset.model, ordering, cursor)))
     ids = list(page.values_list("pk", flat=True)[: limit + 1])
-    loaded = (queryset if rows is None else rows).filter(pk__in=ids[:limit]).order_by(*order)
-    items = list(loaded)
+    if load is None:
+        loaded = (queryset if rows is None else rows).filter(pk__in=ids[:limit]).order_by(*order)
+        items = list(loaded)
+    else:
+        by_id = {item.pk: item for item in load(ids[:limit])} if ids else {}
+        items = [by_id[pk] for pk in ids[:limit] if pk in by_id]
     next_cursor = None
     if len(ids) > limit:
         last = items[-1]

@@ -98,7 +98,11 @@ class TreeChoiceField(forms.ModelChoiceField):
         yield from self._entries()
 
     def _entries(self) -> list[tuple[Any, Any]]:
-        entries = list(self.queryset)
+        return self.tree_of(list(self.queryset))
+
+    def tree_of(self, entries: list[Any]) -> list[tuple[Any, Any]]:
+        """The tree of `entries` (the queryset's rows, their parents joined), without the
+        empty choice: a page that keeps the rows (`console.choices`) builds it from them."""
         children: dict[int, list[Any]] = {}
         for entry in entries:
             if entry.parent_id is not None:

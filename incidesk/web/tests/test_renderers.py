@@ -1,4 +1,4 @@
-"""The select widget drawn in Python writes exactly what Django's templates write."""
+"""The select and input widgets drawn in Python write exactly what Django's templates write."""
 
 import pytest
 from django import forms
@@ -7,7 +7,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
 from incidesk.accounts.tests.factories import AgentFactory
-from incidesk.console.forms import BulkForm, QueueFilterForm
+from incidesk.console.forms import BulkForm, QueueFilterForm, SavedViewForm
 from incidesk.web.renderers import FastSelectRenderer
 
 
@@ -21,6 +21,12 @@ class Choices(forms.Form):
         choices=[("", "Any"), ("Group <1>", [("g1", "One"), ("g2", "Two")]), ("z", "Zed")],
         widget=forms.Select(attrs={"required": True, "data-x": mark_safe("&amp;")}),
     )
+    text = forms.CharField(widget=forms.TextInput(attrs={"placeholder": 'say "<hi>"'}))
+    hidden = forms.CharField(widget=forms.HiddenInput, initial=mark_safe("<b>&amp;</b>"))
+    day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
+    count = forms.IntegerField(localize=True, required=False, initial=12345)
+    flag = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"hidden": False}))
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
 
 
 def _widgets(form: forms.Form, renderer) -> list[str]:
@@ -28,7 +34,15 @@ def _widgets(form: forms.Form, renderer) -> list[str]:
     return [str(field) for field in form]
 
 
-@pytest.mark.parametrize("data", [None, {"plain": "a&b", "many": ["x", "y"], "grouped": "g2"}])
+@pytest.mark.parametrize(
+    "data",
+    [
+        None,
+        {"plain": "a&b", "many": ["x", "y"], "grouped": "g2"},
+        {"text": 'a "b" <c> & d', "day": "2026-12-06", "count": "1 234,5", "flag": "on"},
+        {"secret": "<p&w>", "hidden": "x'y"},
+    ],
+)
 def test_the_same_markup_as_the_templates(data):
     assert _widgets(Choices(data), FastSelectRenderer()) == _widgets(
         Choices(data), DjangoTemplates()
@@ -38,8 +52,8 @@ def test_the_same_markup_as_the_templates(data):
 @pytest.mark.django_db
 def test_the_queue_pages_forms_are_drawn_alike():
     agent = AgentFactory()
-    data = {"status": ["new"], "priority": ["1"], "assignee": agent.email}
-    for form_class in (QueueFilterForm, BulkForm):
+    data = {"status": ["new"], "priority": ["1"], "assignee": agent.email, "q": "<x> & y"}
+    for form_class in (QueueFilterForm, BulkForm, SavedViewForm):
         fast, slow = form_class(data), form_class(data)
         fast.is_valid(), slow.is_valid()
         assert _widgets(fast, FastSelectRenderer()) == _widgets(slow, DjangoTemplates())
