@@ -1,6 +1,7 @@
 """Shared pytest fixtures: users of every role, reference data, and task execution."""
 
 import os
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.test.testcases import LiveServerThread
 from django.utils import timezone, translation
 
 from incidesk.catalog import seed
+from incidesk.core.tests import migrated
 from incidesk.sla import russia
 from incidesk.sla import seed as sla_seed
 from incidesk.web.tests.live_server import TURNS, OneRequestAtATime
@@ -55,6 +57,23 @@ def run_tasks(monkeypatch):
             call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite desk migrated once for the whole run, xdist's workers included (they share
+    the parent of their temporary folders)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    return migrated.template(shared)
+
+
+@pytest.fixture
+def migrated_data_dir(migrated_sqlite, tmp_path) -> Path:
+    """A data folder holding a migrated SQLite desk of this test's own, for the processes
+    the test starts (`INCIDESK_DATA_DIR`)."""
+    return migrated.copy_into(migrated_sqlite, tmp_path)
 
 
 @pytest.fixture
