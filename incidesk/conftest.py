@@ -1,6 +1,7 @@
 """Shared pytest fixtures: users of every role, reference data, and task execution."""
 
 import os
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.test.testcases import LiveServerThread
 from django.utils import timezone, translation
 
 from incidesk.catalog import seed
+from incidesk.core.tests import migrated
 from incidesk.sla import russia
 from incidesk.sla import seed as sla_seed
 from incidesk.web.tests.live_server import TURNS, OneRequestAtATime
@@ -22,6 +24,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="write the query counts measured into incidesk/core/tests/query_counts.json",
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first, where the order allows: xdist hands out tests in this order, so
+    the minute-long ones start early and short ones fill in at the end, instead of one worker
+    running a long test last while the other has nothing left. Transactional tests stay where
+    pytest-django put them (after the others using the database): their flush empties the
+    tables, the rows seeded by migrations included."""
+    items.sort(key=lambda item: not (item.get_closest_marker("slow") and not _flushes(item)))
+
+
+def _flushes(item: pytest.Item) -> bool:
+    """Whether the test runs as a TransactionTestCase (pytest-django's own rule)."""
+    marker = item.get_closest_marker("django_db")
+    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        return True
+    fixtures = getattr(item, "fixturenames", ())
+    return "transactional_db" in fixtures or "live_server" in fixtures
 
 
 @pytest.fixture(autouse=True)
@@ -55,6 +75,23 @@ def run_tasks(monkeypatch):
             call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory) -> Path:
+    """A SQLite desk migrated once for the whole run, xdist's workers included (they share
+    the parent of their temporary folders)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    return migrated.template(shared)
+
+
+@pytest.fixture
+def migrated_data_dir(migrated_sqlite, tmp_path) -> Path:
+    """A data folder holding a migrated SQLite desk of this test's own, for the processes
+    the test starts (`INCIDESK_DATA_DIR`)."""
+    return migrated.copy_into(migrated_sqlite, tmp_path)
 
 
 @pytest.fixture

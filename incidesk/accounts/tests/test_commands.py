@@ -112,11 +112,12 @@ def test_token_for_unknown_user_names_the_email():
         run("token", "create", "--email", "nobody@example.com")
 
 
-def test_token_create_in_a_real_process(tmp_path):
-    """The installed `incidesk` script, against a fresh SQLite database, as a script would."""
+def test_token_create_in_a_real_process(migrated_data_dir):
+    """The installed `incidesk` script, against a SQLite database of its own, as a script
+    would (migrated from the run's template: `migrate` finds nothing left to do)."""
     incidesk = str(Path(sys.executable).parent / "incidesk")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["INCIDESK_DATA_DIR"] = str(tmp_path)
+    env["INCIDESK_DATA_DIR"] = str(migrated_data_dir)
 
     def cli(*args: str) -> str:
         done = subprocess.run(
@@ -128,6 +129,6 @@ def test_token_create_in_a_real_process(tmp_path):
     cli("createuser", "--email", "bot@example.com", "--role", "agent")
     raw = cli("token", "create", "--email", "bot@example.com").strip()
 
-    with sqlite3.connect(tmp_path / "incidesk.sqlite3") as db:
+    with sqlite3.connect(migrated_data_dir / "incidesk.sqlite3") as db:
         stored = db.execute("SELECT key_hash FROM accounts_apitoken").fetchall()
     assert stored == [(hash_token(raw),)]

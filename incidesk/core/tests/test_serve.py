@@ -102,8 +102,10 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path) -> Iterator[Server]:
-    server = Server(tmp_path).wait()
+def server(migrated_data_dir) -> Iterator[Server]:
+    """A server over a desk migrated already (`migrate` at start-up finds nothing to do);
+    `test_web_and_worker_run_apart` starts from an empty data folder."""
+    server = Server(migrated_data_dir).wait()
     yield server
     server.stop()
 

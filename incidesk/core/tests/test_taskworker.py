@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from incidesk.core import wakeup
 from incidesk.core.taskworker import WakingWorker
+from incidesk.core.tests import migrated
 from incidesk.mail.tasks import sweep_pending_mail
 
 SAFETY = 60.0  # the worker's safety interval in the process tests: a wake-up, not a poll
@@ -145,9 +146,9 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """The environment of a migrated desk of its own: SQLite in a data dir, or a fresh
-    PostgreSQL database when the tests run on PostgreSQL."""
+def desk(tmp_path_factory, migrated_sqlite) -> Iterator[dict[str, str]]:
+    """The environment of a migrated desk of its own: SQLite in a data dir (a copy of the
+    run's migrated one), or a fresh PostgreSQL database when the tests run on PostgreSQL."""
     data_dir = tmp_path_factory.mktemp("desk")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(INCIDESK_DATA_DIR=str(data_dir), PYTHONPATH=str(Path.cwd()))
@@ -161,7 +162,9 @@ def desk(tmp_path_factory) -> Iterator[dict[str, str]]:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = f"{server}/{name}"
-    _run(env, "incidesk.cli", "migrate", "-v0")
+        _run(env, "incidesk.cli", "migrate", "-v0")
+    else:
+        migrated.copy_into(migrated_sqlite, data_dir)
     yield env
     if name is not None:
         with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:

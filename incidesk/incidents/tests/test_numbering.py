@@ -65,15 +65,14 @@ for i in range({count}):
 
 
 @pytest.mark.slow
-def test_concurrent_processes_share_one_sqlite_file(tmp_path):
+def test_concurrent_processes_share_one_sqlite_file(migrated_data_dir):
     """Several processes (web workers, task worker) writing one WAL file wait for each other
     instead of failing with "database is locked", and never share a number."""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite file behaviour")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["INCIDESK_DATA_DIR"] = str(tmp_path)
+    env["INCIDESK_DATA_DIR"] = str(migrated_data_dir)
     incidesk = [sys.executable, "-m", "incidesk.cli"]
-    subprocess.run([*incidesk, "migrate", "-v0"], env=env, check=True)
     subprocess.run(
         [
             *incidesk,
@@ -93,7 +92,7 @@ def test_concurrent_processes_share_one_sqlite_file(tmp_path):
     for worker in workers:
         _, err = worker.communicate(timeout=120)
         assert worker.returncode == 0, err.decode()
-    with sqlite3.connect(tmp_path / "incidesk.sqlite3") as db:
+    with sqlite3.connect(migrated_data_dir / "incidesk.sqlite3") as db:
         numbers = [row[0] for row in db.execute("SELECT number FROM incidents_incident")]
         mode = db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"

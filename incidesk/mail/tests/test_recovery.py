@@ -157,17 +157,17 @@ def test_a_refusing_database_makes_ingest_answer_tempfail(tmp_path):
 
 
 @pytest.mark.slow
-def test_an_ingest_killed_while_deciding_is_decided_by_the_redelivery(tmp_path):
-    assert _incidesk(tmp_path, *CLI, "migrate", "-v0").returncode == 0
+def test_an_ingest_killed_while_deciding_is_decided_by_the_redelivery(migrated_data_dir):
+    desk = migrated_data_dir
     env = {"DJANGO_SETTINGS_MODULE": "incidesk.settings"}
-    died = _incidesk(tmp_path, "-c", DIES_WHILE_DECIDING, stdin=RAW, **env)
+    died = _incidesk(desk, "-c", DIES_WHILE_DECIDING, stdin=RAW, **env)
     assert died.returncode == 9
-    database = sqlite3.connect(tmp_path / "incidesk.sqlite3")
+    database = sqlite3.connect(desk / "incidesk.sqlite3")
     assert database.execute("SELECT outcome FROM mail_inboundmessage").fetchall() == [("pending",)]
-    redelivered = _incidesk(tmp_path, *CLI, "email", "ingest", stdin=RAW)
+    redelivered = _incidesk(desk, *CLI, "email", "ingest", stdin=RAW)
     assert redelivered.returncode == 0, redelivered.stderr.decode()
     assert redelivered.stdout.decode().startswith("incident ")
-    assert _incidesk(tmp_path, *CLI, "email", "ingest", stdin=RAW).returncode == 0
+    assert _incidesk(desk, *CLI, "email", "ingest", stdin=RAW).returncode == 0
     assert database.execute("SELECT outcome FROM mail_inboundmessage").fetchall() == [("incident",)]
     assert database.execute("SELECT count(*) FROM incidents_incident").fetchone() == (1,)
 

@@ -135,10 +135,11 @@ def _server_dsn(database: str) -> str:
 
 
 @pytest.fixture
-def database() -> Iterator[dict[str, str]]:
-    """A database of the test's own: a SQLite file in the data folder, or a new PostgreSQL
-    database when the tests run on PostgreSQL."""
+def database(request) -> Iterator[dict[str, str]]:
+    """A database of the test's own: a SQLite file in the data folder (copied from the run's
+    migrated one), or a new PostgreSQL database when the tests run on PostgreSQL."""
     if connection.vendor != "postgresql":
+        request.getfixturevalue("migrated_data_dir")  # into the test's tmp_path
         yield {}
         return
     name = f"incidesk_handoff_{secrets.token_hex(4)}"

@@ -16,9 +16,9 @@ SCRIPT = Path(__file__).with_name("fresh_process.py")
 pytestmark = pytest.mark.slow
 
 
-def test_serving_the_similarity_pages_loads_no_numpy_scipy_or_sklearn(tmp_path):
+def test_serving_the_similarity_pages_loads_no_numpy_scipy_or_sklearn(migrated_data_dir):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"INCIDESK_DATA_DIR": str(tmp_path), "PYTHONPATH": os.pathsep.join(sys.path)}
+    env |= {"INCIDESK_DATA_DIR": str(migrated_data_dir), "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run(
         [sys.executable, str(SCRIPT)], env=env, capture_output=True, text=True, timeout=300
     )
