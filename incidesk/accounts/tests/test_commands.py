@@ -112,6 +112,7 @@ def test_token_for_unknown_user_names_the_email():
         run("token", "create", "--email", "nobody@example.com")
 
 
+@pytest.mark.slow  # a real process, on the desk migrated once per run
 def test_token_create_in_a_real_process(migrated_data_dir):
     """The installed `incidesk` script, against a SQLite database of its own, as a script
     would (migrated from the run's template: `migrate` finds nothing left to do)."""
