@@ -175,8 +175,9 @@ class _Insert:
     flat: bool  # one placeholder per value, row after row: no laying out by the compiler
 
 
-class _Expression(Exception):
-    """A value is an expression, which the kept SQL cannot take (`bulk_create` compiles it)."""
+class _ToBulkCreate(Exception):
+    """These rows go through `bulk_create`: a value is an expression (Django compiles it), or
+    the kept SQL cannot express the rows."""
 
 
 # Per connection: (model, primary keys given, rows) -> the kept INSERT, or None where a kept
@@ -201,12 +202,12 @@ def insert_new(objs: Sequence[models.Model], using: str = DEFAULT_DB_ALIAS) -> N
     key = (model, True in with_pk, len(objs))
     try:
         if len(with_pk) > 1:
-            raise _Expression  # some keys given, some not: two statements' worth
+            raise _ToBulkCreate  # some keys given, some not: two statements' worth
         statement = kept[key] if key in kept else _insert_statement(connection, objs, kept, key)
         if statement is None:
-            raise _Expression
+            raise _ToBulkCreate
         values = [[prepare(read(obj)) for read, prepare in statement.values] for obj in objs]
-    except _Expression:
+    except _ToBulkCreate:
         model._default_manager.db_manager(using).bulk_create(objs)
         return
     rows = _run(connection, statement, values) or [()] * len(objs)
@@ -328,11 +329,11 @@ def _preparer(field: Field[Any, Any], connection: BaseDatabaseWrapper) -> Prepar
     booleans as they are, integers through `adapt_integerfield_value`, aware date-times through
     `adapt_datetimefield_value`, keys as their target field's, a dict or list for JSON through
     `adapt_json_value`). Any other value, and every other field, takes the field's chain; an
-    expression raises `_Expression`, for `insert_new` to leave the row to `bulk_create`."""
+    expression raises `_ToBulkCreate`, for `insert_new` to leave the row to `bulk_create`."""
 
     def generic(value: Any) -> Any:
         if hasattr(value, "resolve_expression"):
-            raise _Expression
+            raise _ToBulkCreate
         return field.get_db_prep_save(value, connection)
 
     ops = connection.ops

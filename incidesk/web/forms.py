@@ -95,10 +95,7 @@ class TreeChoiceField(forms.ModelChoiceField):
         the queue page."""
         if self.empty_label is not None:
             yield ("", self.empty_label)
-        yield from self._entries()
-
-    def _entries(self) -> list[tuple[Any, Any]]:
-        return self.tree_of(list(self.queryset))
+        yield from self.tree_of(list(self.queryset))
 
     def tree_of(self, entries: list[Any]) -> list[tuple[Any, Any]]:
         """The tree of `entries` (the queryset's rows, their parents joined), without the
