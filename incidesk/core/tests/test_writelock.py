@@ -10,6 +10,7 @@ import multiprocessing
 import os
 import signal
 import sqlite3
+import struct
 import threading
 from pathlib import Path
 from typing import cast
@@ -19,7 +20,12 @@ from django.db import OperationalError, connections, transaction
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 from django.db.utils import ConnectionHandler
 
-from incidesk.core.sqlite.base import DatabaseWrapper, LockingCursor
+from incidesk.core.sqlite.base import (
+    BACKSTOP_PAGES,
+    CHECKPOINT_EVERY,
+    DatabaseWrapper,
+    LockingCursor,
+)
 from incidesk.core.writelock import WriteLock
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +223,38 @@ def test_placeholders_are_rewritten_as_djangos_cursor_rewrites_them(database):
     with connections[ALIAS].cursor() as cursor:
         cursor.execute("SELECT %s, '%%', %s", [1, "x"])
         assert cursor.fetchone() == (1, "%", "x")
+
+
+def _wal_index(path: Path) -> tuple[int, int]:
+    """(frames in the WAL, frames copied to the database file), read from SQLite's shared
+    wal-index without touching the database (`mxFrame` and `nBackfill`, native byte order)."""
+    header = Path(f"{path}-shm").read_bytes()[:100]
+    return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
+
+
+def test_the_wal_is_checkpointed_every_few_turns_after_the_lock_is_released(database):
+    """SQLite's own checkpoint would run inside a commit, under the node's write lock; the
+    connection runs its own every `CHECKPOINT_EVERY` turns, once the lock is free."""
+    connection = cast(DatabaseWrapper, connections[ALIAS])
+    connection.ensure_connection()
+    lock = connection.write_lock
+    assert lock is not None
+    checkpoints: list[bool] = []
+    connection.connection.set_trace_callback(
+        lambda sql: checkpoints.append(lock.held) if "wal_checkpoint" in sql else None
+    )
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA wal_autocheckpoint").fetchone() == (BACKSTOP_PAGES,)
+    frames, copied = _wal_index(database)
+    for turn in range(1, 2 * CHECKPOINT_EVERY + 1):
+        if turn % 2:
+            with transaction.atomic(using=ALIAS):
+                connection.cursor().execute("INSERT INTO log (writer, step) VALUES ('x', 't')")
+        else:  # a write in autocommit is a turn too
+            connection.cursor().execute("UPDATE counter SET n = n + 1")
+        frames, copied = _wal_index(database)
+        if turn % CHECKPOINT_EVERY:
+            assert copied < frames
+        else:
+            assert copied == frames > 0
+    assert checkpoints == [False, False]
