@@ -42,7 +42,6 @@ class WriteLock:
         self.path = path
         self.timeout = timeout
         self.held = False
-        self.turns = 0  # times taken and released
         self._open()
 
     def _open(self) -> None:
@@ -67,7 +66,6 @@ class WriteLock:
     def release(self) -> None:
         if self.held:
             self.held = False
-            self.turns += 1
             fcntl.flock(self._fd, fcntl.LOCK_UN)
 
     def close(self) -> None:

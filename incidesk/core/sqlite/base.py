@@ -7,8 +7,8 @@ blocks are savepoints inside the held lock. An in-memory database has no lock (o
 
 SQLite's own WAL checkpoint runs inside the commit that takes the log past 1,000 pages, so
 it ran under the node's write lock and held every other writer up while it copied pages and
-synced the files (about one registration in fourteen). Here a connection checkpoints itself
-every `CHECKPOINT_EVERY` write turns instead, just after it released the lock: a PASSIVE
+synced the files (about one registration in fourteen). Here a process checkpoints every
+`CHECKPOINT_EVERY` write turns instead, just after the turn released the lock: a PASSIVE
 checkpoint, which waits for no reader and no writer, so the next writer goes on meanwhile.
 SQLite's own checkpoint stays, at `BACKSTOP_PAGES`, for a single huge transaction.
 
@@ -18,6 +18,7 @@ text (Django's regular expression took 17 µs on each run of a registration's IN
 
 from __future__ import annotations
 
+import itertools
 import logging
 import sqlite3
 from functools import lru_cache
@@ -29,11 +30,13 @@ from incidesk.core.writelock import WriteLock
 
 log = logging.getLogger(__name__)
 
-# Write turns of one connection between its checkpoints. A registration writes about 70 WAL
+# Write turns of one process between its checkpoints. A registration writes about 70 WAL
 # pages, so two web workers and the task worker leave at most a few thousand pages between
-# checkpoints: a page several turns changed is copied to the database file once.
+# checkpoints: a page several turns changed is copied to the database file once. Counted per
+# process, not per connection, so connections closed after each request checkpoint too.
 CHECKPOINT_EVERY = 16
 BACKSTOP_PAGES = 10_000
+_turns = itertools.count(1)
 
 _TAKES_WRITE_LOCK = ("BEGIN", "INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
 
@@ -74,7 +77,7 @@ class LockingCursor(base.SQLiteCursorWrapper):
 def end_turn(lock: WriteLock, connection: sqlite3.Connection) -> None:
     """Release the write lock; every `CHECKPOINT_EVERY`-th turn, then checkpoint the WAL."""
     lock.release()
-    if lock.turns % CHECKPOINT_EVERY == 0:
+    if next(_turns) % CHECKPOINT_EVERY == 0:
         try:
             connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
         except sqlite3.Error:

@@ -6,6 +6,7 @@ that dies frees the lock."""
 from __future__ import annotations
 
 import fcntl
+import itertools
 import multiprocessing
 import os
 import signal
@@ -20,6 +21,7 @@ from django.db import OperationalError, connections, transaction
 from django.db.backends.sqlite3.base import SQLiteCursorWrapper
 from django.db.utils import ConnectionHandler
 
+from incidesk.core.sqlite import base as sqlite_base
 from incidesk.core.sqlite.base import (
     BACKSTOP_PAGES,
     CHECKPOINT_EVERY,
@@ -232,9 +234,10 @@ def _wal_index(path: Path) -> tuple[int, int]:
     return struct.unpack_from("=I", header, 16)[0], struct.unpack_from("=I", header, 96)[0]
 
 
-def test_the_wal_is_checkpointed_every_few_turns_after_the_lock_is_released(database):
+def test_the_wal_is_checkpointed_every_few_turns_after_the_lock_is_released(database, monkeypatch):
     """SQLite's own checkpoint would run inside a commit, under the node's write lock; the
-    connection runs its own every `CHECKPOINT_EVERY` turns, once the lock is free."""
+    process runs its own every `CHECKPOINT_EVERY` turns, once the lock is free."""
+    monkeypatch.setattr(sqlite_base, "_turns", itertools.count(1))
     connection = cast(DatabaseWrapper, connections[ALIAS])
     connection.ensure_connection()
     lock = connection.write_lock
