@@ -38,7 +38,11 @@ def share(value: float | None) -> float | None:
 
 METRIC_NAMES = {"response": _("Time to respond (MTTA)"), "resolution": _("Time to resolve (MTTR)")}
 CLOCK_NAMES = {"wall": _("wall clock"), "business": _("business time")}
-SLA_NAMES = {"met": _("SLA met"), "breached": _("SLA breached"), "none": _("no SLA")}
+SLA_NAMES = {
+    "met": _("SLA met"),
+    "breached": pgettext_lazy("state", "SLA breached"),
+    "none": _("no SLA"),
+}
 TARGET_NAMES = {"response": _("First response"), "resolution": _("Resolution")}
 
 
@@ -246,7 +250,7 @@ def _by_field(grouped: FieldGroups) -> Table:
             pgettext_lazy("count", "Registered"),
             _("Open now"),
             pgettext_lazy("count", "Resolved"),
-            _("SLA breached"),
+            pgettext_lazy("state", "SLA breached"),
             _("Mean time to resolve, h"),
         ],
         [

@@ -14,6 +14,7 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidesk.accounts.models import Organisation, Team, User
 from incidesk.catalog.models import Category, Cause, HoldReason, Level, ResolutionCode, Service
@@ -401,7 +402,9 @@ class CancelForm(VersionedForm):
 
 class LinkForm(VersionedForm):
     target = forms.CharField(label=_("Incident number"), max_length=20)
-    kind = forms.ChoiceField(label=_("Link"), choices=LinkKind.choices, initial=LinkKind.CHILD_OF)
+    kind = forms.ChoiceField(
+        label=pgettext_lazy("noun", "Link"), choices=LinkKind.choices, initial=LinkKind.CHILD_OF
+    )
 
     def perform(self, incident: Incident, actor: User) -> Incident:
         return actions.do_link(

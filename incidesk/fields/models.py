@@ -13,7 +13,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.catalog.models import Category
@@ -24,7 +24,7 @@ CODE_PATTERN = r"^[a-z][a-z0-9_]{0,49}$"
 
 class FieldType(models.TextChoices):
     TEXT = "text", _("Text")
-    NUMBER = "number", _("Number")
+    NUMBER = "number", pgettext_lazy("field type", "Number")
     DATE = "date", _("Date")
     CHOICE = "choice", _("One choice")
     CHOICES = "choices", _("Several choices")

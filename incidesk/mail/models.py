@@ -96,7 +96,7 @@ class OutgoingMail(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=MailState, default=MailState.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(pgettext_lazy("message", "created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     # When the last attempt claimed it: a mail `sending` for longer than the task lease was left
     # by a dead worker and is sent again (`sending.release_abandoned`).

@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidesk.accounts.models import User
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
@@ -217,9 +218,13 @@ def do_resolve_problem(
         if not notes:
             raise InvalidInput.field("notes", _("Write what to tell the customers."))
         if cause is None:
-            raise InvalidInput.field("cause", _("The cause is required to resolve."))
+            raise InvalidInput.field(
+                "cause", pgettext_lazy("problem", "The cause is required to resolve.")
+            )
         if resolution_code is None:
-            raise InvalidInput.field("resolution_code", _("The resolution code is required."))
+            raise InvalidInput.field(
+                "resolution_code", pgettext_lazy("problem", "The resolution code is required.")
+            )
     for incident in incidents:
         incident_actions.do_resolve_for_problem(
             incident, actor=actor, cause=cause, resolution_code=resolution_code, notes=notes

@@ -6,6 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidesk.catalog.models import Category, Cause, ResolutionCode, Service
 from incidesk.core.text import LineField
@@ -46,7 +47,7 @@ class ProblemFilterForm(BootstrapForm, forms.Form):
 
 
 class ProblemForm(BootstrapForm, forms.Form):
-    title = LineField(label=_("Title"), max_length=200)
+    title = LineField(label=pgettext_lazy("problem", "Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
     root_cause = forms.CharField(label=_("Root cause"), widget=forms.Textarea, required=False)
     workaround = forms.CharField(

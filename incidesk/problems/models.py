@@ -24,7 +24,7 @@ class Problem(models.Model):
     """
 
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("problem", "title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     root_cause = models.TextField(_("root cause"), blank=True)
     workaround = models.TextField(_("workaround"), blank=True)

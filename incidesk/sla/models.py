@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from incidesk.catalog.models import ReferenceEntry
 
@@ -203,7 +204,7 @@ class SlaTarget(models.Model):
 
 
 class ClockState(models.TextChoices):
-    RUNNING = "running", _("Running")
+    RUNNING = "running", pgettext_lazy("SLA clock", "Running")
     PAUSED = "paused", _("Paused")
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")

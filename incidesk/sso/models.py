@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Identity(models.Model):
@@ -19,7 +20,7 @@ class Identity(models.Model):
         related_name="sso_identities",
     )
     provider = models.CharField(_("provider"), max_length=32)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(pgettext_lazy("identity", "subject"), max_length=255)
     groups = models.JSONField(_("groups"), default=list, blank=True)
     created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
     last_sign_in_at = models.DateTimeField(_("last sign-in"), null=True, blank=True)
@@ -52,7 +53,7 @@ class ProviderGrant(models.Model):
         related_name="sso_grants",
     )
     provider = models.CharField(_("provider"), max_length=32)
-    subject = models.CharField(_("subject"), max_length=255)
+    subject = models.CharField(pgettext_lazy("identity", "subject"), max_length=255)
     sid = models.CharField(max_length=255, blank=True)
     # The desk session's key, kept up to date when it changes (the second factor's step).
     session_key = models.CharField(max_length=40, blank=True)

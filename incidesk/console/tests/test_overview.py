@@ -115,3 +115,22 @@ def test_the_grouped_count_names_only_columns_of_the_covering_index(lead):
     index = next(i for i in Incident._meta.indexes if i.name == "inc_overview")
     covered = {Incident._meta.get_field(name).column for name in index.fields}  # type: ignore[union-attr]  # plain fields
     assert columns and columns <= covered, columns - covered
+
+
+def test_the_overview_words_its_totals_and_counts_in_russian(client, lead):
+    """ "Total" heads a column (Всего) and starts the sum row (Итого); the agents' counts are
+    numbers of incidents on hold, «Отложено», not a status."""
+    client.force_login(lead)
+    page = client.get(reverse("console:lead")).content.decode()
+    assert '<th scope="col">Всего</th>' in page
+    assert '<tfoot><tr><th scope="row" class="text-start">Итого</th>' in page
+    assert '<th scope="col" class="text-end">Отложено</th>' in page
+
+
+def test_the_queue_numbers_its_column_with_the_incident_number(client, agent):
+    """A custom field's type "Number" is «Число»; the queue's column is the incident's «Номер»."""
+    make_incident(Status.IN_PROGRESS, agent=agent)
+    client.force_login(agent)
+    page = client.get(reverse("console:queues"), {"queue": "mine"}).content.decode()
+    assert '<th scope="col">Номер</th>' in page and "Число" not in page
+    assert '<th scope="col">Тема</th>' in page

@@ -1,6 +1,8 @@
 """The incident workspace: every verb through its form, errors next to their fields, the
 editor, collision safety, and who may open it."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -387,3 +389,15 @@ def test_a_follow_up_shows_on_both_incidents(agent_client, customer):
     response = agent_client.get(_url(closed))
     assert response.context["links"] == [("На него ссылается (продолжение)", later.number)]
     assert _url(later) in response.content.decode()
+
+
+def test_words_with_two_meanings_read_as_the_workspace_means_them(agent_client):
+    """ "Link" is a verb on the section and its button (Связать), a noun on the field that
+    says which link (Связь); the section of the incident's fields is «Сведения»."""
+    page = agent_client.get(_url(make_incident(Status.NEW))).content.decode()
+    link = re.search(r'<details[^>]*data-action="link".*?</details>', page, re.S)
+    assert link is not None
+    assert re.search(r"<summary[^>]*>Связать", link.group())
+    assert re.search(r'<label class="form-label" for="id_link-kind">Связь\b', link.group())
+    assert re.search(r'<button type="submit"[^>]*>Связать</button>', link.group())
+    assert '<h2 id="details-title" class="h6">Сведения</h2>' in page

@@ -2,7 +2,8 @@
 copy of the package, it must change no catalogue and no compiled .mo: a msgid the code no longer
 extracts where its translation lives (written inside an f-string, reached only through a
 variable, translated in the wrong app's catalogue) would be dropped by the next regeneration,
-and a msgid the code has but the catalogue lacks is shown untranslated."""
+and a msgid the code has but the catalogue lacks is shown untranslated. And the catalogues,
+merged into one table per language at run time, must agree on each msgid's translation."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import pytest
@@ -25,7 +27,7 @@ GETTEXT = {
     tool: shutil.which(tool) for tool in ("xgettext", "msguniq", "msgmerge", "msgcat", "msgfmt")
 }
 
-pytestmark = pytest.mark.skipif(
+needs_gettext = pytest.mark.skipif(
     not all(GETTEXT.values()), reason="GNU gettext's tools are not installed"
 )
 
@@ -42,12 +44,22 @@ def entries(po: Path) -> str:
     return text.split("\n\n", 1)[1]
 
 
-def translations(mo: Path) -> dict[object, str]:
+def compiled(mo: Path) -> gettext.GNUTranslations:
     with mo.open("rb") as file:
-        catalogue = gettext.GNUTranslations(file)._catalog  # type: ignore[attr-defined]
+        return gettext.GNUTranslations(file)
+
+
+def translations(mo: Path) -> dict[object, str]:
+    catalogue = compiled(mo)._catalog  # type: ignore[attr-defined]
     return {key: text for key, text in catalogue.items() if key != ""}
 
 
+def our_catalogues() -> list[Path]:
+    """Every compiled catalogue of ours: the project's, each app's and the overrides."""
+    return sorted(PACKAGE.glob("**/LC_MESSAGES/*.mo"))
+
+
+@needs_gettext
 def test_regenerating_the_catalogues_changes_none(tmp_path: Path) -> None:
     copy = tmp_path / "incidesk"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
@@ -86,3 +98,31 @@ def test_regenerating_the_catalogues_changes_none(tmp_path: Path) -> None:
         != translations(PACKAGE / po.with_suffix(".mo"))
     ]
     assert stale == [], "compile these with msgfmt (scripts/messages does)"
+
+
+def test_no_msgid_has_two_translations() -> None:
+    """Django merges every catalogue of a language into one table, where a msgid (with its
+    context) has one translation: if two of our catalogues translate it differently, one app's
+    pages show the other's word. A msgid that means different things gets a context
+    (pgettext, `{% translate ... context ... %}`) instead."""
+    found: dict[tuple[str, str, object], dict[str, str]] = defaultdict(dict)
+    for mo in our_catalogues():
+        language, domain = mo.parent.parent.name, mo.stem
+        for key, text in translations(mo).items():
+            if text:
+                found[language, domain, key][str(mo.relative_to(PACKAGE))] = text
+    clashes = {key: where for key, where in found.items() if len(set(where.values())) > 1}
+    assert clashes == {}
+
+
+def test_every_catalogue_of_a_language_has_one_plural_rule() -> None:
+    """One rule per language, so that a plural reads the same on every page (Russian's three
+    forms: one, few, many)."""
+    rules: dict[str, set[str]] = defaultdict(set)
+    for mo in our_catalogues():
+        rules[mo.parent.parent.name].add(compiled(mo).info()["plural-forms"])
+    assert {language: len(found) for language, found in rules.items()} == dict.fromkeys(rules, 1)
+    assert rules["ru"] == {
+        "nplurals=3; plural=(n%10==1 && n%100!=11 ? 0 : n%10>=2 && n%10<=4 && "
+        "(n%100<10 || n%100>=20) ? 1 : 2);"
+    }

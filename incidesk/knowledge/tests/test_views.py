@@ -159,3 +159,19 @@ def test_a_recurring_group_without_an_article_is_flagged_and_written_up(run_task
     assert incidents[0].resolution_notes in article.body_ru
     page = client.get(reverse("recurring:groups"), {"days": 7}).content.decode()
     assert 'data-testid="write-article"' not in page
+
+
+def test_a_visitor_is_asked_to_sign_in_in_one_sentence():
+    """The invitation is one sentence with its links inside, so that Russian can word it
+    («Войдите», an imperative, where the login page's button says «Войти»)."""
+    article = make_article(AgentFactory())
+    path = reverse("kb:article", args=[article.pk])
+    page = Client().get(path).content.decode()
+    login, new = reverse("web:login"), reverse("portal:new")
+    assert (
+        f'<a href="{login}?next={path}">Войдите</a>, чтобы ответить, или '
+        f'<a href="{new}">сообщите о проблеме</a>.'
+    ) in page
+    assert '<button type="submit" class="btn btn-primary w-100">Войти</button>' in (
+        Client().get(login).content.decode()
+    )

@@ -157,3 +157,17 @@ def test_known_error_panel_for_the_incident_workspace(problem, client):
     assert blank.content.decode().strip() == ""
     client.force_login(other.reporter)
     assert client.get(url).status_code == 403
+
+
+def test_a_problem_has_a_name_and_its_incidents_a_subject(problem):
+    """ "Title" is a problem's «Название» and an incident's «Тема», on the same pages."""
+    agent = AgentFactory()
+    actions.do_link_incidents(problem, actor=agent, incidents=[make_incident(Status.NEW)])
+    client = _client(agent)
+    listing = client.get(reverse("problems:list")).content.decode()
+    assert '<th scope="col">Название</th>' in listing
+    detail = client.get(reverse("problems:detail", args=[problem.number])).content.decode()
+    assert '<th scope="col">Тема</th>' in detail
+    assert '<th scope="col">Зарегистрирован</th>' in detail
+    form = client.get(reverse("problems:edit", args=[problem.number])).content.decode()
+    assert ">Название <span" in form and ">Отмена</a>" in form
