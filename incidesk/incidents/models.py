@@ -297,9 +297,10 @@ class Incident(models.Model):
             # Catalogue references a registration often leaves NULL (the hold reason, cause and
             # resolution code always; category and service when the reporter or the API gives
             # none): a full index would take an entry for every NULL on every insert, and no
-            # query looks for NULLs. `col = ?`, `col IN (...)` and a join on the column (the
-            # filters, reports, similar incidents, the PROTECT check on deleting an entry)
-            # still use these on both databases.
+            # query looks for NULLs. Both databases use a partial one for `col = ?` and
+            # `col IN (...)` (similar incidents, the PROTECT check on deleting an entry) as they
+            # did the full one; SQLite even more often, its statistics no longer counting the
+            # NULLs (a hold reason's incidents were a scan of `inc_created`).
             models.Index(
                 fields=["hold_reason"],
                 name="inc_hold_reason",
