@@ -238,7 +238,10 @@ class SlaClock(models.Model):
     the clock, which keeps list pages and bulk imports at one row per clock."""
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="sla_clocks"
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        related_name="sla_clocks",
+        db_index=False,  # `unique_clock`'s index starts with it
     )
     metric = models.CharField(max_length=16, choices=Metric)
     calendar = models.ForeignKey(BusinessCalendar, on_delete=models.PROTECT, related_name="+")
