@@ -8,11 +8,13 @@ import time_machine
 from django.apps import apps
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import connection
 from django.test.testcases import LiveServerThread
 from django.utils import timezone, translation
+from pytest_django.fixtures import _disable_migrations, _get_databases_for_setup
 
 from incidesk.catalog import seed
-from incidesk.core.tests import migrated
+from incidesk.core.tests import migrated, pgflush, pgtemplate
 from incidesk.sla import russia
 from incidesk.sla import seed as sla_seed
 from incidesk.web.tests.live_server import TURNS, OneRequestAtATime
@@ -24,24 +26,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="write the query counts measured into incidesk/core/tests/query_counts.json",
     )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first, where the order allows: xdist hands out tests in this order, so
-    the minute-long ones start early and short ones fill in at the end, instead of one worker
-    running a long test last while the other has nothing left. Transactional tests stay where
-    pytest-django put them (after the others using the database): their flush empties the
-    tables, the rows seeded by migrations included."""
-    items.sort(key=lambda item: not (item.get_closest_marker("slow") and not _flushes(item)))
-
-
-def _flushes(item: pytest.Item) -> bool:
-    """Whether the test runs as a TransactionTestCase (pytest-django's own rule)."""
-    marker = item.get_closest_marker("django_db")
-    if marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
-        return True
-    fixtures = getattr(item, "fixturenames", ())
-    return "transactional_db" in fixtures or "live_server" in fixtures
 
 
 @pytest.fixture(autouse=True)
@@ -78,13 +62,57 @@ def run_tasks(monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def migrated_sqlite(tmp_path_factory) -> Path:
-    """A SQLite desk migrated once for the whole run, xdist's workers included (they share
-    the parent of their temporary folders)."""
+def run_folder(tmp_path_factory) -> Path:
+    """A folder of this run that every xdist worker sees (the parent of their own)."""
     shared = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        shared = shared.parent
-    return migrated.template(shared)
+    return shared.parent if os.environ.get("PYTEST_XDIST_WORKER") else shared
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(run_folder) -> Path:
+    """A SQLite desk migrated once for the whole run, xdist's workers included."""
+    return migrated.template(run_folder)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_flush():
+    """Transactional tests' flush on PostgreSQL by DELETE (`core/tests/pgflush.py`)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with pgflush.deleting():
+        yield
+
+
+if os.environ.get("PYTEST_XDIST_WORKER") and connection.vendor == "postgresql":
+
+    @pytest.fixture(scope="session")
+    def django_db_setup(
+        request,
+        django_test_environment,
+        django_db_blocker,
+        django_db_use_migrations,
+        django_db_keepdb,
+        django_db_createdb,
+        run_folder,
+    ):
+        """pytest-django's, but the workers copy one test database migrated once for the run
+        instead of each migrating its own (`core/tests/pgtemplate.py`)."""
+        if not django_db_use_migrations:
+            _disable_migrations()
+        aliases, serialized = _get_databases_for_setup(request.session.items)
+        with django_db_blocker.unblock():
+            made = pgtemplate.setup(
+                run_folder,
+                os.environ["PYTEST_XDIST_WORKER"],
+                aliases,
+                serialized,
+                reuse=django_db_keepdb and not django_db_createdb,
+                verbosity=request.config.option.verbose,
+            )
+        yield
+        with django_db_blocker.unblock():
+            pgtemplate.teardown(run_folder, made, keep=django_db_keepdb)
 
 
 @pytest.fixture
