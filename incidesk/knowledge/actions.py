@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext
 
 from incidesk.accounts.models import MANAGER_ROLES, Organisation, User
 from incidesk.catalog.models import Category, Service
@@ -131,7 +131,7 @@ def do_create_article(
     )
     if organisations:
         article.organisations.set(organisations)
-    _remember(article, actor, str(pgettext_lazy("article", "Created")))
+    _remember(article, actor, pgettext("article", "Created"))
     return article
 
 
