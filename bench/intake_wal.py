@@ -3,7 +3,7 @@
     INCIDESK_DATA_DIR=/tmp/desk .venv/bin/python bench/intake_wal.py [N]
 
 Needs a desk with demo data, SQLite (WAL). After 20 warm-up registrations the WAL is
-truncated and the auto-checkpoint turned off, so the WAL's frame count after N registrations
+truncated and held by a reader, so the WAL's frame count after N registrations
 (`PRAGMA wal_checkpoint`) is the pages they wrote: a measure load does not move, unlike the CPU
 time, printed as the median and mean process time of a request and user/system time per
 registration. Adds N + 20 incidents to the desk: run it on a copy.
@@ -55,12 +55,16 @@ def main() -> None:
 
     for _ in range(WARM_UP):
         send()
-    # A second connection keeps the WAL from being checkpointed when Django's closes.
-    keeper = sqlite3.connect(connection.settings_dict["NAME"])
     connection.ensure_connection()
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    # A second connection reading from the empty WAL on: no checkpoint (the backend's own
+    # every few write turns, or one when Django's connection closes) copies a frame past its
+    # snapshot, so the WAL never starts over and its frames are all the registrations wrote.
+    keeper = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+    keeper.execute("BEGIN")
+    keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()
     before = resource.getrusage(resource.RUSAGE_SELF)
     times = []
     for _ in range(count):
