@@ -8,9 +8,12 @@ blocks are savepoints inside the held lock. An in-memory database has no lock (o
 SQLite's own WAL checkpoint runs inside the commit that takes the log past 1,000 pages, so
 it ran under the node's write lock and held every other writer up while it copied pages and
 synced the files (about one registration in fourteen). Here a process checkpoints every
-`CHECKPOINT_EVERY` write turns instead, just after the turn released the lock: a PASSIVE
+`CHECKPOINT_EVERY` write turns instead, once the turn released the lock: a PASSIVE
 checkpoint, which waits for no reader and no writer, so the next writer goes on meanwhile.
-SQLite's own checkpoint stays, at `BACKSTOP_PAGES`, for a single huge transaction.
+It runs on a thread of the process's own (`Checkpointer`), not in the request that ended the
+turn: its two `fsync`s take 5–10 ms on a virtual disk, which the request would otherwise wait
+out before its answer, with its worker idle. SQLite's own checkpoint stays, at
+`BACKSTOP_PAGES`, for a single huge transaction.
 
 The `%s` placeholders of a statement are rewritten as SQLite's `?` once per process and SQL
 text (Django's regular expression took 17 µs on each run of a registration's INSERT).
@@ -20,7 +23,11 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
+import queue
 import sqlite3
+import threading
+from contextlib import suppress
 from functools import lru_cache
 from typing import Any
 
@@ -43,6 +50,7 @@ _TAKES_WRITE_LOCK = ("BEGIN", "INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE",
 
 class LockingCursor(base.SQLiteCursorWrapper):
     write_lock: WriteLock | None = None
+    database = ""  # the file, for its checkpointer
 
     def execute(self, query: str, params: Any = None) -> Any:
         lock = self.write_lock
@@ -54,7 +62,7 @@ class LockingCursor(base.SQLiteCursorWrapper):
             return super().execute(query, params)
         finally:
             if lock.held and not self.connection.in_transaction:
-                end_turn(lock, self.connection)
+                end_turn(lock, self.database)
 
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is None:
@@ -71,19 +79,60 @@ class LockingCursor(base.SQLiteCursorWrapper):
             return super().executemany(query, param_list)
         finally:
             if lock.held and not self.connection.in_transaction:
-                end_turn(lock, self.connection)
+                end_turn(lock, self.database)
 
 
-def end_turn(lock: WriteLock, connection: sqlite3.Connection) -> None:
-    """Release the write lock; every `CHECKPOINT_EVERY`-th turn, then checkpoint the WAL."""
+def end_turn(lock: WriteLock, database: str) -> None:
+    """Release the write lock; every `CHECKPOINT_EVERY`-th turn, have the WAL checkpointed."""
     lock.release()
     if next(_turns) % CHECKPOINT_EVERY == 0:
-        try:
-            connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
-        except sqlite3.Error:
-            # The turn's transaction is committed: a checkpoint that fails leaves the pages
-            # in the WAL for the next one (or SQLite's backstop), and must not fail the commit.
-            log.warning("WAL checkpoint failed", exc_info=True)
+        checkpointer(database).request()
+
+
+class Checkpointer:
+    """A thread that checkpoints one database file's WAL when asked, with a connection of its
+    own. Requests made while one is waiting are one checkpoint: the next copies every page
+    committed by then."""
+
+    def __init__(self, database: str) -> None:
+        self.database = database
+        self._requests: queue.Queue[None] = queue.Queue(maxsize=1)
+        threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True).start()
+
+    def request(self) -> None:
+        with suppress(queue.Full):  # one is waiting already
+            self._requests.put_nowait(None)
+
+    def wait(self) -> None:
+        """Until every checkpoint asked for so far has run."""
+        self._requests.join()
+
+    def _run(self) -> None:
+        connection = sqlite3.connect(self.database, check_same_thread=False)
+        while True:
+            self._requests.get()
+            try:
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()
+            except sqlite3.Error:
+                # The turns are committed: a checkpoint that fails leaves the pages in the WAL
+                # for the next one (or SQLite's backstop).
+                log.warning("WAL checkpoint failed", exc_info=True)
+            finally:
+                self._requests.task_done()
+
+
+# Per process (a forked worker starts its own thread) and database file.
+_checkpointers: dict[tuple[int, str], Checkpointer] = {}
+_checkpointers_lock = threading.Lock()
+
+
+def checkpointer(database: str) -> Checkpointer:
+    """This process's checkpointer for `database`, started at its first use."""
+    key = (os.getpid(), database)
+    with _checkpointers_lock:
+        if key not in _checkpointers:
+            _checkpointers[key] = Checkpointer(database)
+        return _checkpointers[key]
 
 
 # Bounded: statements with values written into their text (IN lists) vary without end.
@@ -106,7 +155,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def create_cursor(self, name: str | None = None) -> Any:
         cursor = self.connection.cursor(factory=LockingCursor)
-        cursor.write_lock = self.write_lock
+        cursor.write_lock, cursor.database = self.write_lock, self.settings_dict["NAME"]
         return cursor
 
     def _commit(self) -> None:
@@ -136,4 +185,4 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if self.connection is None:
             lock.release()
         elif not self.connection.in_transaction:
-            end_turn(lock, self.connection)
+            end_turn(lock, self.settings_dict["NAME"])

@@ -236,28 +236,53 @@ def _wal_index(path: Path) -> tuple[int, int]:
 
 def test_the_wal_is_checkpointed_every_few_turns_after_the_lock_is_released(database, monkeypatch):
     """SQLite's own checkpoint would run inside a commit, under the node's write lock; the
-    process runs its own every `CHECKPOINT_EVERY` turns, once the lock is free."""
+    process has its own run every `CHECKPOINT_EVERY` turns, once the lock is free, on a thread
+    of its own: the turn that asked does not wait for it."""
     monkeypatch.setattr(sqlite_base, "_turns", itertools.count(1))
     connection = cast(DatabaseWrapper, connections[ALIAS])
     connection.ensure_connection()
     lock = connection.write_lock
     assert lock is not None
-    checkpoints: list[bool] = []
-    connection.connection.set_trace_callback(
-        lambda sql: checkpoints.append(lock.held) if "wal_checkpoint" in sql else None
-    )
+    checkpointer = sqlite_base.checkpointer(str(database))
+    asked: list[bool] = []
+    request = checkpointer.request
+
+    def request_noting_the_lock() -> None:
+        asked.append(lock.held)
+        request()
+
+    monkeypatch.setattr(checkpointer, "request", request_noting_the_lock)
     with connection.cursor() as cursor:
         assert cursor.execute("PRAGMA wal_autocheckpoint").fetchone() == (BACKSTOP_PAGES,)
-    frames, copied = _wal_index(database)
     for turn in range(1, 2 * CHECKPOINT_EVERY + 1):
         if turn % 2:
             with transaction.atomic(using=ALIAS):
                 connection.cursor().execute("INSERT INTO log (writer, step) VALUES ('x', 't')")
         else:  # a write in autocommit is a turn too
             connection.cursor().execute("UPDATE counter SET n = n + 1")
+        checkpointer.wait()
         frames, copied = _wal_index(database)
         if turn % CHECKPOINT_EVERY:
             assert copied < frames
         else:
             assert copied == frames > 0
-    assert checkpoints == [False, False]
+    assert asked == [False, False]
+
+
+def test_a_checkpoint_runs_beside_the_next_writer(database):
+    """The checkpointer's connection is its own: a writer holding the lock meanwhile is not
+    waited for, and the pages committed before are copied."""
+    connection = cast(DatabaseWrapper, connections[ALIAS])
+    with transaction.atomic(using=ALIAS):
+        connection.cursor().execute("INSERT INTO log (writer, step) VALUES ('a', 'committed')")
+    checkpointer = sqlite_base.checkpointer(str(database))
+    with transaction.atomic(using=ALIAS):
+        connection.cursor().execute("INSERT INTO log (writer, step) VALUES ('b', 'open')")
+        checkpointer.request()
+        checkpointer.wait()
+        frames, copied = _wal_index(database)
+        assert 0 < copied <= frames
+    assert [row[0] for row in sqlite3.connect(database).execute("SELECT writer FROM log")] == [
+        "a",
+        "b",
+    ]
