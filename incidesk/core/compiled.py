@@ -16,9 +16,11 @@ count and connection. Each value is read by its field's `pre_save` and prepared 
 `get_db_prep_save` would: the fields of Django's own text, integer, boolean, date-time and
 foreign-key classes (checked: the class keeps Django's preparing methods) take a value of the
 exact type they store the short way, straight to the backend's adaptation where Django has one
-(`_preparer`), and anything else takes the field's own chain. A row whose values go one per
-placeholder (one row, or SQLite's multi-row VALUES) is passed as it is; on PostgreSQL several
-rows are laid out by Django's compiler as `UNNEST` arrays. Anything the kept SQL could not
+(`_preparer`), and anything else takes the field's own chain. The values go one per
+placeholder, row after row (`VALUES (...), (...)`), on PostgreSQL too, where Django lays several
+rows out as `UNNEST` arrays to spare the planner: for the two or three rows an action inserts,
+psycopg's dumping of the arrays cost more than the planning they spare (0.5 ms of a
+registration's CPU). Anything the kept SQL could not
 express (an expression as a value, a field with a placeholder of its own, a backend without
 `RETURNING`, a parent model, more rows than one statement takes) goes through `bulk_create`
 itself.
@@ -165,14 +167,12 @@ def _instances(compiler: SQLCompiler, reading: _Reading, rows: list[Any], using:
 
 @dataclass(frozen=True)
 class _Insert:
-    compiler: SQLInsertCompiler  # for laying the values out and reading the returned columns
+    compiler: SQLInsertCompiler  # for the returned columns: their parameters and converters
     sql: str
-    fields: tuple[Field[Any, Any], ...]
     returning: tuple[Field[Any, Any], ...]
     converters: dict[int, Any]
     # Each field's `pre_save` and its value as the database takes it (`_preparer`).
     values: tuple[tuple[Callable[[models.Model], Any], Preparer], ...]
-    flat: bool  # one placeholder per value, row after row: no laying out by the compiler
 
 
 class _ToBulkCreate(Exception):
@@ -220,11 +220,8 @@ def insert_new(objs: Sequence[models.Model], using: str = DEFAULT_DB_ALIAS) -> N
 def _run(connection: BaseDatabaseWrapper, statement: _Insert, values: list[list[Any]]) -> list[Any]:
     """Execute the kept INSERT with `values` laid out by Django's compiler; the returned rows."""
     compiler = statement.compiler
-    param_rows = (
-        values if statement.flat else compiler.assemble_as_sql(list(statement.fields), values)[1]
-    )
     returning_params = compiler.returning_params if statement.returning else ()
-    params = tuple(chain.from_iterable([*param_rows, returning_params]))
+    params = tuple(chain.from_iterable([*values, returning_params]))
     ops: Any = connection.ops  # both backends' operations fetch returned rows; the base's don't
     with connection.cursor() as cursor:
         cursor.execute(statement.sql, params)
@@ -279,6 +276,8 @@ def _insert_statement(
     query = InsertQuery(model)
     query.insert_values(list(fields), list(objs))
     compiler = query.get_compiler(connection=connection)
+    # One placeholder per value, row after row (Django's own layout, not PostgreSQL's UNNEST).
+    compiler.assemble_as_sql = partial(SQLInsertCompiler.assemble_as_sql, compiler)
     returning = tuple(opts.db_returning_fields)
     compiler.returning_fields = list(returning)
     [(sql, _params)] = compiler.as_sql()
@@ -287,13 +286,9 @@ def _insert_statement(
     statement = _Insert(
         compiler,
         sql,
-        fields,
         returning,
         compiler.get_converters(columns),
         values=tuple(zip(readers, (_preparer(f, connection) for f in fields), strict=True)),
-        # Django's own layout is one placeholder per value, but PostgreSQL's compiler lays
-        # several rows out as arrays.
-        flat=len(objs) == 1 or type(compiler).assemble_as_sql is SQLInsertCompiler.assemble_as_sql,
     )
     kept[key] = statement
     return statement
