@@ -48,14 +48,22 @@ def _unsaved(
     )
 
 
-def record_created(*, incident: Incident, actor: User | None) -> TimelineEvent:
-    return _record(
+def created(*, incident: Incident, actor: User | None) -> TimelineEvent:
+    """The `created` event, unsaved: registration builds it before its transaction and
+    inserts it inside (`record`), with the incident."""
+    return _unsaved(
         incident,
         EventKind.CREATED,
         actor,
         channel=incident.channel,
         priority=incident.priority,
     )
+
+
+def record(event: TimelineEvent) -> TimelineEvent:
+    """Insert an event built by its action beforehand."""
+    insert_new([event])
+    return event
 
 
 def record_field_changed(

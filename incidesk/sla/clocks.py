@@ -163,6 +163,18 @@ def _schedule_check(clock: SlaClock) -> None:
 
 
 def _next_check(clock: SlaClock) -> Promised | None:
+    return _check(clock, _next_check_at(clock))
+
+
+def _check(clock: SlaClock, at: datetime | None) -> Promised | None:
+    """The threshold check of the stored `clock` at `at` (none if None)."""
+    if at is None:
+        return None
+    return Promised(check_clock, (clock.pk, clock.updated_at.isoformat()), at)
+
+
+def _next_check_at(clock: SlaClock) -> datetime | None:
+    """When the next threshold is reached; None while paused or with every one passed."""
     if clock.state != ClockState.RUNNING:
         return None
     pending = [p for p in (*_thresholds(clock), BREACH) if p not in clock.fired]
@@ -172,8 +184,7 @@ def _next_check(clock: SlaClock) -> Promised | None:
     moment = add_business(
         clock.started_at, share + _paused(clock, clock.updated_at), clock.calendar
     )
-    run_after = max(moment, clock.updated_at)
-    return Promised(check_clock, (clock.pk, clock.updated_at.isoformat()), run_after)
+    return max(moment, clock.updated_at)
 
 
 def _thresholds(clock: SlaClock) -> list[int]:
@@ -214,6 +225,9 @@ def plan(incident: Incident, ref: reference.Reference) -> list[SlaClock]:
         clock.__dict__["_thresholds"] = thresholds
         _refresh_due(clock)
         clock.due_at = _due(clock).astimezone(UTC)  # as the database gives it back
+        # Its first check's moment too: a walk over the calendar that needs no id, so it is
+        # not done inside the transaction, where SQLite's other writers wait.
+        clock.__dict__["_first_check_at"] = _next_check_at(clock)
         planned.append(clock)
     return planned
 
@@ -227,7 +241,11 @@ def start(planned: list[SlaClock]) -> list[Promised]:
     """Start the planned clocks (one INSERT); returns their first threshold checks, for the
     action to promise with the rest of its work."""
     insert_new(planned)
-    return [check for clock in planned if (check := _next_check(clock)) is not None]
+    return [
+        check
+        for clock in planned
+        if (check := _check(clock, clock.__dict__["_first_check_at"])) is not None
+    ]
 
 
 def _clocks(incident: Incident, *metrics: Metric) -> list[SlaClock]:

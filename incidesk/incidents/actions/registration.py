@@ -71,8 +71,9 @@ def do_create_incident(
     recorded and the team's automatic assignment promised in the same transaction.
 
     Registrations run side by side, so the part that must be serialised is kept short: what
-    only reads (the checks, the priority, the SLA policy and due times) runs before the
-    transaction, the incident is inserted under a placeholder number, and the number is taken
+    only reads or builds (the checks, the priority, the SLA policy, due times and first
+    threshold checks, the `created` event) runs before the transaction, the incident is
+    inserted under a placeholder number, and the number is taken
     last, a few statements before the commit (`numbering`; on SQLite, where one write
     transaction runs at a time whatever it locks, first). The returned incident carries its
     clocks, as `queries.reloaded` would.
@@ -114,6 +115,7 @@ def do_create_incident(
     planned = clocks.plan(incident, ref)
     for column, due in clocks.due_columns(planned).items():
         setattr(incident, column, due)
+    created = timeline.created(incident=incident, actor=actor)
     with transaction.atomic():
         # Where writers take turns anyway, the number costs nothing to take first (and saves
         # the UPDATE); elsewhere the lock on the counter is held from the end of the work.
@@ -122,7 +124,7 @@ def do_create_incident(
             incident.number = next_number()
         insert_new([incident])
         checks = clocks.start(planned)
-        events = [timeline.record_created(incident=incident, actor=actor)]
+        events = [timeline.record(created)]
         if follows is not None:
             events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
         promised = routed.record(incident)
