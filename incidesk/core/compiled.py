@@ -169,6 +169,7 @@ def _instances(compiler: SQLCompiler, reading: _Reading, rows: list[Any], using:
 class _Insert:
     compiler: SQLInsertCompiler  # for the returned columns: their parameters and converters
     sql: str
+    fields: tuple[Field[Any, Any], ...]
     returning: tuple[Field[Any, Any], ...]
     converters: dict[int, Any]
     # Each field's `pre_save` and its value as the database takes it (`_preparer`).
@@ -189,32 +190,85 @@ _INSERTS: weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[Any, _Insert | Non
 
 def insert_new(objs: Sequence[models.Model], using: str = DEFAULT_DB_ALIAS) -> None:
     """Insert new instances of one model in one statement; see the module's docstring."""
-    if not objs:
-        return
-    model, connection = type(objs[0]), connections[using]
-    opts = model._meta
-    for obj in objs:
-        if obj.pk is None:
-            obj.pk = opts.pk.get_pk_value_on_save(obj)
-        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # as bulk_create
-    with_pk = {obj.pk is not None for obj in objs}
-    kept = _INSERTS.setdefault(connection, {})
-    key = (model, True in with_pk, len(objs))
-    try:
-        if len(with_pk) > 1:
-            raise _ToBulkCreate  # some keys given, some not: two statements' worth
-        statement = kept[key] if key in kept else _insert_statement(connection, objs, kept, key)
-        if statement is None:
-            raise _ToBulkCreate
-        values = [[prepare(read(obj)) for read, prepare in statement.values] for obj in objs]
-    except _ToBulkCreate:
-        model._default_manager.db_manager(using).bulk_create(objs)
-        return
-    rows = _run(connection, statement, values) or [()] * len(objs)
-    for obj, row in zip(objs, rows, strict=True):
-        for field, value in zip(statement.returning, row, strict=True):
-            setattr(obj, field.attname, value)
-        obj._state.adding, obj._state.db = False, using
+    Prepared(objs, using=using).insert()
+
+
+class Prepared:
+    """`insert_new` in two steps: the rows are laid out when made, and `insert` runs the
+    statement. An action makes them before its transaction and inserts them inside it, where
+    only the statement is left (on SQLite every other writer waits for the whole transaction).
+    The fields named in `later` (a key to a parent the same transaction inserts first, a value
+    it takes there) are read and prepared by `insert`."""
+
+    def __init__(
+        self, objs: Sequence[models.Model], later: Sequence[str] = (), using: str = DEFAULT_DB_ALIAS
+    ) -> None:
+        self.objs, self.using = objs, using
+        self._statement: _Insert | None = None
+        self._values: list[list[Any]] = []
+        self._slots: list[int] = []  # the positions of `later`'s values in a row
+        if not objs:
+            return
+        opts = objs[0]._meta
+        self._later = [opts.get_field(name) for name in later]
+        # Django checks every key's object is saved; those in `later` are checked by `insert`.
+        now = [f for f in opts.concrete_fields if f.is_relation and f not in self._later]
+        for obj in objs:
+            if obj.pk is None:
+                obj.pk = opts.pk.get_pk_value_on_save(obj)
+            if not self._later:
+                obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # as bulk_create
+            elif now:
+                obj._prepare_related_fields_for_save(operation_name="bulk_create", fields=now)  # type: ignore[attr-defined]  # as bulk_create
+        self._statement = self._laid_out()
+
+    def _laid_out(self) -> _Insert | None:
+        """The kept statement with the values known now; None where `bulk_create` must go."""
+        objs, connection = self.objs, connections[self.using]
+        with_pk = {obj.pk is not None for obj in objs}
+        kept = _INSERTS.setdefault(connection, {})
+        key = (type(objs[0]), True in with_pk, len(objs))
+        try:
+            if len(with_pk) > 1:
+                raise _ToBulkCreate  # some keys given, some not: two statements' worth
+            statement = kept[key] if key in kept else _insert_statement(connection, objs, kept, key)
+            if statement is None:
+                raise _ToBulkCreate
+            self._slots = [i for i, f in enumerate(statement.fields) if f in self._later]
+            self._values = [
+                [
+                    None if i in self._slots else prepare(read(obj))
+                    for i, (read, prepare) in enumerate(statement.values)
+                ]
+                for obj in objs
+            ]
+        except _ToBulkCreate:
+            return None
+        return statement
+
+    def insert(self) -> None:
+        objs, statement = self.objs, self._statement
+        if not objs:
+            return
+        try:
+            if statement is None:
+                raise _ToBulkCreate
+            for obj, values in zip(objs, self._values, strict=True):
+                if self._later:
+                    obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]  # as bulk_create
+                        operation_name="bulk_create", fields=self._later
+                    )
+                for i in self._slots:
+                    read, prepare = statement.values[i]
+                    values[i] = prepare(read(obj))
+        except _ToBulkCreate:
+            type(objs[0])._default_manager.db_manager(self.using).bulk_create(objs)
+            return
+        rows = _run(connections[self.using], statement, self._values) or [()] * len(objs)
+        for obj, row in zip(objs, rows, strict=True):
+            for field, value in zip(statement.returning, row, strict=True):
+                setattr(obj, field.attname, value)
+            obj._state.adding, obj._state.db = False, self.using
 
 
 def _run(connection: BaseDatabaseWrapper, statement: _Insert, values: list[list[Any]]) -> list[Any]:
@@ -286,6 +340,7 @@ def _insert_statement(
     statement = _Insert(
         compiler,
         sql,
+        fields,
         returning,
         compiler.get_converters(columns),
         values=tuple(zip(readers, (_preparer(f, connection) for f in fields), strict=True)),

@@ -50,7 +50,7 @@ def _unsaved(
 
 def created(*, incident: Incident, actor: User | None) -> TimelineEvent:
     """The `created` event, unsaved: registration builds it before its transaction and
-    inserts it inside (`record`), with the incident."""
+    inserts it inside, after the incident."""
     return _unsaved(
         incident,
         EventKind.CREATED,
@@ -58,12 +58,6 @@ def created(*, incident: Incident, actor: User | None) -> TimelineEvent:
         channel=incident.channel,
         priority=incident.priority,
     )
-
-
-def record(event: TimelineEvent) -> TimelineEvent:
-    """Insert an event built by its action beforehand."""
-    insert_new([event])
-    return event
 
 
 def record_field_changed(

@@ -22,7 +22,7 @@ from typing import cast
 from django.db.models import F
 
 from incidesk.accounts.models import User
-from incidesk.core.compiled import insert_new
+from incidesk.core.compiled import Prepared
 from incidesk.core.promises import Promised, promise
 from incidesk.incidents import timeline
 from incidesk.incidents.models import EventKind, Incident, TimelineEvent
@@ -237,13 +237,14 @@ def due_columns(planned: list[SlaClock]) -> dict[str, datetime | None]:
     return {f"{clock.metric}_due_at": clock.due_at for clock in planned}
 
 
-def start(planned: list[SlaClock]) -> list[Promised]:
-    """Start the planned clocks (one INSERT); returns their first threshold checks, for the
-    action to promise with the rest of its work."""
-    insert_new(planned)
+def start(planned: Prepared) -> list[Promised]:
+    """Start the planned clocks, laid out for their INSERT before the transaction with their
+    incident's key `later`; returns their first threshold checks, for the action to promise
+    with the rest of its work."""
+    planned.insert()
     return [
         check
-        for clock in planned
+        for clock in cast(list[SlaClock], planned.objs)
         if (check := _check(clock, clock.__dict__["_first_check_at"])) is not None
     ]
 

@@ -17,7 +17,7 @@ from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.models import ApiToken, User, hash_token
 from incidesk.accounts.tests.factories import CustomerFactory, OrganisationFactory
-from incidesk.core.compiled import CompiledQuery, _preparer, insert_new
+from incidesk.core.compiled import CompiledQuery, Prepared, _preparer, insert_new
 from incidesk.core.models import Promise
 from incidesk.core.sessions import SessionStore
 from incidesk.incidents.models import Channel, EventKind, Incident, Kind, TimelineEvent
@@ -98,6 +98,33 @@ def test_one_row_and_a_primary_key_given_by_the_model():
     assert {
         r.args_kwargs["args"][0] for r in DBTaskResult.objects.filter(pk__in=[r.pk for r in rows])
     } == {0, 1}
+
+
+def test_rows_laid_out_before_their_parent_is_inserted_take_its_key_at_insert():
+    """`Prepared`: what an action lays out before its transaction. A key named `later` is read
+    when the rows are inserted, after the parent; any other key to an unsaved object is
+    refused when the rows are laid out, as `bulk_create` refuses it."""
+    template = make_incident()
+    incident = Incident.objects.get(pk=template.pk)
+    incident.pk, incident.number = None, "~before"
+    events = [
+        TimelineEvent(incident=incident, kind=EventKind.CREATED, at=timezone.now(), data={"n": i})
+        for i in range(2)
+    ]
+    parent, rows = Prepared([incident], later=["number"]), Prepared(events, later=["incident"])
+    with pytest.raises(ValueError, match="unsaved related object 'incident'"):
+        Prepared(events)
+    incident.number = "~taken-later"
+    with CaptureQueriesContext(connection) as captured:
+        parent.insert()
+        rows.insert()
+    assert len(captured) == 2
+    assert Incident.objects.get(pk=incident.pk).number == "~taken-later"
+    stored = TimelineEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk")
+    assert [(e.incident_id, e.data) for e in stored] == [
+        (incident.pk, {"n": 0}),
+        (incident.pk, {"n": 1}),
+    ]
 
 
 @pytest.mark.parametrize("kept_first", [False, True])

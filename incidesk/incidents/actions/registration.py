@@ -13,7 +13,7 @@ from incidesk.accounts.models import Organisation, Team, User
 from incidesk.automation import routing, triggers
 from incidesk.automation.conditions import facts_of
 from incidesk.catalog.models import Category, Level, Service
-from incidesk.core.compiled import insert_new
+from incidesk.core.compiled import Prepared
 from incidesk.core.errors import InvalidInput
 from incidesk.core.promises import promise_all
 from incidesk.core.text import MAX_TITLE_LENGTH, checked_line, checked_text, clean_line
@@ -116,15 +116,20 @@ def do_create_incident(
     for column, due in clocks.due_columns(planned).items():
         setattr(incident, column, due)
     created = timeline.created(incident=incident, actor=actor)
+    # Where writers take turns anyway, the number costs nothing to take first (and saves the
+    # UPDATE); elsewhere the lock on the counter is held from the end of the work. The rows
+    # are laid out for their INSERTs now, the keys and the number they wait for left `later`.
+    number_first = writers_take_turns()
+    incident_row = Prepared([incident], later=["number"] if number_first else [])
+    clock_rows = Prepared(planned, later=["incident"])
+    event_row = Prepared([created], later=["incident"])
     with transaction.atomic():
-        # Where writers take turns anyway, the number costs nothing to take first (and saves
-        # the UPDATE); elsewhere the lock on the counter is held from the end of the work.
-        number_first = writers_take_turns()
         if number_first:
             incident.number = next_number()
-        insert_new([incident])
-        checks = clocks.start(planned)
-        events = [timeline.record(created)]
+        incident_row.insert()
+        checks = clocks.start(clock_rows)
+        event_row.insert()
+        events = [created]
         if follows is not None:
             events.append(_link(incident, follows, LinkKind.FOLLOW_UP_OF, actor))
         promised = routed.record(incident)
