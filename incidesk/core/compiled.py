@@ -23,7 +23,9 @@ psycopg's dumping of the arrays cost more than the planning they spare (0.5 ms o
 registration's CPU). Anything the kept SQL could not
 express (an expression as a value, a field with a placeholder of its own, a backend without
 `RETURNING`, a parent model, more rows than one statement takes) goes through `bulk_create`
-itself.
+itself. `Prepared(objs, later)` is the same in two steps: the rows laid out now, inserted by
+`insert()`, with the fields named in `later` read then (registration lays its rows out before
+its transaction).
 """
 
 from __future__ import annotations
