@@ -109,7 +109,10 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
     scope = code if not searching or values.get("only_queue") else "all"
     default_order = "due" if queues.QUEUES[scope].open_only else "newest"
     order = values.get("ordering") or default_order
-    queryset = queries.filter_incidents(queues.queue_incidents(user, scope), **form.filters())
+    if scope == "open" and order == "due" and not form.is_filtered():
+        queryset = queues.all_open_by_due_time(user)
+    else:
+        queryset = queries.filter_incidents(queues.queue_incidents(user, scope), **form.filters())
     if values.get("channel"):
         queryset = queryset.filter(channel=values["channel"])
     if order == "due":
