@@ -25,14 +25,20 @@ NOT_CHOSEN = _("— not selected —")
 def _word_empty_choice(field: forms.Field) -> None:
     """Django's "---------" blank choice, in words (a form may name it better itself)."""
     if isinstance(field, forms.ModelChoiceField):
-        if field.empty_label == DJANGO_BLANK:
+        if _is_blank(field.empty_label):
             field.empty_label = NOT_CHOSEN
     elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list):
         choices = field.choices
-        if any(label == DJANGO_BLANK for _value, label in choices):
+        if any(_is_blank(label) for _value, label in choices):
             field.choices = [
-                (value, NOT_CHOSEN if label == DJANGO_BLANK else label) for value, label in choices
+                (value, NOT_CHOSEN if _is_blank(label) else label) for value, label in choices
             ]
+
+
+def _is_blank(label: Any) -> bool:
+    """Whether `label` is Django's blank label, a plain string: a lazy label (a form's own
+    words) is not compared, which would translate it (some 40 labels on the queue page)."""
+    return isinstance(label, str) and label == DJANGO_BLANK
 
 
 class BootstrapForm:
