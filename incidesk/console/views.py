@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from html import escape
 from typing import Any
 
@@ -109,8 +110,10 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
     scope = code if not searching or values.get("only_queue") else "all"
     default_order = "due" if queues.QUEUES[scope].open_only else "newest"
     order = values.get("ordering") or default_order
+    first: Callable[[int], list[Any] | None] | None = None
     if scope == "open" and order == "due" and not form.is_filtered():
         queryset = queues.all_open_by_due_time(user)
+        first = partial(queues.all_open_first_ids, user)
     else:
         queryset = queries.filter_incidents(queues.queue_incidents(user, scope), **form.filters())
     if values.get("channel"):
@@ -122,9 +125,9 @@ def _queue_page(request: HttpRequest) -> dict[str, Any]:
     cursor = request.GET.get("cursor") or None
     ordering = forms.ORDERINGS[order][0]
     try:
-        page = _paginate(queryset, ordering, cursor)
+        page = _paginate(queryset, ordering, cursor, first)
     except InvalidInput:
-        cursor, page = None, _paginate(queryset, ordering, None)
+        cursor, page = None, _paginate(queryset, ordering, None, first)
     now = timezone.now()
     params = request.GET.copy()
     params.pop("cursor", None)
@@ -308,9 +311,19 @@ def _day_and_time() -> Callable[[datetime | None], str]:
     return when
 
 
-def _paginate(queryset: Any, ordering: str, cursor: str | None) -> Page[Incident]:
+def _paginate(
+    queryset: Any,
+    ordering: str,
+    cursor: str | None,
+    first: Callable[[int], list[Any] | None] | None = None,
+) -> Page[Incident]:
     return paginate(
-        queryset, ordering=ordering, cursor=cursor, limit=PAGE_SIZE, load=queues.load_rows
+        queryset,
+        ordering=ordering,
+        cursor=cursor,
+        limit=PAGE_SIZE,
+        load=queues.load_rows,
+        first=first,
     )
 
 

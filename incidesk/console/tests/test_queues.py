@@ -681,3 +681,30 @@ def test_only_all_open_by_due_time_without_filters_walks_the_index(
         assert bool(called) is walks, url
         if walks:
             assert _numbers(response)
+
+
+def test_all_open_first_ids_are_the_first_pages(agent, colleague, customer):
+    """The kept statement gives the ids the page's own query gives, for any staff member, and
+    runs once compiled; a customer gets none from it."""
+    made = [make_incident(Status.IN_PROGRESS, agent=agent) for _ in range(3)]
+    made.append(make_incident(Status.ON_HOLD, agent=colleague))
+    make_incident(Status.CLOSED, agent=agent)
+    Incident.objects.filter(pk=made[2].pk).update(resolution_due_at=timezone.now())
+    Incident.objects.filter(pk=made[3].pk).update(priority=1)
+    queryset = queues.all_open_by_due_time(agent).filter(resolution_due_at__isnull=False)
+    for limit in (2, 4):
+        expected = paginate(
+            queryset, ordering="resolution_due_at,priority", cursor=None, limit=limit
+        )
+        for user in (agent, colleague):
+            with CaptureQueriesContext(connection) as captured:
+                found = paginate(
+                    queryset,
+                    ordering="resolution_due_at,priority",
+                    cursor=None,
+                    limit=limit,
+                    first=lambda count, user=user: queues.all_open_first_ids(user, count),
+                )
+            assert found == expected
+            assert len(captured) == 2
+    assert queues.all_open_first_ids(customer, 3) is None
