@@ -70,15 +70,18 @@ def test_a_select_with_its_own_option_template_goes_to_the_templates():
     assert _widgets(Form(), FastSelectRenderer()) == _widgets(Form(), DjangoTemplates())
 
 
+GROUPED = [
+    ("", "Any"),
+    ("Group <1>", [("g1", 'One "1"'), ("g2", mark_safe("<i>Two</i>"))]),
+    ("a&b", gettext_lazy("Status")),
+    (3, 1234),
+    ("g1", "the same value again"),
+]
+
+
 class Kept(forms.Form):
     grouped = forms.ChoiceField(
-        choices=[
-            ("", "Any"),
-            ("Group <1>", [("g1", 'One "1"'), ("g2", mark_safe("<i>Two</i>"))]),
-            ("a&b", gettext_lazy("Status")),
-            (3, 1234),
-            ("g1", "the same value again"),
-        ],
+        choices=GROUPED,
         widget=KeptSelect(attrs={"class": "form-select", "data-x": mark_safe("&amp;")}),
         required=False,
     )
@@ -91,7 +94,9 @@ def test_options_drawn_beforehand_give_the_templates_markup(data):
     """Escaping, groups, a number as label, the empty choice chosen when nothing is, and only
     the first option of a value chosen twice (Django's single select)."""
     drawn = Kept(data)
-    drawn.fields["grouped"].widget.drawn = draw_options(drawn.fields["grouped"].choices)
+    widget = drawn.fields["grouped"].widget
+    assert isinstance(widget, KeptSelect)
+    widget.drawn = draw_options(GROUPED)
     assert _widgets(drawn, FastSelectRenderer()) == _widgets(Kept(data), DjangoTemplates())
 
 
