@@ -33,6 +33,7 @@ from incidesk.problems.models import Problem
 from incidesk.web.forms import (
     BootstrapForm,
     DateInput,
+    KeptSelect,
     StaffChoiceField,
     TreeChoiceField,
     active_tree,
@@ -69,6 +70,7 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All teams"),
+        widget=KeptSelect,
     )
     assignee = StaffChoiceField(
         label=_("Assignee"),
@@ -76,6 +78,7 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         to_field_name="email",
         required=False,
         empty_label=_("Anyone"),
+        widget=KeptSelect,
     )
     category = TreeChoiceField(
         label=_("Category"),
@@ -83,6 +86,7 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All categories"),
+        widget=KeptSelect,
     )
     cause = TreeChoiceField(
         label=_("Cause"),
@@ -90,12 +94,14 @@ class QueueFilterForm(BootstrapForm, forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("All causes"),
+        widget=KeptSelect,
     )
     organisation = forms.ModelChoiceField(
         label=_("Organisation"),
         queryset=Organisation.objects.all(),
         required=False,
         empty_label=_("All organisations"),
+        widget=KeptSelect,
     )
     channel = forms.ChoiceField(
         label=_("Channel"), choices=[("", _("All channels")), *Channel.choices], required=False
@@ -196,6 +202,7 @@ class BulkForm(BootstrapForm, forms.Form):
         to_field_name="email",
         required=False,
         empty_label=_("— choose an agent —"),
+        widget=KeptSelect,
     )
     team = forms.ModelChoiceField(
         label=_("Team"),
@@ -203,6 +210,7 @@ class BulkForm(BootstrapForm, forms.Form):
         to_field_name="code",
         required=False,
         empty_label=_("— choose a team —"),
+        widget=KeptSelect,
     )
     original = forms.CharField(label=_("Original incident number"), max_length=20, required=False)
 

@@ -91,6 +91,7 @@ def paginate(
     limit: int,
     rows: QuerySet[M] | None = None,
     load: Callable[[list[Any]], list[M]] | None = None,
+    first: Callable[[int], list[Any] | None] | None = None,
 ) -> Page[M]:
     """One page of `queryset` in `ordering` after `cursor`. Fetches `limit + 1` rows to learn
     whether another page exists; never counts.
@@ -99,14 +100,17 @@ def paginate(
     (default: `queryset`), which carries the joins. So a broad search sorts narrow rows and joins
     only the page; `rows` may be unfiltered, as the ids were already chosen through `queryset`.
     Or `load` reads the rows of the ids it is given, in any order (a statement kept compiled:
-    `console.queues.load_rows`), and they are put in the ids' order here.
+    `console.queues.load_rows`), and they are put in the ids' order here. Without a cursor,
+    `first(limit + 1)` may give the first page's ids, as `queryset` in `ordering` would (a
+    statement kept compiled: `console.queues.all_open_first_ids`); None leaves it to `queryset`.
     """
     keys = _keys(ordering)
     order = [f"-{f}" if desc else f for f, desc in keys]
     page = queryset.order_by(*order)
     if cursor:
         page = page.filter(_after(keys, _decode(queryset.model, ordering, cursor)))
-    ids = list(page.values_list("pk", flat=True)[: limit + 1])
+    found = first(limit + 1) if first is not None and not cursor else None
+    ids = list(page.values_list("pk", flat=True)[: limit + 1]) if found is None else found
     if load is None:
         loaded = (queryset if rows is None else rows).filter(pk__in=ids[:limit]).order_by(*order)
         items = list(loaded)

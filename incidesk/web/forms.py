@@ -11,10 +11,12 @@ from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db.models import Model, QuerySet
 from django.utils.choices import BaseChoiceIterator
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from incidesk.accounts.models import STAFF_ROLES, User
 from incidesk.core.errors import DomainError
+from incidesk.web.renderers import OPTION, SELECT, DrawnOptions, select_markup
 
 DJANGO_BLANK = "---------"
 NOT_CHOSEN = _("— not selected —")
@@ -23,14 +25,20 @@ NOT_CHOSEN = _("— not selected —")
 def _word_empty_choice(field: forms.Field) -> None:
     """Django's "---------" blank choice, in words (a form may name it better itself)."""
     if isinstance(field, forms.ModelChoiceField):
-        if field.empty_label == DJANGO_BLANK:
+        if _is_blank(field.empty_label):
             field.empty_label = NOT_CHOSEN
     elif isinstance(field, forms.ChoiceField) and isinstance(field.choices, list):
         choices = field.choices
-        if any(label == DJANGO_BLANK for _value, label in choices):
+        if any(_is_blank(label) for _value, label in choices):
             field.choices = [
-                (value, NOT_CHOSEN if label == DJANGO_BLANK else label) for value, label in choices
+                (value, NOT_CHOSEN if _is_blank(label) else label) for value, label in choices
             ]
+
+
+def _is_blank(label: Any) -> bool:
+    """Whether `label` is Django's blank label, a plain string: a lazy label (a form's own
+    words) is not compared, which would translate it (some 40 labels on the queue page)."""
+    return isinstance(label, str) and label == DJANGO_BLANK
 
 
 class BootstrapForm:
@@ -138,6 +146,45 @@ class _Tree(BaseChoiceIterator):
 
     def __bool__(self) -> bool:
         return True
+
+
+class KeptChoices(BaseChoiceIterator):
+    """Choices kept for many requests (`console.choices`), set on a field as they are: Django
+    copies a plain list into a new one, group by group, each time a field's choices are set."""
+
+    def __init__(self, choices: tuple[tuple[Any, Any], ...]) -> None:
+        self.choices = choices
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        return iter(self.choices)
+
+    def __len__(self) -> int:
+        return len(self.choices)
+
+
+class KeptSelect(forms.Select):
+    """A select that may be given its options drawn beforehand (`drawn`, for choices kept for
+    many requests: `console.choices`); it then writes the markup Django's templates would, the
+    chosen values marked, without a context per option (`renderers.select_markup`). Without
+    them, or with templates of its own, it is Django's select."""
+
+    drawn: DrawnOptions | None = None
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        if self.drawn is None or (self.template_name, self.option_template_name) != (
+            SELECT,
+            OPTION,
+        ):
+            return super().render(name, value, attrs, renderer)
+        final = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final["multiple"] = True
+        markup = select_markup(
+            name, final, self.drawn, self.format_value(value), self.allow_multiple_selected
+        )
+        return mark_safe(markup)  # noqa: S308 (drawn by the renderer's escaping functions)
 
 
 def _in_order(entry: Any) -> tuple[int, str]:

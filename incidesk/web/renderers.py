@@ -7,10 +7,18 @@ compares it with the templates' output) for a select whose options use Django's 
 template, and for the inputs whose template only includes Django's `input.html` (text, date,
 hidden, …: six on the queue page, 0.15 ms each through the templates); any other widget, or a
 select with options of its own template, goes to the templates as before.
+
+A select whose choices stay the same over many requests (the queue page's lists of agents,
+teams, organisations, categories and causes: `console.choices`) may have its options drawn once
+(`draw_options`, each option's markup with and without `selected`) and then only put together
+for each request (`select_markup`), the chosen values marked: the same markup again, without a
+context and a formatted label per option (`web.forms.KeptSelect`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.forms.renderers import DjangoTemplates
@@ -73,18 +81,85 @@ def _attrs(attrs: dict[str, Any]) -> str:
 
 def _select(widget: dict[str, Any]) -> str:
     """`SELECT` and its `OPTION`s, byte for byte (less the newline the renderer strips)."""
-    parts = [f'<select name="{_text(widget["name"])}"{_attrs(widget["attrs"])}>']
+    parts = [_select_start(widget["name"], widget["attrs"])]
     for group_name, options, _index in widget["optgroups"]:
         if group_name:
-            parts.append(f'\n  <optgroup label="{_text(group_name)}">')
+            parts.append(_group_start(group_name))
         parts.extend(
-            f'\n  <option value="{_format(option["value"])}"{_attrs(option["attrs"])}>'
-            f"{_text(option['label'])}</option>\n"
-            for option in options
+            _option(option["value"], _attrs(option["attrs"]), option["label"]) for option in options
         )
         if group_name:
-            parts.append("\n  </optgroup>")
-    parts.append("\n</select>")
+            parts.append(GROUP_END)
+    parts.append(SELECT_END)
+    return "".join(parts)
+
+
+GROUP_END = "\n  </optgroup>"
+SELECT_END = "\n</select>"
+
+
+def _select_start(name: str, attrs: dict[str, Any]) -> str:
+    return f'<select name="{_text(name)}"{_attrs(attrs)}>'
+
+
+def _group_start(name: Any) -> str:
+    return f'\n  <optgroup label="{_text(name)}">'
+
+
+def _option(value: Any, attrs: str, label: Any) -> str:
+    return f'\n  <option value="{_format(value)}"{attrs}>{_text(label)}</option>\n'
+
+
+@dataclass(frozen=True)
+class DrawnOption:
+    value: str  # as the widget compares it with the chosen values (`str(value)`)
+    plain: str
+    chosen: str  # with `selected`
+
+
+@dataclass(frozen=True)
+class DrawnOptions:
+    """A select's options, drawn in the active language: group markup and options in order."""
+
+    parts: tuple[str | DrawnOption, ...]
+
+
+def draw_options(choices: Iterable[tuple[Any, Any]]) -> DrawnOptions:
+    """The options of `choices` (Django's form, one level of groups) as `_select` draws them."""
+    parts: list[str | DrawnOption] = []
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):
+            if value:
+                parts.append(_group_start(value))
+            parts.extend(_drawn(sub_value, sub_label) for sub_value, sub_label in label)
+            if value:
+                parts.append(GROUP_END)
+        else:
+            parts.append(_drawn("" if value is None else value, label))
+    return DrawnOptions(tuple(parts))
+
+
+def _drawn(value: Any, label: Any) -> DrawnOption:
+    return DrawnOption(str(value), _option(value, "", label), _option(value, " selected", label))
+
+
+def select_markup(
+    name: str, attrs: dict[str, Any], options: DrawnOptions, values: list[str], multiple: bool
+) -> str:
+    """What `_select` writes for a select of `options` with `values` chosen: as Django's
+    `ChoiceWidget.optgroups` marks them, every option of a chosen value in a multiple select,
+    else the first one only."""
+    chosen, marked = set(values), False
+    parts = [_select_start(name, attrs)]
+    for part in options.parts:
+        if isinstance(part, str):
+            parts.append(part)
+        elif part.value in chosen and (multiple or not marked):
+            parts.append(part.chosen)
+            marked = True
+        else:
+            parts.append(part.plain)
+    parts.append(SELECT_END)
     return "".join(parts)
 
 

@@ -626,3 +626,85 @@ def test_counts_recover_after_a_failed_call(agent):
         prepared[name] = False
         assert str(queues.counts(agent)["mine"]) == "1"
         assert prepared[name] is True
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plan")
+def test_all_open_by_due_time_walks_its_partial_index(agent):
+    """With the open statuses as literals, SQLite walks `inc_open_due` in the page's order and
+    sorts nothing (bound, it read every open incident from `inc_overview` and sorted them), on
+    the first page and after a cursor."""
+    for _ in range(2):
+        make_incident(Status.IN_PROGRESS, agent=agent)
+    queryset = queues.all_open_by_due_time(agent).filter(resolution_due_at__isnull=False)
+    first = paginate(queryset, ordering="resolution_due_at,priority", cursor=None, limit=1)
+    for cursor in (None, first.next_cursor):
+        with CaptureQueriesContext(connection) as captured:
+            paginate(queryset, ordering="resolution_due_at,priority", cursor=cursor, limit=1)
+        assert len(captured) == 2  # the ids, then their rows
+    keys = ["resolution_due_at", "priority", "id"]
+    for page in (queryset, queryset.filter(resolution_due_at__gte=timezone.now())):
+        sql, params = page.order_by(*keys).values_list("pk", flat=True)[:51].query.sql_with_params()
+        assert "IN ('in_progress', 'new', 'on_hold')" in sql, sql
+        with _desk_statistics(), connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = [row[-1] for row in cursor.fetchall()]
+        assert any("USING INDEX inc_open_due" in step for step in plan), plan
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize(
+    ("params", "walks"),
+    [
+        ({"queue": "open"}, True),
+        ({"queue": "open", "cursor": "x"}, True),  # an invalid cursor: the first page
+        ({"queue": "open", "ordering": "due"}, True),
+        ({"queue": "open", "ordering": "priority"}, False),
+        ({"queue": "open", "priority": "1"}, False),
+        ({"queue": "open", "q": "принтер"}, False),
+        ({"queue": "mine"}, False),
+        ({"queue": "unassigned"}, False),
+    ],
+)
+def test_only_all_open_by_due_time_without_filters_walks_the_index(
+    agent_client, agent, monkeypatch, params, walks
+):
+    """Where the page's list is narrower than every open incident, a walk in due-time order
+    could read the whole index for a few rows: those pages keep the bound statuses."""
+    make_incident(Status.IN_PROGRESS, agent=agent)
+    called = []
+    walk = queues.all_open_by_due_time
+    monkeypatch.setattr(queues, "all_open_by_due_time", lambda user: called.append(1) or walk(user))
+    for url in (QUEUES_URL, reverse("console:queue_rows")):
+        called.clear()
+        response = agent_client.get(url, params)
+        assert response.status_code == 200
+        assert bool(called) is walks, url
+        if walks:
+            assert _numbers(response)
+
+
+def test_all_open_first_ids_are_the_first_pages(agent, colleague, customer):
+    """The kept statement gives the ids the page's own query gives, for any staff member, and
+    runs once compiled; a customer gets none from it."""
+    made = [make_incident(Status.IN_PROGRESS, agent=agent) for _ in range(3)]
+    made.append(make_incident(Status.ON_HOLD, agent=colleague))
+    make_incident(Status.CLOSED, agent=agent)
+    Incident.objects.filter(pk=made[2].pk).update(resolution_due_at=timezone.now())
+    Incident.objects.filter(pk=made[3].pk).update(priority=1)
+    queryset = queues.all_open_by_due_time(agent).filter(resolution_due_at__isnull=False)
+    for limit in (2, 4):
+        expected = paginate(
+            queryset, ordering="resolution_due_at,priority", cursor=None, limit=limit
+        )
+        for user in (agent, colleague):
+            with CaptureQueriesContext(connection) as captured:
+                found = paginate(
+                    queryset,
+                    ordering="resolution_due_at,priority",
+                    cursor=None,
+                    limit=limit,
+                    first=lambda count, user=user: queues.all_open_first_ids(user, count),
+                )
+            assert found == expected
+            assert len(captured) == 2
+    assert queues.all_open_first_ids(customer, 3) is None

@@ -10,17 +10,19 @@ from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models.functions import Now
+from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.functional import lazy
 from django_tasks_db.models import DBTaskResult
 
 from incidesk.accounts.models import ApiToken, User, hash_token
-from incidesk.accounts.tests.factories import CustomerFactory, OrganisationFactory
+from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory, OrganisationFactory
 from incidesk.core.compiled import CompiledQuery, Prepared, _preparer, insert_new
 from incidesk.core.models import Promise
 from incidesk.core.sessions import SessionStore
 from incidesk.incidents.models import Channel, EventKind, Incident, Kind, TimelineEvent
+from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.sla.models import SlaClock
 
@@ -52,6 +54,58 @@ def test_a_compiled_read_gives_the_orms_instances_with_their_relations_in_one_qu
     assert found._state.adding is False and found._state.db == "default"
     assert BY_HASH.first(hash_token("ink_unknown")) is None
     assert BY_HASH.all(hash_token(raw)) == [expected]
+
+
+ROWS = CompiledQuery(
+    lambda pk: (
+        Incident.objects.select_related("team", "assignee", "hold_reason")
+        .only("number", "title", "team__name", "assignee__email", "hold_reason__name_en")
+        .filter(pk=pk)
+    ),
+    integers=True,
+)
+
+
+def _state(obj: Any) -> dict[str, Any]:
+    """What an instance holds: its columns, the related objects cached on it (theirs too) and
+    its state."""
+    held = {k: v for k, v in obj.__dict__.items() if k != "_state"}
+    cached = obj._state.fields_cache
+    return {
+        **held,
+        "adding": obj._state.adding,
+        "db": obj._state.db,
+        "deferred": obj.get_deferred_fields(),
+        "cached": {name: None if rel is None else _state(rel) for name, rel in cached.items()},
+    }
+
+
+def test_instances_made_directly_hold_what_from_db_makes():
+    """Partly loaded rows with related objects, one of them missing (no hold reason); with a
+    `post_init` receiver, `from_db` makes them, and the receiver hears of every one."""
+    incident = make_incident(Status.IN_PROGRESS, agent=AgentFactory())
+    expected = _state(
+        Incident.objects.select_related("team", "assignee", "hold_reason")
+        .only("number", "title", "team__name", "assignee__email", "hold_reason__name_en")
+        .get(pk=incident.pk)
+    )
+    found = ROWS.first(incident.pk)
+    assert found is not None and _state(found) == expected
+    assert expected["cached"]["assignee"] is not None and expected["cached"]["hold_reason"] is None
+    assert found.title == incident.title  # a loaded column
+    assert found.description == incident.description  # a deferred one, read on access
+
+    heard: list[Any] = []
+
+    def receiver(sender: Any, instance: Any, **kwargs: Any) -> None:
+        heard.append(instance)
+
+    post_init.connect(receiver, sender=User)
+    try:
+        found = ROWS.first(incident.pk)
+    finally:
+        post_init.disconnect(receiver, sender=User)
+    assert found is not None and _state(found) == expected and heard == [found.assignee]
 
 
 def test_inserted_rows_read_back_as_the_objects_hold_them():

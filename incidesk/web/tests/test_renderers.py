@@ -8,7 +8,8 @@ from django.utils.translation import gettext_lazy
 
 from incidesk.accounts.tests.factories import AgentFactory
 from incidesk.console.forms import BulkForm, QueueFilterForm, SavedViewForm
-from incidesk.web.renderers import FastSelectRenderer
+from incidesk.web.forms import KeptSelect
+from incidesk.web.renderers import FastSelectRenderer, draw_options
 
 
 class Choices(forms.Form):
@@ -67,3 +68,55 @@ def test_a_select_with_its_own_option_template_goes_to_the_templates():
         own = forms.ChoiceField(choices=[("a", "A")], widget=Own)
 
     assert _widgets(Form(), FastSelectRenderer()) == _widgets(Form(), DjangoTemplates())
+
+
+GROUPED = [
+    ("", "Any"),
+    ("Group <1>", [("g1", 'One "1"'), ("g2", mark_safe("<i>Two</i>"))]),
+    ("a&b", gettext_lazy("Status")),
+    (3, 1234),
+    ("g1", "the same value again"),
+]
+
+
+class Kept(forms.Form):
+    grouped = forms.ChoiceField(
+        choices=GROUPED,
+        widget=KeptSelect(attrs={"class": "form-select", "data-x": mark_safe("&amp;")}),
+        required=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "data", [None, {}, {"grouped": "g1"}, {"grouped": "a&b"}, {"grouped": "3"}, {"grouped": "?"}]
+)
+def test_options_drawn_beforehand_give_the_templates_markup(data):
+    """Escaping, groups, a number as label, the empty choice chosen when nothing is, and only
+    the first option of a value chosen twice (Django's single select)."""
+    drawn = Kept(data)
+    widget = drawn.fields["grouped"].widget
+    assert isinstance(widget, KeptSelect)
+    widget.drawn = draw_options(GROUPED)
+    assert _widgets(drawn, FastSelectRenderer()) == _widgets(Kept(data), DjangoTemplates())
+
+
+@pytest.mark.parametrize("language", ["ru", "en"])
+@pytest.mark.django_db
+def test_the_queue_pages_kept_lists_are_drawn_as_the_templates_draw_them(language):
+    """The two forms' lists given by `choices.fill` (trees, empty choices in each form's own
+    words), with and without chosen values, in both languages."""
+    from django.utils import translation
+
+    from incidesk.catalog.models import Category
+    from incidesk.console import choices
+
+    agent = AgentFactory()
+    category = Category.objects.filter(parent__isnull=False, is_active=True).first()
+    assert category is not None
+    with translation.override(language):
+        for data in (None, {"assignee": agent.email, "category": category.code}):
+            for form_class in (QueueFilterForm, BulkForm):
+                kept, slow = form_class(data), form_class(data)
+                choices.fill(kept)
+                assert kept.fields["assignee"].widget.drawn is not None
+                assert _widgets(kept, FastSelectRenderer()) == _widgets(slow, DjangoTemplates())
