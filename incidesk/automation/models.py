@@ -249,7 +249,10 @@ class Decision(models.Model):
     Written once, never changed; staff only."""
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="automation_decisions"
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        related_name="automation_decisions",
+        db_index=False,  # `decision_incident` in Meta starts with it
     )
     kind = models.CharField(max_length=16, choices=DecisionKind)
     at = models.DateTimeField(default=timezone.now)
@@ -444,7 +447,12 @@ class TriggerRun(models.Model):
     """A trigger looked at an event: one row per (trigger, event), taken first in the
     trigger's transaction, so a task run twice fires nothing twice."""
 
-    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="runs")
+    trigger = models.ForeignKey(
+        Trigger,
+        on_delete=models.CASCADE,
+        related_name="runs",
+        db_index=False,  # `unique_trigger_run` in Meta starts with it
+    )
     event = models.ForeignKey("incidents.TimelineEvent", on_delete=models.CASCADE, related_name="+")
     at = models.DateTimeField(default=timezone.now)
 

@@ -14,6 +14,8 @@ class DropFieldIndex(migrations.AlterField):
     Django's SQLite backend makes any `AlterField` by copying the whole table and building all
     its indexes again: for the incident table at a million rows, minutes per field. The state
     is `AlterField`'s (the new field must have `db_index=False`); backwards builds the index again.
+    On PostgreSQL a character column's index has a `_like` twin (`varchar_pattern_ops`): both go
+    and both come back, as with Django's own `AlterField`.
     """
 
     def database_forwards(
@@ -35,8 +37,8 @@ class DropFieldIndex(migrations.AlterField):
     ) -> None:
         model = to_state.apps.get_model(app_label, self.model_name)
         if self.allow_migrate_model(schema_editor.connection.alias, model):
-            field = model._meta.get_field(self.name)
-            schema_editor.execute(schema_editor._create_index_sql(model, fields=[field]))
+            for sql in schema_editor._field_indexes_sql(model, model._meta.get_field(self.name)):
+                schema_editor.execute(sql)
 
     def describe(self) -> str:
         return f"Drop the index of field {self.name} on {self.model_name}"

@@ -351,7 +351,12 @@ class Comment(models.Model):
     An unverified comment (e-mail the desk could not tie to its claimed author) is always
     internal: agents read it, the customer never sees it, and it changed nothing."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="comments")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        db_index=False,  # `comment_incident` in Meta starts with it
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -423,7 +428,12 @@ class LinkKind(models.TextChoices):
 class IncidentLink(models.Model):
     """A directed link between two incidents (a later complaint follows up a closed one)."""
 
-    source = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_out")
+    source = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="links_out",
+        db_index=False,  # `unique_link` in Meta starts with it
+    )
     target = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="links_in")
     kind = models.CharField(max_length=16, choices=LinkKind)
     created_at = models.DateTimeField(default=timezone.now)
@@ -493,9 +503,17 @@ class Watcher(models.Model):
     its public mail, see what the reporter sees and may reply, but use none of the reporter's
     verbs) or an agent who follows it. One row per (incident, person), so a merge moves a row."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="watchers")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="watchers",
+        db_index=False,  # `unique_watcher` in Meta starts with it
+    )
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watching"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="watching",
+        db_index=False,  # `watcher_person` in Meta starts with it
     )
     source = models.CharField(_("how added"), max_length=8, choices=WatcherSource)
     added_by = models.ForeignKey(
@@ -530,7 +548,12 @@ class TimeEntry(models.Model):
     agent and per organisation (a service provider bills by them). A merge moves the entries
     with the conversation (`moved_from`), so each minute is counted on exactly one incident."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="time_entries")
+    incident = models.ForeignKey(
+        Incident,
+        on_delete=models.CASCADE,
+        related_name="time_entries",
+        db_index=False,  # `time_incident` in Meta starts with it
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="time_entries"
     )
@@ -639,7 +662,12 @@ class Merge(models.Model):
 class IdempotencyKey(models.Model):
     """Remembers which incident an API client's Idempotency-Key created, so a retry returns it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # `unique_idempotency_key` in Meta starts with it
+    )
     key = models.CharField(max_length=200)
     request_hash = models.CharField(max_length=64)
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")

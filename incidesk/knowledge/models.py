@@ -132,7 +132,12 @@ class ArticleVersion(models.Model):
     """The text of an article as one save left it. Never changed: the history and its
     differences are read from these rows."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        db_index=False,  # `unique_article_version` in Meta starts with it
+    )
     number = models.PositiveIntegerField()
     title_ru = models.CharField(max_length=200, blank=True)
     body_ru = models.TextField(blank=True)
@@ -189,7 +194,10 @@ class ArticleLink(models.Model):
     it, and the reports count reopened incidents that used it."""
 
     incident = models.ForeignKey(
-        "incidents.Incident", on_delete=models.CASCADE, related_name="article_links"
+        "incidents.Incident",
+        on_delete=models.CASCADE,
+        related_name="article_links",
+        db_index=False,  # `unique_article_link` in Meta starts with it
     )
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="links")
     linked_by = models.ForeignKey(
@@ -214,9 +222,18 @@ class ArticleView(models.Model):
     who are not signed in (counted as views, never as deflections: nobody knows whether they
     filed an incident later)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="views")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="views",
+        db_index=False,  # `article_view_at` in Meta starts with it
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        related_name="+",
+        db_index=False,  # `article_view_user` in Meta starts with it
     )
     suggested = models.BooleanField(default=False)
     at = models.DateTimeField(default=timezone.now)
@@ -236,7 +253,12 @@ class ArticleView(models.Model):
 class Feedback(models.Model):
     """One reader's answer to "did this help?" (their latest replaces an earlier one)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="feedback",
+        db_index=False,  # `article_feedback_at` in Meta starts with it
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, related_name="+"
     )
@@ -264,9 +286,17 @@ class OwnerTask(models.Model):
     """Something an article's owner should do, in their knowledge inbox. `key` makes a retried
     task create it once (the feedback's id, or the validity date reminded about)."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="tasks")
+    article = models.ForeignKey(
+        Article,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        db_index=False,  # `unique_owner_task` in Meta starts with it
+    )
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="article_tasks"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="article_tasks",
+        db_index=False,  # `owner_task_inbox` in Meta starts with it
     )
     kind = models.CharField(max_length=16, choices=TaskKind)
     key = models.CharField(max_length=40)

@@ -31,7 +31,12 @@ class InboundMessage(models.Model):
     message_id = models.CharField(_("Message-ID"), max_length=998, blank=True)
     source = models.CharField(_("source"), max_length=8)
     received_at = models.DateTimeField(_("received"), default=timezone.now)
-    sender = models.CharField(_("sender"), max_length=254, blank=True, db_index=True)
+    sender = models.CharField(
+        _("sender"),
+        max_length=254,
+        blank=True,
+        db_index=False,  # `inbound_sender` in Meta starts with it
+    )
     subject = models.CharField(_("subject"), max_length=255, blank=True)
     raw = models.BinaryField(_("raw message"))
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome, default=Outcome.PENDING)
@@ -75,7 +80,10 @@ class OutgoingMail(models.Model):
     lock, so it is never sent twice. Its rendered text stays here as the outgoing log."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,  # `unique_outgoing_mail` in Meta starts with it
     )
     event = models.ForeignKey("incidents.TimelineEvent", on_delete=models.CASCADE, related_name="+")
     incident = models.ForeignKey(
@@ -83,6 +91,7 @@ class OutgoingMail(models.Model):
         verbose_name=_("incident"),
         on_delete=models.CASCADE,
         related_name="+",
+        db_index=False,  # `outgoing_thread` in Meta starts with it
     )
     kind = models.CharField(_("kind"), max_length=32)
     to = models.EmailField(pgettext_lazy("recipient", "to"))

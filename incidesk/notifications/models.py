@@ -11,7 +11,10 @@ class Notification(models.Model):
     never tells anyone twice."""
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # `unique_notification` in Meta starts with it
     )
     event = models.ForeignKey(
         "incidents.TimelineEvent", on_delete=models.CASCADE, related_name="notifications"

@@ -131,7 +131,12 @@ class AppendOnlyError(Exception):
 class ProblemEvent(models.Model):
     """One entry of the problem's history: who did what, when. Never updated or deleted."""
 
-    problem = models.ForeignKey(Problem, on_delete=models.CASCADE, related_name="events")
+    problem = models.ForeignKey(
+        Problem,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,  # `problem_event` in Meta starts with it
+    )
     kind = models.CharField(max_length=24, choices=ProblemEventKind)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

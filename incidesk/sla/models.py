@@ -77,7 +77,10 @@ class CalendarException(models.Model):
     weekend day and a shortened day carry their hours (`start`–`end`)."""
 
     calendar = models.ForeignKey(
-        BusinessCalendar, on_delete=models.CASCADE, related_name="exceptions"
+        BusinessCalendar,
+        on_delete=models.CASCADE,
+        related_name="exceptions",
+        db_index=False,  # `unique_calendar_day` in Meta starts with it
     )
     date = models.DateField(_("date"))
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind)
@@ -178,7 +181,12 @@ class SlaPolicy(models.Model):
 class SlaTarget(models.Model):
     """How long a metric may take for one priority under a policy, on a named calendar."""
 
-    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    policy = models.ForeignKey(
+        SlaPolicy,
+        on_delete=models.CASCADE,
+        related_name="targets",
+        db_index=False,  # `unique_sla_target` in Meta starts with it
+    )
     priority = models.PositiveSmallIntegerField(
         _("priority"), choices=[(p, f"P{p}") for p in range(1, 6)]
     )

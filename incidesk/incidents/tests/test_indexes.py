@@ -1,48 +1,14 @@
-"""The tables a registration writes carry no index another index already serves: each index
-costs an entry on every insert (issue 13), and one whose columns lead another full index
-answers no query the other does not."""
+"""The indexes a registration no longer writes stay gone (issue 13). That no index of any
+table leads another is `core/tests/test_indexes.py`'s test."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
-from django.db.models import Model
 
-from incidesk.incidents.models import Incident, SearchDocument, TimelineEvent
+from incidesk.core.tests.test_indexes import table_indexes
+from incidesk.incidents.models import Incident, TimelineEvent
 from incidesk.sla.models import SlaClock
-
-REGISTRATION_WRITES = (Incident, TimelineEvent, SlaClock, SearchDocument)
-
-
-def _indexes(model: type[Model]) -> dict[str, Any]:
-    """The table's indexes and unique constraints as the database has them, partial ones left
-    out (the model's `Meta.indexes` says which: introspection does not on either database)."""
-    partial = {index.name for index in model._meta.indexes if index.condition is not None}
-    with connection.cursor() as cursor:
-        found = connection.introspection.get_constraints(cursor, model._meta.db_table)
-    return {
-        name: found[name]
-        for name in found
-        if (found[name]["index"] or found[name]["unique"]) and name not in partial
-    }
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("model", REGISTRATION_WRITES, ids=lambda m: m.__name__)
-def test_no_index_leads_another(model: type[Model]) -> None:
-    """PostgreSQL's `_like` index (Django's `varchar_pattern_ops` twin of a character column's
-    unique index) is another operator class: it serves `LIKE 'x%'`, which the other cannot."""
-    indexes = _indexes(model)
-    redundant = {
-        name: other
-        for name, index in indexes.items()
-        if not index["unique"] and not index["primary_key"] and not name.endswith("_like")
-        for other, wider in indexes.items()
-        if other != name and wider["columns"][: len(index["columns"])] == index["columns"]
-    }
-    assert redundant == {}
 
 
 @pytest.mark.django_db
@@ -57,7 +23,7 @@ def test_the_dropped_one_column_indexes_stay_dropped() -> None:
         (TimelineEvent, "incident_id", "event_incident"),
         (SlaClock, "incident_id", "unique_clock"),
     ):
-        indexes = _indexes(model)
+        indexes = table_indexes(model)
         assert [n for n, i in indexes.items() if i["columns"] == [column]] == [], column
         assert indexes[wider]["columns"][0] == column
     with connection.cursor() as cursor:
