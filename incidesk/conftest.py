@@ -1,6 +1,7 @@
 """Shared pytest fixtures: users of every role, reference data, and task execution."""
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,13 @@ from incidesk.core.tests import migrated, pgflush, pgtemplate
 from incidesk.sla import russia
 from incidesk.sla import seed as sla_seed
 from incidesk.web.tests.live_server import TURNS, OneRequestAtATime
+
+# Compiled bytecode is cached in `__pycache__` even where the environment says not to
+# (PYTHONDONTWRITEBYTECODE=1, common in containers): without it every xdist worker compiles
+# the project and rewrites the test modules' asserts again (about 6 s of CPU each), and every
+# process a test starts (`serve`, `migrate`, workers) compiles the modules it imports (0.2-0.3 s).
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -72,6 +80,33 @@ def run_folder(tmp_path_factory) -> Path:
 def migrated_sqlite(run_folder) -> Path:
     """A SQLite desk migrated once for the whole run, xdist's workers included."""
     return migrated.template(run_folder)
+
+
+# Named after the test database (read before pytest-django gives each xdist worker its own).
+_TEST_DATABASE = (
+    connection.settings_dict["TEST"]["NAME"] or f"test_{connection.settings_dict['NAME']}"
+)
+PROCESS_DESK = f"{_TEST_DATABASE}_desk"
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(run_folder) -> migrated.PostgresTemplate:
+    """A PostgreSQL desk migrated once for the whole run, for the processes tests start on
+    PostgreSQL: `.copy()` makes each its own database in a fraction of a second."""
+    params = connection.settings_dict
+    server = f"postgres://{params['USER'] or 'postgres'}@{params['HOST'] or '127.0.0.1'}"
+    server += f":{params['PORT'] or 5432}"
+    return migrated.postgres_template(run_folder, server, PROCESS_DESK)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """The controller (or the only process) drops the run's PostgreSQL desk and its copies once
+    every worker is done with them. Its base temporary folder is `run_folder`: xdist makes each
+    worker's inside it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER") and connection.vendor == "postgresql":
+        # `tmp_path_factory`'s object: fixtures are not at hand in a hook.
+        factory = session.config._tmp_path_factory  # type: ignore[attr-defined]
+        migrated.drop_postgres_template(factory.getbasetemp())
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,5 +1,6 @@
 """Several nodes on one PostgreSQL, and a database outage, with `incidesk serve` as real
-processes (slow; PostgreSQL only: the nodes share a fresh database of their own). Two full nodes
+processes (slow; PostgreSQL only: the nodes share a database of their own, empty where the
+start-up is what is tested, else a copy of the run's migrated desk). Two full nodes
 also share Redis (127.0.0.1:6379, database 9, emptied before and after; skipped with the reason
 when Redis is not there) and an S3 bucket (moto's server): a file crosses from one to the other,
 and delayed work goes on after the node whose worker schedules it is killed."""
@@ -31,6 +32,9 @@ pytestmark = [
 ]
 
 SECRET = secrets.token_urlsafe(50)
+# Seconds the database is away: longer than the scheduler's wait after a failed turn (5 s) and
+# than the supervisor's first three restarts of a child that keeps dying (1 + 2 + 4 s).
+OUTAGE = 10
 
 
 def _server_dsn(database: str, port: int | None = None) -> str:
@@ -48,6 +52,12 @@ def empty_database() -> Iterator[str]:
     yield name
     with psycopg.connect(_server_dsn("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def migrated_database(migrated_postgres) -> str:
+    """A database migrated already: `serve`'s migration at start-up finds nothing to do."""
+    return migrated_postgres.copy()
 
 
 def test_a_shared_database_needs_a_shared_secret(tmp_path, empty_database):
@@ -73,15 +83,15 @@ def test_two_nodes_start_at_once_on_an_empty_database(tmp_path, empty_database):
             node.stop()
 
 
-def test_a_database_outage_is_a_wait_not_a_crash(tmp_path, empty_database):
+def test_a_database_outage_is_a_wait_not_a_crash(tmp_path, migrated_database):
     params = connection.settings_dict
     proxy = TcpProxy((params["HOST"] or "127.0.0.1", int(params["PORT"] or 5432)))
-    env = {"DATABASE_URL": _server_dsn(empty_database, proxy.port), "SECRET_KEY": SECRET}
+    env = {"DATABASE_URL": _server_dsn(migrated_database, proxy.port), "SECRET_KEY": SECRET}
     node = Server(tmp_path, **env).wait()
     try:
         proxy.cut()
         seen: set[int] = set()
-        until = time.monotonic() + 30
+        until = time.monotonic() + OUTAGE
         while time.monotonic() < until:
             seen.add(node.status("/health/"))
             seen.add(node.status("/api/v1/incidents", Authorization="Bearer not-a-token"))
@@ -188,17 +198,17 @@ def _kill(node: Server) -> None:
 
 
 def test_two_nodes_share_files_and_delayed_work_survives_the_scheduler_node(
-    tmp_path, empty_database, redis_db, bucket
+    tmp_path, migrated_database, redis_db, bucket
 ):
-    dsn = _server_dsn(empty_database)
+    dsn = _server_dsn(migrated_database)
     env = {"DATABASE_URL": dsn, "SECRET_KEY": SECRET, "REDIS_URL": redis_db, **bucket.env}
     nodes = []
     for folder in ("a", "b"):
         (tmp_path / folder).mkdir()
-        nodes.append(Server(tmp_path / folder, **env))  # at once, on the empty database
+        nodes.append(Server(tmp_path / folder, **env))  # at once
     try:
         node_a, node_b = nodes
-        node_a.wait()  # so the database is migrated: the customer is made while B comes up
+        node_a.wait()  # the customer is made while B comes up
         customer = _shell({**env, "INCIDESK_DATA_DIR": str(tmp_path)}, CREATE_CUSTOMER)
         node_b.wait()
         assert all("EMAIL_HOST не задан" in node.output for node in nodes)  # per-node outboxes

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -17,7 +16,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from django.db import connection, transaction
 from django.utils import timezone
@@ -146,29 +144,19 @@ def _run(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory, migrated_sqlite) -> Iterator[dict[str, str]]:
-    """The environment of a migrated desk of its own: SQLite in a data dir (a copy of the
-    run's migrated one), or a fresh PostgreSQL database when the tests run on PostgreSQL."""
+def desk(tmp_path_factory, request) -> dict[str, str]:
+    """The environment of a migrated desk of its own: SQLite in a data dir, or a PostgreSQL
+    database when the tests run on PostgreSQL, each a copy of the run's migrated one."""
     data_dir = tmp_path_factory.mktemp("desk")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     env.update(INCIDESK_DATA_DIR=str(data_dir), PYTHONPATH=str(Path.cwd()))
     env.update(INCIDESK_WORKER_POLL_SECONDS=f"{SAFETY:g}")
-    name = None
     if connection.vendor == "postgresql":
-        params = connection.settings_dict
-        server = f"postgres://{params['USER'] or 'postgres'}@{params['HOST'] or '127.0.0.1'}"
-        server += f":{params['PORT'] or 5432}"
-        name = f"incidesk_worker_{secrets.token_hex(4)}"
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        env["DATABASE_URL"] = f"{server}/{name}"
-        _run(env, "incidesk.cli", "migrate", "-v0")
+        template = request.getfixturevalue("migrated_postgres")
+        env["DATABASE_URL"] = f"{template.server}/{template.copy()}"
     else:
-        migrated.copy_into(migrated_sqlite, data_dir)
-    yield env
-    if name is not None:
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        migrated.copy_into(request.getfixturevalue("migrated_sqlite"), data_dir)
+    return env
 
 
 class Worker:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import email
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -19,7 +18,6 @@ from email import policy
 from email.message import EmailMessage
 from pathlib import Path
 
-import psycopg
 import pytest
 import redis
 from aiosmtpd.controller import Controller
@@ -135,19 +133,13 @@ def _server_dsn(database: str) -> str:
 
 
 @pytest.fixture
-def database(request) -> Iterator[dict[str, str]]:
-    """A database of the test's own: a SQLite file in the data folder (copied from the run's
-    migrated one), or a new PostgreSQL database when the tests run on PostgreSQL."""
+def database(request) -> dict[str, str]:
+    """A database of the test's own, a copy of the run's migrated one: a SQLite file in the
+    data folder, or a PostgreSQL database when the tests run on PostgreSQL."""
     if connection.vendor != "postgresql":
         request.getfixturevalue("migrated_data_dir")  # into the test's tmp_path
-        yield {}
-        return
-    name = f"incidesk_handoff_{secrets.token_hex(4)}"
-    with psycopg.connect(_server_dsn("postgres"), autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    yield {"DATABASE_URL": _server_dsn(name)}
-    with psycopg.connect(_server_dsn("postgres"), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return {}
+    return {"DATABASE_URL": _server_dsn(request.getfixturevalue("migrated_postgres").copy())}
 
 
 @pytest.fixture

@@ -4,11 +4,17 @@ asks about (a query against incidents with fields, a few typed words against sho
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pytest
-from scipy import sparse
 
-from incidesk.recurring import engine, quality, scoring, text
+from incidesk.recurring import scoring, text
+
+if TYPE_CHECKING:  # imported by the tests when they run, not at collection (see _assert_same)
+    from scipy import sparse
+
+    from incidesk.recurring import engine
 
 pytestmark = pytest.mark.django_db  # the stemmer's glossary is read through the search module
 
@@ -31,6 +37,10 @@ def _engine_shared_terms(
 
 
 def _assert_same(texts: list[str], fields: list[scoring.Fields] | None = None, rows=(0,)):
+    # scikit-learn and scipy here, not at the module's top: about a second of every xdist
+    # worker's collection otherwise, for the few tests that compare with the engine.
+    from incidesk.recurring import engine
+
     reference = engine.vectorise(texts, fields)
     mine = scoring.Space(texts, fields)
     surface = text.surface_words(texts)
@@ -46,11 +56,15 @@ def _assert_same(texts: list[str], fields: list[scoring.Fields] | None = None, r
 
 
 def test_every_labelled_text_against_all_others_scores_as_the_engine():
+    from incidesk.recurring import quality
+
     texts, _ = quality.load()
     _assert_same(texts, rows=range(len(texts)))
 
 
 def test_a_query_against_candidates_with_fields_scores_as_the_engine():
+    from incidesk.recurring import quality
+
     texts, _ = quality.load()
     chosen = texts[::3][:120]  # every third text: all faults, all languages
     fields = [
