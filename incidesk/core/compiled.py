@@ -388,7 +388,7 @@ class Prepared:
 
 
 def _run(connection: BaseDatabaseWrapper, statement: _Insert, values: list[list[Any]]) -> list[Any]:
-    """Execute the kept INSERT with `values` laid out by Django's compiler; the returned rows."""
+    """Execute the kept INSERT with the rows' `values`, one placeholder each; the returned rows."""
     compiler = statement.compiler
     returning_params = compiler.returning_params if statement.returning else ()
     params = tuple(chain.from_iterable([*values, returning_params]))
