@@ -42,7 +42,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
+from functools import cache, partial
 from itertools import chain
 from operator import attrgetter
 from typing import Any, Generic, TypeVar
@@ -51,8 +51,9 @@ from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models.base import ModelState
 from django.db.models.fields import Field
-from django.db.models.fields.related import ForeignKey
+from django.db.models.fields.related import ForeignKey, ForeignObject
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.options import Options
 from django.db.models.query import RelatedPopulator, get_related_populators
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
@@ -326,16 +327,14 @@ class Prepared:
         if not objs:
             return
         opts = objs[0]._meta
-        self._later = [opts.get_field(name) for name in later]
+        self._later = frozenset(opts.get_field(name) for name in later)
         # Django checks every key's object is saved; those in `later` are checked by `insert`.
-        now = [f for f in opts.concrete_fields if f.is_relation and f not in self._later]
+        relations = _relations(opts)
+        self._later_relations = relations & self._later
         for obj in objs:
             if obj.pk is None:
                 obj.pk = opts.pk.get_pk_value_on_save(obj)
-            if not self._later:
-                obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]  # as bulk_create
-            elif now:
-                obj._prepare_related_fields_for_save(operation_name="bulk_create", fields=now)  # type: ignore[attr-defined]  # as bulk_create
+            _check_related(obj, relations - self._later)
         self._statement = self._laid_out()
 
     def _laid_out(self) -> _Insert | None:
@@ -370,10 +369,7 @@ class Prepared:
             if statement is None:
                 raise _ToBulkCreate
             for obj, values in zip(objs, self._values, strict=True):
-                if self._later:
-                    obj._prepare_related_fields_for_save(  # type: ignore[attr-defined]  # as bulk_create
-                        operation_name="bulk_create", fields=self._later
-                    )
+                _check_related(obj, self._later_relations)
                 for i in self._slots:
                     read, prepare = statement.values[i]
                     values[i] = prepare(read(obj))
@@ -385,6 +381,38 @@ class Prepared:
             for field, value in zip(statement.returning, row, strict=True):
                 setattr(obj, field.attname, value)
             obj._state.adding, obj._state.db = False, self.using
+
+
+@cache
+def _relations(opts: Options[Any]) -> frozenset[Field[Any, Any]]:
+    """The model's keys to other rows, and its private fields (a generic key) too."""
+    return frozenset([*(f for f in opts.concrete_fields if f.is_relation), *opts.private_fields])
+
+
+def _check_related(obj: models.Model, fields: frozenset[Field[Any, Any]]) -> None:
+    """`obj._prepare_related_fields_for_save("bulk_create", fields)`, as `bulk_create` runs it,
+    for the relations in `fields` that hold an object: that object must be saved, an empty key
+    takes its key, and a key that no longer matches it drops it. Django's own loops over every
+    concrete field of the model for each object; this reads only the relations that need it."""
+    cache = obj._state.fields_cache
+    for field in fields:
+        held = cache.get(field.cache_name)  # type: ignore[attr-defined]  # every relation caches its object
+        if not held:
+            continue
+        if not isinstance(field, ForeignObject):  # a generic key: Django's own check
+            obj._prepare_related_fields_for_save(operation_name="bulk_create", fields={field})  # type: ignore[attr-defined]  # as bulk_create
+            continue
+        if not held._is_pk_set():
+            if not field.remote_field.multiple:
+                field.remote_field.delete_cached_value(held)
+            raise ValueError(
+                "bulk_create() prohibited to prevent data loss due to unsaved related "
+                f"object '{field.name}'."
+            )
+        if getattr(obj, field.attname) in field.empty_values:
+            setattr(obj, field.name, held)
+        if getattr(held, field.target_field.attname) != getattr(obj, field.attname):
+            field.delete_cached_value(obj)
 
 
 def _run(connection: BaseDatabaseWrapper, statement: _Insert, values: list[list[Any]]) -> list[Any]:

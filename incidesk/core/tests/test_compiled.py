@@ -181,6 +181,24 @@ def test_rows_laid_out_before_their_parent_is_inserted_take_its_key_at_insert():
     ]
 
 
+def test_keys_to_held_objects_are_brought_up_to_date_as_bulk_create_does():
+    """A row given its parent before the parent was saved takes the parent's key; one whose key
+    was changed after it was given an object lets that object go (it reads the row its key
+    names). `Prepared` checks only the relations that hold an object, as Django would."""
+    first, second = make_incident(), make_incident()
+    early = TimelineEvent(incident=Incident(title="saved later"), kind=EventKind.CREATED)
+    early.incident.number = "~saved-later"  # type: ignore[union-attr]
+    early.incident.save()  # type: ignore[union-attr]
+    moved = TimelineEvent(incident=first, kind=EventKind.CREATED)
+    moved.incident_id = second.pk
+    insert_new([early, moved])
+    stored = dict(
+        TimelineEvent.objects.filter(pk__in=[early.pk, moved.pk]).values_list("pk", "incident_id")
+    )
+    assert stored == {early.pk: early.incident.pk, moved.pk: second.pk}  # type: ignore[union-attr]
+    assert moved.incident.pk == second.pk  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("kept_first", [False, True])
 def test_an_expression_as_a_value_goes_through_bulk_create(kept_first):
     """Before the statement is kept (nothing is compiled from it) and after (its preparer
