@@ -394,9 +394,9 @@ def _check_related(obj: models.Model, fields: frozenset[Field[Any, Any]]) -> Non
     for the relations in `fields` that hold an object: that object must be saved, an empty key
     takes its key, and a key that no longer matches it drops it. Django's own loops over every
     concrete field of the model for each object; this reads only the relations that need it."""
-    cache = obj._state.fields_cache
+    held_objects = obj._state.fields_cache
     for field in fields:
-        held = cache.get(field.cache_name)  # type: ignore[attr-defined]  # every relation caches its object
+        held = held_objects.get(field.cache_name)  # type: ignore[attr-defined]  # every relation caches its object
         if not held:
             continue
         if not isinstance(field, ForeignObject):  # a generic key: Django's own check

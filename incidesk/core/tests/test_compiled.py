@@ -187,16 +187,16 @@ def test_keys_to_held_objects_are_brought_up_to_date_as_bulk_create_does():
     names). `Prepared` checks only the relations that hold an object, as Django would."""
     first, second = make_incident(), make_incident()
     early = TimelineEvent(incident=Incident(title="saved later"), kind=EventKind.CREATED)
-    early.incident.number = "~saved-later"  # type: ignore[union-attr]
-    early.incident.save()  # type: ignore[union-attr]
+    early.incident.number = "~saved-later"
+    early.incident.save()
     moved = TimelineEvent(incident=first, kind=EventKind.CREATED)
     moved.incident_id = second.pk
     insert_new([early, moved])
     stored = dict(
         TimelineEvent.objects.filter(pk__in=[early.pk, moved.pk]).values_list("pk", "incident_id")
     )
-    assert stored == {early.pk: early.incident.pk, moved.pk: second.pk}  # type: ignore[union-attr]
-    assert moved.incident.pk == second.pk  # type: ignore[union-attr]
+    assert stored == {early.pk: early.incident.pk, moved.pk: second.pk}
+    assert moved.incident.pk == second.pk
 
 
 @pytest.mark.parametrize("kept_first", [False, True])
