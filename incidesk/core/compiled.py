@@ -331,10 +331,11 @@ class Prepared:
         # Django checks every key's object is saved; those in `later` are checked by `insert`.
         relations = _relations(opts)
         self._later_relations = relations & self._later
+        now = relations - self._later
         for obj in objs:
             if obj.pk is None:
                 obj.pk = opts.pk.get_pk_value_on_save(obj)
-            _check_related(obj, relations - self._later)
+            _check_related(obj, now)
         self._statement = self._laid_out()
 
     def _laid_out(self) -> _Insert | None:
