@@ -122,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "incidesk.web.fragments.SignInForFragmentsMiddleware",
     "incidesk.web.middleware.UserPreferencesMiddleware",
     "incidesk.web.middleware.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",

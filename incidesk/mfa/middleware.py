@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -22,6 +22,7 @@ from django_otp.middleware import is_verified
 
 from incidesk.accounts.models import User
 from incidesk.mfa.devices import has_second_factor, is_required
+from incidesk.web.fragments import is_fragment, whole_page_to
 
 # Routes a person owing a code may still use: giving it, and leaving.
 OPEN_ROUTES = frozenset(
@@ -76,12 +77,7 @@ class SecondFactorMiddleware:
             request.user = AnonymousUser()
             return None
         step = "mfa:verify" if has_second_factor(user) else "mfa:enrol"
-        if request.headers.get("HX-Request"):
-            # A fragment the page asked for: the whole page goes to the step, then back to itself.
-            page = urlsplit(request.headers.get("HX-Current-URL", ""))
-            back = page.path + (f"?{page.query}" if page.query else "")
-            response = HttpResponse(status=204)
-            response["HX-Redirect"] = f"{reverse(step)}?{urlencode({'next': back or '/'})}"
-            return response
+        if is_fragment(request):
+            return whole_page_to(request, reverse(step))
         query = urlencode({"next": request.get_full_path()})
         return HttpResponseRedirect(f"{reverse(step)}?{query}")

@@ -20,6 +20,7 @@ from incidesk.console.tests.words import coded_story, internal_codes
 from incidesk.incidents.models import Channel, Incident
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.web.tests.browser import next_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -144,6 +145,22 @@ def test_an_agent_registers_a_callers_incident(page: Page, desk, people, languag
     _no_sideways_scroll(page)
 
 
+def test_a_console_whose_session_ended_goes_to_sign_in_and_comes_back(page: Page, desk, people):
+    _team, agent, _colleague, _customer = people
+    _sign_in(page, desk, agent, "ru")
+    page.goto(desk.url + "/console/?queue=mine")
+    next_person(page)  # as when the session expires or ends in another tab
+    page.evaluate("htmx.trigger(document.body, 'notifications-changed')")  # the bell asks again
+
+    page.wait_for_url(re.compile(r"/login/\?next=%2Fconsole%2F%3Fqueue%3Dmine$"))
+    expect(page.locator("#bell")).to_have_count(0)
+    page.fill("input[name=username]", agent.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("main form button[type=submit]")
+    page.wait_for_url(re.compile(r"/console/\?queue=mine$"))
+    expect(page.get_by_test_id("queue-empty")).to_be_visible()
+
+
 @pytest.mark.parametrize("language", ["ru", "en"])
 def test_the_timeline_shows_no_internal_code(page: Page, desk, people, language):
     team, agent, _colleague, customer = people
@@ -155,7 +172,7 @@ def test_the_timeline_shows_no_internal_code(page: Page, desk, people, language)
     assert agent.email not in console and customer.email not in console
     assert "Дмитрий Козлов" in console and "«Первая линия»" in console
 
-    page.context.clear_cookies()
+    next_person(page)
     page.set_viewport_size(PHONE)
     _sign_in(page, desk, customer, language)
     page.goto(desk.url + f"/incidents/{incident.number}/")
@@ -221,7 +238,7 @@ def test_the_cause_picker_is_a_tree_in_the_resolve_form_filters_and_reports(
     lead = LeadFactory(email="lead@example.com")
     lead.set_password(PASSWORD)
     lead.save()
-    page.context.clear_cookies()
+    next_person(page)
     _sign_in(page, desk, lead, language)
     page.goto(desk.url + "/reports/")
     assert _tree(page, "select[name=cause]")[1:] == expected

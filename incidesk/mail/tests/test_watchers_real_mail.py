@@ -26,6 +26,7 @@ from incidesk.incidents.tests.factories import make_incident
 from incidesk.mail.models import InboundMessage, Outcome
 from incidesk.mail.tests.conftest import DESK
 from incidesk.portal.tests.test_browser_portal import _customer, sign_in
+from incidesk.web.tests.browser import next_person
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -115,7 +116,7 @@ def test_a_colleague_added_in_the_portal_gets_the_next_status_mail_and_replies_i
 
     # The watcher stops the mail from the link in it, without signing in.
     (link,) = re.findall(r"http://\S+/stop/\S+/", _text(status_mail))
-    page.context.clear_cookies()
+    next_person(page)
     page.goto(link)
     page.get_by_role("button", name="Больше не получать новости").click()
     expect(page.get_by_test_id("stop-watching")).to_contain_text("Вы больше не получаете новости")

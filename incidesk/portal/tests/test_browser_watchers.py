@@ -10,6 +10,7 @@ from incidesk.incidents.models import Comment, Watcher
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.portal.tests.test_browser_portal import _customer, sign_in
+from incidesk.web.tests.browser import next_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -37,7 +38,7 @@ def test_the_reporter_adds_a_colleague_who_reads_and_replies_but_cannot_confirm(
     expect(page.get_by_test_id("watcher")).to_contain_text("Ольга Смирнова")
     assert Watcher.objects.get(incident=incident).person == colleague
 
-    page.context.clear_cookies()
+    next_person(page)
     sign_in(page, desk.url, colleague.email, "customer-pass-1")
     page.goto(f"{desk.url}/incidents/{incident.number}/")
     expect(page.get_by_test_id("watching")).to_be_visible()

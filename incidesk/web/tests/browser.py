@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 
+from playwright.sync_api import Page
+
 CHROMIUM = os.environ.get("INCIDESK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -23,3 +25,11 @@ CHROMIUM_ARGS = [
 
 def chromium_missing() -> bool:
     return shutil.which(CHROMIUM) is None
+
+
+def next_person(page: Page) -> None:
+    """Hand the browser to someone else: forget the cookies once the page's own fragments have
+    come back. One still on its way would be answered after the cookies are gone, and a new CSRF
+    cookie it brought could outdate the sign-in form the next person is filling in."""
+    page.wait_for_load_state("networkidle")
+    page.context.clear_cookies()

@@ -36,6 +36,24 @@ def test_sign_in_by_email_and_sign_out(client):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_fragment_asked_for_after_signing_out_takes_the_whole_page_to_sign_in(client):
+    """htmx would follow the redirect and draw the sign-in form inside the queue's live rows."""
+    agent = AgentFactory()
+    client.force_login(agent)
+    fragment = {"HTTP_HX_REQUEST": "true", "HTTP_HX_CURRENT_URL": "http://x/console/?queue=mine"}
+    assert client.get("/notifications/bell/", **fragment).status_code == 200
+    client.post(reverse("web:logout"))
+
+    for path in ("/notifications/bell/", "/console/rows/?queue=mine"):
+        answer = client.get(path, **fragment)
+        assert answer.status_code == 204, path
+        assert answer["HX-Redirect"] == "/login/?next=%2Fconsole%2F%3Fqueue%3Dmine"
+        assert "csrftoken" not in answer.cookies  # no new token to outdate an open sign-in form
+    page = client.get("/console/?queue=mine")
+    assert page.status_code == 302
+    assert page["Location"] == "/login/?next=/console/%3Fqueue%3Dmine"
+
+
 def test_russian_by_default_and_english_on_request(client):
     assert 'lang="ru"' in client.get(reverse("web:login")).content.decode()
     customer = CustomerFactory(language="ru")
