@@ -22,8 +22,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 WARM_UP = 20
+CSRF_SECRET = "b" * 32
+URLENCODED = "application/x-www-form-urlencoded"
 BODY = {"title": "Не печатает принтер в бухгалтерии", "description": "Замятие бумаги.\n"}
 
 
@@ -41,13 +44,17 @@ def _count(n: int, form: bool) -> None:
     customer = User.objects.filter(role=Role.CUSTOMER, is_active=True).order_by("pk").first()
     assert customer is not None, "a desk with the demo's customers"
     if form:
-        client = Client(HTTP_HOST="localhost")
+        # As `run.py` and a browser without files send it: URL-encoded, CSRF checked.
+        client = Client(HTTP_HOST="localhost", enforce_csrf_checks=True)
         client.force_login(customer)
+        client.cookies["csrftoken"] = CSRF_SECRET
         fields = {"kind": "incident", "impact": "medium", "urgency": "medium"}
-        data = {**BODY, **fields, "category": "", "service": ""}
+        data = {**BODY, **fields, "category": "", "service": "", "csrfmiddlewaretoken": CSRF_SECRET}
+        encoded = urlencode(data)
 
         def send() -> None:
-            assert client.post("/incidents/new/", data).status_code == 302
+            response = client.post("/incidents/new/", encoded, content_type=URLENCODED)
+            assert response.status_code == 302
     else:
         token = ApiToken.issue(customer)
         client = Client(HTTP_HOST="localhost", HTTP_AUTHORIZATION=f"Bearer {token}")

@@ -22,7 +22,9 @@ from incidesk.core.compiled import insert_new
 from incidesk.incidents.models import Incident, SearchDocument, Visibility
 
 FTS_TABLE = "incidents_search_fts"
-_WORD = re.compile(r"\w+", re.UNICODE)
+# Runs of letters and digits, as FTS5's unicode61 tokenizer splits them ("in_progress" is two
+# words there): a stem FTS5 would split is a phrase, which an index without positions refuses.
+_WORD = re.compile(r"[^\W_]+")
 _CYRILLIC = re.compile(r"[а-яё]", re.IGNORECASE)
 
 

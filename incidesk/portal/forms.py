@@ -15,7 +15,7 @@ from incidesk.fields.forms import form_field, submitted_value
 from incidesk.fields.values import error_key
 from incidesk.incidents.models import Kind
 from incidesk.incidents.status import Status
-from incidesk.web.forms import BootstrapForm
+from incidesk.web.forms import BootstrapForm, FixedChoiceField
 
 # "How many people are affected?" -> impact; "Can you keep working?" -> urgency.
 AFFECTED = [
@@ -69,7 +69,7 @@ def _service_choices() -> list:
 
 
 class SubmitForm(BootstrapForm, forms.Form):
-    kind = forms.ChoiceField(
+    kind = FixedChoiceField(
         label=_("What do you need?"),
         choices=[
             (Kind.INCIDENT, _("Something does not work")),
@@ -89,17 +89,17 @@ class SubmitForm(BootstrapForm, forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("What you did, what you expected, what happened instead; error messages."),
     )
-    category = forms.ChoiceField(label=_("Category"), required=False, choices=_category_choices)
-    service = forms.ChoiceField(
+    category = FixedChoiceField(label=_("Category"), required=False, choices=_category_choices)
+    service = FixedChoiceField(
         label=_("Affected service"), required=False, choices=_service_choices
     )
-    impact = forms.ChoiceField(
+    impact = FixedChoiceField(
         label=_("How many people are affected?"),
         choices=AFFECTED,
         initial=Level.LOW,
         widget=forms.RadioSelect,
     )
-    urgency = forms.ChoiceField(
+    urgency = FixedChoiceField(
         label=_("Can you keep working?"),
         choices=CAN_WORK,
         initial=Level.LOW,
@@ -163,7 +163,7 @@ STATUS_FILTERS = {
 
 
 class ListFilterForm(BootstrapForm, forms.Form):
-    status = forms.ChoiceField(
+    status = FixedChoiceField(
         label=_("Status"),
         required=False,
         choices=[

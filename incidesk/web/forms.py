@@ -148,6 +148,17 @@ class _Tree(BaseChoiceIterator):
         return True
 
 
+class FixedChoiceField(forms.ChoiceField):
+    """A choice field whose choices are set when its form class is defined (a list of labels,
+    or a function that reads them when the form is drawn) and only ever replaced, never
+    changed in place: each form's copy of the field shares them. Django deep-copies a choice
+    list for every form made, label by lazy label, which was a tenth of the portal's
+    registration form."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
+        return forms.Field.__deepcopy__(self, memo)
+
+
 class KeptChoices(BaseChoiceIterator):
     """Choices kept for many requests (`console.choices`), set on a field as they are: Django
     copies a plain list into a new one, group by group, each time a field's choices are set."""
