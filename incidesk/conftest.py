@@ -36,29 +36,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _counters_on_disk() -> bool:
-    from django.conf import settings
-
-    return settings.CACHES["default"]["BACKEND"] == "diskcache.DjangoCache"
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _counters_of_this_worker(tmp_path_factory):
-    """On SQLite the rate-limit counters are files in the data folder (diskcache), which every
-    xdist worker shares: each worker keeps them in a folder of its own instead."""
-    if not _counters_on_disk():
-        yield
-        return
-    from django.conf import settings
-    from django.test import override_settings
-
-    location = str(tmp_path_factory.mktemp("counters"))
-    with override_settings(
-        CACHES={"default": {**settings.CACHES["default"], "LOCATION": location}}
-    ):
-        yield
-
-
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -67,14 +44,6 @@ def _test_settings(settings, tmp_path):
     # A request in English leaves English active in this thread: start every test in the
     # default language, whatever ran before it in this worker.
     translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
-def _no_counts_left():
-    """No rate-limit count left by the test before: the database's counters go with its
-    rollback, the files' are cleared."""
-    if _counters_on_disk():
-        cache.clear()
 
 
 @pytest.fixture

@@ -407,26 +407,12 @@ INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
 INCIDESK_WORKER_POLL_SECONDS = float(os.environ.get("INCIDESK_WORKER_POLL_SECONDS", "60"))
 
 # The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
-# there is one; on SQLite (one node) diskcache's files in the data folder, SQLite databases of
-# their own, so that counting an API write never waits for the desk's write lock behind a
-# registration (a second write turn per request cost the API a sixth of its intake); else a table
-# in the database (created by core's migration). All increment atomically; django-ratelimit's
-# check only knows memcached and django-redis, hence W001 off.
+# there is one, else a table in the database (created by core's migration). Both increment
+# atomically; django-ratelimit's check only knows memcached and django-redis, hence W001 off.
 CACHES: dict[str, dict[str, Any]]
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-elif DATABASES["default"]["ENGINE"] == "incidesk.core.sqlite":
-    CACHES = {
-        "default": {
-            "BACKEND": "diskcache.DjangoCache",
-            "LOCATION": str(DATA_DIR / "counters"),
-            # How long one try waits for a busy shard; counting retries until it gets its turn.
-            "SHARDS": 4,
-            "DATABASE_TIMEOUT": 0.05,
-            "OPTIONS": {"size_limit": 2**26},
-        }
     }
 else:
     CACHES = {

@@ -9,7 +9,6 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test import RequestFactory
-from django.test.utils import CaptureQueriesContext
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
 from incidesk.core.cache import DatabaseCache
@@ -118,19 +117,6 @@ def test_concurrent_increments_are_not_lost(transactional_db, counters):
     for thread in threads:
         thread.join()
     assert counters.get("hits") == 100
-
-
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the counters' own files: SQLite only")
-def test_on_sqlite_counting_an_api_write_takes_no_turn_of_the_desks_write_lock(settings):
-    settings.INCIDESK_RATE_API_WRITES = "1/m"
-    incident = make_incident()
-    api = Api(AgentFactory())
-    with CaptureQueriesContext(connection) as captured:
-        added = api.post(f"/incidents/{incident.number}/comments", {"body": "Заметка"})
-        refused = api.post(f"/incidents/{incident.number}/comments", {"body": "Лишняя"})
-    assert added.status_code == 201, added.content
-    assert_problem(refused, 429, "rate_limited")  # counted, in the counters' own files
-    assert not [query for query in captured if CacheEntry._meta.db_table in query["sql"]]
 
 
 def test_api_writes_are_limited_per_token_and_reads_are_not(settings):

@@ -10,8 +10,7 @@ SHOW = (
     "db = settings.DATABASES['default']; "
     "print(json.dumps({'key': settings.SECRET_KEY, 'debug': settings.DEBUG, "
     "'engine': db['ENGINE'], 'name': str(db['NAME']), 'options': db.get('OPTIONS', {}), "
-    "'tz': settings.TIME_ZONE, 'lang': settings.LANGUAGE_CODE, 'hosts': settings.ALLOWED_HOSTS, "
-    "'cache': settings.CACHES['default']}))"
+    "'tz': settings.TIME_ZONE, 'lang': settings.LANGUAGE_CODE, 'hosts': settings.ALLOWED_HOSTS}))"
 )
 
 
@@ -19,8 +18,7 @@ def _settings(data_dir, **env) -> dict:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k
-        not in {"DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DEBUG", "TIME_ZONE", "LANGUAGE_CODE"}
+        if k not in {"DATABASE_URL", "SECRET_KEY", "DEBUG", "TIME_ZONE", "LANGUAGE_CODE"}
     }
     clean.update(INCIDESK_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="incidesk.settings", **env)
     out = subprocess.run(
@@ -58,15 +56,3 @@ def test_environment_overrides(tmp_path):
     assert (shown["engine"], shown["name"]) == ("django.db.backends.postgresql", "desk")
     assert (shown["tz"], shown["lang"]) == ("Asia/Novosibirsk", "en")
     assert not (tmp_path / "secret_key").exists()
-
-
-def test_rate_limit_counters_are_shared_by_every_worker_of_the_desk(tmp_path):
-    """Files of their own beside an SQLite desk (not its write lock), else the database's
-    table, or Redis when there is one."""
-    on_sqlite = _settings(tmp_path)["cache"]
-    assert on_sqlite["BACKEND"] == "diskcache.DjangoCache"
-    assert on_sqlite["LOCATION"] == str(tmp_path / "counters")
-    on_postgres = _settings(tmp_path, DATABASE_URL="postgres://u@db.example:5432/desk")["cache"]
-    assert on_postgres["BACKEND"] == "incidesk.core.cache.DatabaseCache"
-    with_redis = _settings(tmp_path, REDIS_URL="redis://127.0.0.1:6379/0")["cache"]
-    assert with_redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
