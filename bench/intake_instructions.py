@@ -8,11 +8,13 @@ plain Python loop took 275–508 ms across six runs on 2026-12-07), so a change 
 cannot be seen in milliseconds. `valgrind --tool=callgrind` counts the instructions instead:
 the same code on the same desk gives the same count to within about half a per cent. The
 script runs itself under callgrind, sends 20 registrations to warm up (imports, kept statements,
-caches), then counts N (default 50) through the API (or the portal form with `--form`), with
-the full stack in-process as `profile_intake.py` sends them. Only the main thread is counted:
-the WAL checkpoints of `core.sqlite`'s background thread come and go with the desk's state. What
-the kernel does (the system calls) is not counted. Compare two versions on copies of one desk,
-and take the count as a proxy for CPU time, not a figure of it. Needs `valgrind` (Debian's).
+caches), then counts N (default 1,000: over fewer, the count follows where SQLite's full-text
+index stands in its merging) through the API (or the portal form with `--form`, URL-encoded
+with its CSRF token checked, as `run.py` sends it), with the full stack in-process. Only the
+main thread is counted: the WAL checkpoints of `core.sqlite`'s background thread come and go
+with the desk's state. What the kernel does (the system calls) is not counted. Compare two
+versions on copies of one desk, and take the count as a proxy for CPU time, not a figure of it.
+Needs `valgrind` (Debian's).
 """
 
 from __future__ import annotations
@@ -73,7 +75,7 @@ def _count(n: int, form: bool) -> None:
 
 
 def main() -> None:
-    n = int(next((a for a in sys.argv[1:] if a.isdigit()), "50"))
+    n = int(next((a for a in sys.argv[1:] if a.isdigit()), "1000"))
     form = "--form" in sys.argv
     if os.environ.get("INTAKE_INSTRUCTIONS_INSIDE"):
         _count(n, form)
