@@ -152,8 +152,8 @@ class FixedChoiceField(forms.ChoiceField):
     """A choice field whose choices are set when its form class is defined (a list of labels,
     or a function that reads them when the form is drawn) and only ever replaced, never
     changed in place: each form's copy of the field shares them. Django deep-copies a choice
-    list for every form made, label by lazy label, which was a tenth of the portal's
-    registration form."""
+    list for every form made, label by lazy label: a sixth of making and validating the
+    portal's registration form."""
 
     def __deepcopy__(self, memo: dict[int, Any]) -> FixedChoiceField:
         return forms.Field.__deepcopy__(self, memo)
