@@ -177,6 +177,11 @@ def _database() -> dj_database_url.DBConfig:
                 "PRAGMA foreign_keys=ON;"
             ),
         }
+    if db["ENGINE"].endswith("postgresql"):
+        # Values travel beside the SQL (the extended protocol, unnamed statements, so a
+        # transaction-pooling proxy still works) instead of being quoted into its text by
+        # psycopg in Python: 5 % of a registration's instructions.
+        db["OPTIONS"] = {"server_side_binding": True, **db.get("OPTIONS", {})}
     # Tests run on PostgreSQL in TEST_DATABASE_NAME, on SQLite in memory. The in-memory name is
     # spelled out because pytest-django knows SQLite by Django's own engine name only: for
     # another engine it would make a file name of the database's path for each xdist worker.

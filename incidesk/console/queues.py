@@ -401,20 +401,24 @@ def _prepares(connection: BaseDatabaseWrapper) -> bool:
     return connection.vendor == "postgresql" and connection.settings_dict["CONN_MAX_AGE"] != 0
 
 
+def _literal(value: Any, raw: Any) -> str:
+    """`value` as an SQL literal, quoted by psycopg as it would send it."""
+    from psycopg import sql  # PostgreSQL only: SQLite deployments need no psycopg
+
+    return sql.Literal(value).as_string(raw)
+
+
 def _prepare_sql(name: str, statement: _Kept, raw: Any) -> str:
     """`PREPARE` of the kept SELECT: the agent and the times are its parameters $1-$3, every
     other value (the code's own statuses and flags) a literal, so that its one generic plan
     still sees the statuses that the partial indexes' conditions name."""
-    from psycopg import sql as pg  # PostgreSQL only: SQLite deployments need no psycopg
-
     numbers = {slot: str(i) for i, slot in enumerate(_SLOT_TYPES, start=1)}
     pieces, position = [], 0
     for piece in _PLACEHOLDER.split(statement.sql):
         if piece == "%s":
             slot = statement.slots.get(position)
             if slot is None:
-                literal = pg.Literal(statement.params[position]).as_string(raw)
-                piece = literal.replace("%", "%%")  # the text is sent with parameters
+                piece = _literal(statement.params[position], raw)
             else:
                 piece = "$" + numbers[slot]
             position += 1
@@ -429,7 +433,10 @@ def _run_prepared(
     use. Planning the eight subqueries took 1.5-1.8 ms of PostgreSQL's time a page, as much as
     running them. The plan is forced generic: with the agent's id and the times unknown, the
     planner's default guesses make it choose a fresh plan for every call; the generic plan is
-    the same as the fresh ones (index ranges read up to the cap; checked at 100k and 1M)."""
+    the same as the fresh ones (index ranges read up to the cap; checked at 100k and 1M).
+    The commands go as one text without parameters, the arguments quoted into it: only the
+    simple protocol takes several commands at once, and psycopg uses it for a statement
+    without parameters whether or not it binds values on the server."""
     raw = connection.connection
     name = f"incidesk_counts_{COUNT_CAP}"
     prepared = _PREPARED.setdefault(raw, {})
@@ -437,11 +444,11 @@ def _run_prepared(
         cursor.execute("SELECT 1 FROM pg_prepared_statements WHERE name = %s", [name])
         prepared[name] = cursor.fetchone() is not None
     prepare = "" if prepared.get(name) else _prepare_sql(name, statement, raw)
+    arguments = ", ".join(_literal(values[slot], raw) for slot in _SLOT_TYPES)
     prepared[name] = False
     cursor.execute(
         f"{prepare}SET plan_cache_mode = force_generic_plan; "
-        f"EXECUTE {name} (%s, %s, %s); RESET plan_cache_mode",
-        [values[slot] for slot in _SLOT_TYPES],
+        f"EXECUTE {name} ({arguments}); RESET plan_cache_mode"
     )
     while cursor.description is None:  # the results of PREPARE and SET
         cursor.nextset()
