@@ -50,6 +50,7 @@ from incidesk.demo.stories import IncidentBuilder
 from incidesk.demo.texts import names
 from incidesk.incidents.models import Incident, NumberCounter, SearchDocument, TimelineEvent
 from incidesk.incidents.numbering import PREFIX
+from incidesk.incidents.search import settle_index
 from incidesk.sla.models import SlaClock
 
 CHUNK = 5000  # incidents written per transaction
@@ -120,6 +121,7 @@ def build(
         summary.events += sum(len(story.events) for story in stories)
         summary.comments += sum(len(story.comments) for story in stories)
         progress(start + len(stories), incidents)
+    settle_index()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")  # fresh planner statistics for a table that just grew a lot
     return summary

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models import Count
 from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
@@ -30,6 +31,7 @@ from incidesk.incidents.search import search
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.apiclient import Api
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.incidents.tests.fts import segments_left_to_merge
 from incidesk.sla.calendar import due_time
 from incidesk.sla.clocks import policy_for
 from incidesk.sla.models import ClockState, Metric, SlaClock
@@ -150,6 +152,13 @@ def test_search_finds_russian_word_forms_and_numbers(demo):
 
     incident = Incident.objects.order_by("?").first()
     assert list(search(Incident.objects.all(), incident.number)) == [incident]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text index")
+def test_the_demo_leaves_its_search_index_in_one_segment(monkeypatch):
+    monkeypatch.setattr("incidesk.demo.builder.CHUNK", COUNT // 4)  # a transaction per chunk
+    _load()
+    assert not segments_left_to_merge()
 
 
 @pytest.mark.parametrize(

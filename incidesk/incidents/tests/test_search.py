@@ -11,9 +11,10 @@ from incidesk.incidents import actions
 from incidesk.incidents import search as search_module
 from incidesk.incidents.access import visible_to
 from incidesk.incidents.models import Incident
-from incidesk.incidents.search import search, stem_words
+from incidesk.incidents.search import search, settle_index, stem_words
 from incidesk.incidents.status import Status
 from incidesk.incidents.tests.factories import make_incident
+from incidesk.incidents.tests.fts import segments_left_to_merge
 
 pytestmark = pytest.mark.django_db
 
@@ -149,6 +150,20 @@ def test_a_rare_word_loads_its_few_matches_by_primary_key():
     plan = _sqlite_plan(sql, params)
     assert plan[0] == "SEARCH incidents_incident USING INTEGER PRIMARY KEY (rowid=?)", plan
     assert "SCAN incidents_search_fts VIRTUAL TABLE INDEX 0:M1" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text index")
+def test_settling_the_index_leaves_one_segment_that_finds_everything():
+    first = [
+        make_incident(title=f"Принтер {n}") for n in range(3)
+    ]  # a savepoint each: a segment each
+    assert segments_left_to_merge()
+    later = [make_incident(title=f"Принтер в офисе {n}") for n in range(3)]
+
+    settle_index()
+
+    assert not segments_left_to_merge()
+    assert set(search(Incident.objects.all(), "принтеры")) == {*first, *later}
 
 
 def _sqlite_plan(sql: str, params: tuple[Any, ...]) -> list[str]:
