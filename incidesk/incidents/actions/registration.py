@@ -30,7 +30,12 @@ from incidesk.incidents.actions._common import (
 from incidesk.incidents.actions.customfields import values_for_new
 from incidesk.incidents.actions.links import _link
 from incidesk.incidents.models import Channel, Incident, Kind, LinkKind
-from incidesk.incidents.numbering import next_number, placeholder, writers_take_turns
+from incidesk.incidents.numbering import (
+    next_number,
+    number_inserted,
+    placeholder,
+    writers_take_turns,
+)
 from incidesk.incidents.search import index_incident, index_new_incident
 from incidesk.notifications.dispatch import notification
 from incidesk.sla import clocks, reference
@@ -142,8 +147,7 @@ def do_create_incident(
             ]
         )
         if not number_first:
-            incident.number = next_number()  # serialised from here to the commit
-            Incident.objects.filter(pk=incident.pk).update(number=incident.number)
+            incident.number = number_inserted(incident)  # serialised from here to the commit
         index_new_incident(incident)
     _with_clocks(incident, planned)
     return incident

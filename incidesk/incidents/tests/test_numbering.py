@@ -12,7 +12,7 @@ from django.db import connection, connections, transaction
 
 from incidesk.accounts.tests.factories import CustomerFactory
 from incidesk.incidents.actions import do_create_incident
-from incidesk.incidents.models import Incident
+from incidesk.incidents.models import Incident, NumberCounter
 
 PROCESSES = 4
 PER_PROCESS = 15
@@ -115,3 +115,23 @@ def test_a_rolled_back_registration_gives_its_number_back():
         second.number,
     ]
     assert second.search_document.body.startswith(second.number)
+
+
+@pytest.mark.django_db
+def test_the_first_incident_of_a_desk_starts_the_counter():
+    NumberCounter.objects.all().delete()
+    incident = do_create_incident(actor=CustomerFactory(), title="Первое обращение")
+    assert incident.number == "INC-000001"
+    assert Incident.objects.get(pk=incident.pk).number == "INC-000001"
+    assert NumberCounter.objects.get(prefix="INC").last == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("last", "number"), [(41, "INC-000042"), (999_999, "INC-1000000")])
+def test_a_number_has_six_digits_or_as_many_as_it_needs(last, number):
+    """PostgreSQL writes the number in SQL, SQLite in Python: both the same way."""
+    NumberCounter.objects.update_or_create(prefix="INC", defaults={"last": last})
+    incident = do_create_incident(actor=CustomerFactory(), title="Обращение")
+    assert incident.number == number
+    assert Incident.objects.get(pk=incident.pk).number == number
+    assert incident.search_document.body.startswith(number + "\n")
