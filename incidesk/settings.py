@@ -178,6 +178,7 @@ def _database() -> dj_database_url.DBConfig:
             ),
         }
     if db["ENGINE"].endswith("postgresql"):
+        db["ENGINE"] = "incidesk.core.postgresql"  # Django's, with a health check without a query
         # Values travel beside the SQL (the extended protocol, unnamed statements, so a
         # transaction-pooling proxy still works) instead of being quoted into its text by
         # psycopg in Python: 5 % of a registration's instructions.
