@@ -12,7 +12,7 @@ import secrets
 
 from django.db import connection
 
-from incidesk.incidents.models import Incident, NumberCounter
+from incidesk.incidents.models import NumberCounter
 
 PREFIX = "INC"
 # An incident is inserted under a placeholder and numbered at the end of its transaction; the
@@ -48,25 +48,3 @@ def next_number(prefix: str = PREFIX) -> str:
             cursor.execute(sql, [prefix])
             row = cursor.fetchone()
     return f"{prefix}-{row[0]:06d}"
-
-
-def number_inserted(incident: Incident) -> str:
-    """Take the next number and write it onto `incident`, inserted under its placeholder in this
-    transaction, in one statement (PostgreSQL: the counter's UPDATE as a data-modifying CTE).
-    Each statement costs a web worker about 90 µs of CPU on PostgreSQL, and this one replaces
-    two. The counter row stays locked until the commit, as with `next_number`."""
-    counter, incidents = NumberCounter._meta.db_table, Incident._meta.db_table
-    digits = "taken.last::text"
-    sql = (
-        f"WITH taken AS (UPDATE {counter} SET last = last + 1 WHERE prefix = %s RETURNING last) "  # noqa: S608  the models' own tables; values are parameters
-        f"UPDATE {incidents} SET number = %s || lpad({digits}, greatest(6, length({digits})), '0') "
-        f"FROM taken WHERE {incidents}.id = %s RETURNING {incidents}.number"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [PREFIX, f"{PREFIX}-", incident.pk])
-        row = cursor.fetchone()
-    if row is not None:
-        return str(row[0])
-    number = next_number()  # the first record with this prefix
-    Incident.objects.filter(pk=incident.pk).update(number=number)
-    return number
