@@ -85,11 +85,12 @@ def index_new_incident(incident: Incident) -> None:
 
 
 def settle_index() -> None:
-    """Merge SQLite's full-text index into one segment after a bulk load (the demo, a
-    migration's rebuild). Rows written in large batches leave many segments, and FTS5 merges
-    them a little at every later commit: after the demo's million, each registration's commit
-    did that merging for thousands of registrations, 40 % more instructions each. An index
-    grown one registration at a time has no such backlog, and a merged one has none either."""
+    """Merge SQLite's full-text index into one segment after a bulk load (the demo; migration
+    0027 does the same for the index 0026 rebuilt). Rows written in large batches leave many
+    segments, and FTS5 merges them a little at every later commit: after the demo's million,
+    each registration's commit did that merging for thousands of registrations, 40 % more
+    instructions each. An index grown one registration at a time has no such backlog, and a
+    merged one has none either."""
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")  # noqa: S608  FTS_TABLE is a constant

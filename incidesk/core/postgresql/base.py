@@ -12,8 +12,8 @@ from psycopg import pq
 class DatabaseWrapper(base.DatabaseWrapper):
     def is_usable(self) -> bool:
         """Django's check (`CONN_HEALTH_CHECKS`) sends `SELECT 1` at each request's first
-        query: a round trip, about 90 µs of a web worker's CPU, more than a twelfth of what a
-        registration's statements cost it. A kept connection that sits idle and open, with
+        query: a round trip, about 90 µs of a web worker's CPU, as much as any of a
+        registration's statements. A kept connection that sits idle and open, with
         nothing from the server waiting on its socket, is usable without asking. A server that
         restarted or ended the session has written to it (its last message, the end of the
         stream): then, and in any other state, the server is asked as Django asks it."""
