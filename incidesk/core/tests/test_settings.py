@@ -53,6 +53,6 @@ def test_environment_overrides(tmp_path):
     )
     assert shown["key"] == "x" * 60
     assert shown["debug"] is True
-    assert (shown["engine"], shown["name"]) == ("django.db.backends.postgresql", "desk")
+    assert (shown["engine"], shown["name"]) == ("incidesk.core.postgresql", "desk")
     assert (shown["tz"], shown["lang"]) == ("Asia/Novosibirsk", "en")
     assert not (tmp_path / "secret_key").exists()
