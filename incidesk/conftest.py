@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.apps import apps
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test.testcases import LiveServerThread
@@ -159,9 +158,8 @@ def migrated_data_dir(migrated_sqlite, tmp_path) -> Path:
 
 @pytest.fixture
 def rate_limit_window(db):
-    """No rate-limit count left by another test, and a clock standing still: a window ending
-    mid-test would start its count again."""
-    cache.clear()
+    """A clock standing still: a window ending mid-test would start its count again. (The
+    counters are rows, so no other test's count is left: `db` rolls them back.)"""
     with time_machine.travel("2026-03-02 10:00:00+03:00", tick=False):
         yield
 

@@ -9,7 +9,6 @@ import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -103,7 +102,6 @@ INSTALLED_APPS = [
     # override the admin's.
     "django.contrib.admin",
     "axes",
-    "django_ratelimit",
 ]
 
 MIDDLEWARE = [
@@ -412,27 +410,8 @@ INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
 # is only what a task whose wake-up was lost waits at most. Each look is one short transaction.
 INCIDESK_WORKER_POLL_SECONDS = float(os.environ.get("INCIDESK_WORKER_POLL_SECONDS", "60"))
 
-# The cache holds the rate-limit counters, so every web worker must see the same one: Redis when
-# there is one, else a table in the database (created by core's migration). Both increment
-# atomically; django-ratelimit's check only knows memcached and django-redis, hence W001 off.
-CACHES: dict[str, dict[str, Any]]
-if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
-else:
-    CACHES = {
-        "default": {
-            "BACKEND": "incidesk.core.cache.DatabaseCache",
-            "LOCATION": "incidesk_cache",
-            # Past MAX_ENTRIES Django culls a share of the rows, live counters included: set high
-            # enough that only a flood of distinct keys reaches it.
-            "OPTIONS": {"MAX_ENTRIES": 50_000},
-        }
-    }
-SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
-
-# Rate limits ("N/period", period s, m, h or d, optionally with a count: "30/10m"). Over a limit
+# Rate limits ("N/period", period s, m, h or d, optionally with a count: "30/10m"), counted in
+# the database (core.RateCounter) so that every worker and node sees the same count. Over a limit
 # the answer is 429 with Retry-After; see incidesk/core/ratelimits.py for what each one counts.
 INCIDESK_RATE_LOGIN_IP = env_rate("INCIDESK_RATE_LOGIN_IP", "30/10m")
 INCIDESK_RATE_RESET_IP = env_rate("INCIDESK_RATE_RESET_IP", "20/h")
@@ -446,8 +425,6 @@ INCIDESK_RATE_MFA_USER = env_rate("INCIDESK_RATE_MFA_USER", "10/h")
 # and the header is ignored (anyone can send it). Behind TLS (INCIDESK_HTTPS) one proxy is
 # assumed. Rate limits and the sign-in lockout both read the client address this way.
 INCIDESK_TRUSTED_PROXIES = int(os.environ.get("INCIDESK_TRUSTED_PROXIES", "1" if HTTPS else "0"))
-# A cache outage lets requests through rather than refusing every form on the site.
-RATELIMIT_FAIL_OPEN = True
 
 LOGGING = {
     "version": 1,
@@ -516,4 +493,4 @@ OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 if not usable(_passkeys):
     # An address browsers offer no passkeys on (http:// but for localhost, an IP address):
     # the pages say passkeys are unavailable rather than the library stopping the start-up.
-    SILENCED_SYSTEM_CHECKS.append("otp_webauthn.E031")
+    SILENCED_SYSTEM_CHECKS = ["otp_webauthn.E031"]

@@ -1,26 +1,25 @@
-"""Core's tables: Django's database cache (the rate-limit counters) and the task outbox."""
+"""Core's tables: the rate-limit counters and the task outbox."""
 
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class CacheEntry(models.Model):
-    """A row of Django's database cache (`incidesk.core.cache.DatabaseCache`), laid out as
-    `createcachetable` would. A model only so that `migrate` creates the table and a test's flush
-    empties it; nothing reads it through the ORM."""
+class RateCounter(models.Model):
+    """Requests counted against one rate limit for one caller in one window
+    (`core.ratelimits`). The key names the window too, so a new window is a new row and nothing
+    is ever reset; rows past `expires` are deleted by the recovery sweep."""
 
-    cache_key = models.CharField(max_length=255, primary_key=True)
-    value = models.TextField()
+    key = models.CharField(max_length=64, primary_key=True)  # a SHA-256: no address kept in clear
+    count = models.PositiveIntegerField()
     expires = models.DateTimeField(db_index=True)
 
     class Meta:
-        verbose_name = _("cache entry")
-        verbose_name_plural = _("cache entries")
-        db_table = "incidesk_cache"
+        verbose_name = _("rate-limit counter")
+        verbose_name_plural = _("rate-limit counters")
 
     def __str__(self) -> str:
-        return self.cache_key
+        return self.key
 
 
 class Promise(models.Model):

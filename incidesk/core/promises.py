@@ -57,6 +57,7 @@ SWEEPS = (
     "incidesk.core.promises.release_abandoned_tasks",
     "incidesk.mail.sending.release_abandoned",
     "incidesk.automation.scheduled.promise_run",  # not a recovery: scheduled triggers' minute
+    "incidesk.core.ratelimits.delete_past_windows",  # not a recovery: counters of past windows
 )
 
 

@@ -1,19 +1,18 @@
-"""The rate-limit machinery: whose address counts, the shared counter store, API write limits."""
+"""The rate-limit machinery: whose address counts, the shared counters, API write limits."""
 
 import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.management import call_command
-from django.core.management.base import SystemCheckError
 from django.db import connection
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
-from incidesk.core.cache import DatabaseCache
-from incidesk.core.models import CacheEntry
-from incidesk.core.ratelimits import client_ip, ip_key
+from incidesk.core.models import RateCounter
+from incidesk.core.ratelimits import RateLimit, client_ip, delete_past_windows, ip_key
 from incidesk.incidents.tests.apiclient import Api, assert_problem
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.settings import env_rate
@@ -61,53 +60,64 @@ def test_rates_in_the_environment_are_checked(monkeypatch):
         env_rate("INCIDESK_RATE_TRACK_IP", "1/s")
 
 
-REDIS = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://x"}
-PER_PROCESS = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-
-
-@pytest.mark.parametrize("cache_setting", [None, REDIS])
-def test_the_counter_stores_pass_django_ratelimits_checks(settings, cache_setting):
-    if cache_setting:
-        settings.CACHES = {"default": cache_setting}
-    call_command("check", tags=["caches"], fail_level="WARNING")  # raises on a failed check
-
-
-def test_a_cache_each_worker_keeps_for_itself_is_refused(settings):
-    settings.CACHES = {"default": PER_PROCESS}
-    with pytest.raises(SystemCheckError, match="is not a shared cache"):
-        call_command("check", tags=["caches"])
+# A limit of its own, three requests a minute per address, for the counter's own tests.
+PROBE = RateLimit("probe", "INCIDESK_RATE_PROBE", ip_key)
 
 
 @pytest.fixture
-def counters() -> DatabaseCache:
-    """The database cache itself, whichever cache the settings choose (REDIS_URL)."""
-    return DatabaseCache(CacheEntry._meta.db_table, {})
+def probe_rate(settings):
+    settings.INCIDESK_RATE_PROBE = "3/m"
 
 
-def test_a_counter_keeps_its_expiry_when_incremented(counters):
-    with time_machine.travel("2026-01-01 10:00:00Z", tick=False) as clock:
-        counters.add("hits", 1, timeout=3600)
-        clock.shift(timedelta(minutes=50))
-        assert counters.incr("hits") == 2
-        clock.shift(timedelta(minutes=9))
-        assert counters.get("hits") == 2  # Django's own incr would have reset it to five minutes
-        clock.shift(timedelta(minutes=2))
-        assert counters.get("hits") is None
-        with pytest.raises(ValueError):
-            counters.incr("hits")
+@pytest.mark.usefixtures("probe_rate")
+def test_a_counted_request_is_one_statement():
+    request = _request()
+    PROBE.hit(request)
+    with CaptureQueriesContext(connection) as captured:
+        assert PROBE.hit(request) is None
+    assert len(captured) == 1, [query["sql"] for query in captured]
+    assert RateCounter.objects.get().count == 2
+
+
+@pytest.mark.usefixtures("probe_rate")
+def test_the_count_starts_again_in_the_callers_next_window():
+    request = _request()
+    assert [PROBE.hit(request) for _ in range(3)] == [None, None, None]
+    wait = PROBE.hit(request)
+    assert wait is not None and 1 <= wait <= 60
+    assert PROBE.check(request) == wait
+    assert PROBE.check(_request(remote="10.0.0.3")) is None  # another address, its own count
+    with time_machine.travel(timedelta(seconds=wait)):
+        assert PROBE.check(request) is None
+        assert PROBE.hit(request) is None
+
+
+@pytest.mark.usefixtures("probe_rate")
+def test_counters_keep_no_address_and_past_windows_are_deleted():
+    PROBE.hit(_request())
+    counter = RateCounter.objects.get()
+    assert "10.0.0.2" not in counter.key and len(counter.key) == 64
+    with time_machine.travel(counter.expires - timedelta(seconds=1)):
+        delete_past_windows(timezone.now())
+        assert RateCounter.objects.exists()
+    with time_machine.travel(counter.expires):
+        PROBE.hit(_request(remote="10.0.0.3"))
+        delete_past_windows(timezone.now())
+    assert not RateCounter.objects.filter(key=counter.key).exists()
+    assert RateCounter.objects.count() == 1  # the other address's, in its current window
 
 
 @pytest.mark.postgres
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
-def test_concurrent_increments_are_not_lost(transactional_db, counters):
-    counters.add("hits", 0, timeout=60)
+def test_concurrent_requests_are_all_counted(transactional_db, settings):
+    settings.INCIDESK_RATE_PROBE = "1000/h"
     start = threading.Barrier(4, timeout=10)
 
     def hammer() -> None:
         try:
             start.wait()
             for _ in range(25):
-                counters.incr("hits")
+                PROBE.hit(_request())
         finally:
             connection.close()
 
@@ -116,7 +126,7 @@ def test_concurrent_increments_are_not_lost(transactional_db, counters):
         thread.start()
     for thread in threads:
         thread.join()
-    assert counters.get("hits") == 100
+    assert RateCounter.objects.get().count == 100
 
 
 def test_api_writes_are_limited_per_token_and_reads_are_not(settings):

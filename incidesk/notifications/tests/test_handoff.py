@@ -87,6 +87,7 @@ def test_work_a_killed_worker_left_is_done_again_after_the_lease_once(
         "release_abandoned_tasks": 0,
         "release_abandoned": 0,
         "promise_run": 0,
+        "delete_past_windows": 0,
     }
     run_tasks()
     mail.refresh_from_db()
@@ -105,6 +106,7 @@ def test_work_within_its_lease_is_left_alone(reference_data, smtp, run_tasks, se
         "release_abandoned_tasks": 0,
         "release_abandoned": 0,
         "promise_run": 0,
+        "delete_past_windows": 0,
     }
     run_tasks()
     mail.refresh_from_db()
