@@ -410,9 +410,9 @@ INCIDESK_TASK_LEASE = int(os.environ.get("INCIDESK_TASK_LEASE", "600"))
 # is only what a task whose wake-up was lost waits at most. Each look is one short transaction.
 INCIDESK_WORKER_POLL_SECONDS = float(os.environ.get("INCIDESK_WORKER_POLL_SECONDS", "60"))
 
-# Rate limits ("N/period", period s, m, h or d, optionally with a count: "30/10m"), counted in
-# the database (core.RateCounter) so that every worker and node sees the same count. Over a limit
-# the answer is 429 with Retry-After; see incidesk/core/ratelimits.py for what each one counts.
+# Rate limits ("N/period", period s, m, h or d, optionally with a count: "30/10m"), counted where
+# every worker and node sees the same count (incidesk/core/ratecounters.py). Over a limit the
+# answer is 429 with Retry-After; see incidesk/core/ratelimits.py for what each one counts.
 INCIDESK_RATE_LOGIN_IP = env_rate("INCIDESK_RATE_LOGIN_IP", "30/10m")
 INCIDESK_RATE_RESET_IP = env_rate("INCIDESK_RATE_RESET_IP", "20/h")
 INCIDESK_RATE_RESET_EMAIL = env_rate("INCIDESK_RATE_RESET_EMAIL", "3/h")

@@ -7,8 +7,9 @@ from django.utils.translation import gettext_lazy as _
 
 class RateCounter(models.Model):
     """Requests counted against one rate limit for one caller in one window
-    (`core.ratelimits`). The key names the window too, so a new window is a new row and nothing
-    is ever reset; rows past `expires` are deleted by the recovery sweep."""
+    (`core.ratecounters`; a SQLite desk keeps them in a file of their own instead). The key
+    names the window too, so a new window is a new row and nothing is ever reset; rows past
+    `expires` are deleted by the recovery sweep."""
 
     key = models.CharField(max_length=64, primary_key=True)  # a SHA-256: no address kept in clear
     count = models.PositiveIntegerField()

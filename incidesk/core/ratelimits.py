@@ -1,14 +1,13 @@
 """Rate limits on what anyone can send over and over: sign-in attempts and second-factor codes,
 password resets, anonymous reports, tracking-link lookups and API writes.
 
-Each limit counts in fixed windows, one row per limit, caller and window in the database
-(`models.RateCounter`), so every web worker and node sees the same count; a counted request
-costs one statement, an upsert that returns the new count. (django-ratelimit counted through
-Django's cache API, `add` then `incr`: a read and a separate write turn per API write, 14 % of
-SQLite's intake throughput at C = 16, docs/performance.md.) Each limit's rate is a setting
-(`INCIDESK_RATE_*`). Over a limit, pages answer 429 with Retry-After and a page in the user's
-language (`limit_requests`); the API answers problem+json through ninja's throttling
-(`ApiWriteThrottle`). Per-account password guessing is django-axes' job, not this module's.
+Each limit counts in fixed windows, a counter per limit, caller and window shared by every web
+worker and node (`core.ratecounters`); a counted request costs one statement, an upsert that
+returns the new count. (django-ratelimit counted through Django's cache API, `add` then `incr`:
+a read, then a write of its own.) Each limit's rate is a setting (`INCIDESK_RATE_*`). Over a
+limit, pages answer 429 with Retry-After and a page in the user's language (`limit_requests`);
+the API answers problem+json through ninja's throttling (`ApiWriteThrottle`). Per-account
+password guessing is django-axes' job, not this module's.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ import time
 import zlib
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache, wraps
 from typing import Any
 
@@ -29,10 +28,9 @@ from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
-from django.utils import timezone
 from ninja.throttling import BaseThrottle
 
-from incidesk.core.models import RateCounter
+from incidesk.core.ratecounters import counters_for
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -111,14 +109,16 @@ class RateLimit:
         window = self._window(request)
         if window is None:
             return None
-        return window.wait() if _count(window) > window.limit else None
+        counted = counters_for(connection).count(window.key, window.ends)
+        return window.wait() if counted > window.limit else None
 
     def check(self, request: HttpRequest) -> int | None:
         """Without counting: the seconds to wait if the limit is already used up."""
         window = self._window(request)
         if window is None:
             return None
-        return window.wait() if _counted(window) >= window.limit else None
+        counted = counters_for(connection).counted(window.key)
+        return window.wait() if counted >= window.limit else None
 
     def _window(self, request: HttpRequest) -> Window | None:
         caller = self.key(request)
@@ -156,34 +156,10 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), int(period[:-1] or 1) * _UNIT_SECONDS[period[-1]]
 
 
-_TABLE = RateCounter._meta.db_table
-_COUNT = (
-    f'INSERT INTO "{_TABLE}" ("key", "count", "expires") VALUES (%s, 1, %s) '  # noqa: S608  our own table; values are parameters
-    f'ON CONFLICT ("key") DO UPDATE SET "count" = "{_TABLE}"."count" + 1 RETURNING "count"'
-)
-_COUNTED = f'SELECT "count" FROM "{_TABLE}" WHERE "key" = %s'  # noqa: S608  our own table
-
-
-def _count(window: Window) -> int:
-    """Add one to the window's counter, starting it at one; the count it reached."""
-    expires = datetime.fromtimestamp(window.ends, tz=UTC)
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNT, [window.key, connection.ops.adapt_datetimefield_value(expires)])
-        count: int = cursor.fetchone()[0]
-    return count
-
-
-def _counted(window: Window) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_COUNTED, [window.key])
-        row = cursor.fetchone()
-    return 0 if row is None else int(row[0])
-
-
 def delete_past_windows(_expired: datetime) -> int:
     """The recovery sweep's step (`promises.SWEEPS`): delete the counters of windows that have
     ended. Hands nothing out again, so returns 0."""
-    RateCounter.objects.filter(expires__lte=timezone.now()).delete()
+    counters_for(connection).delete_ended(int(time.time()))
     return 0
 
 

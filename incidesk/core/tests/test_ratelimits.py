@@ -1,6 +1,11 @@
 """The rate-limit machinery: whose address counts, the shared counters, API write limits."""
 
+import os
+import sqlite3
+import subprocess
+import sys
 import threading
+from contextlib import closing
 from datetime import timedelta
 
 import pytest
@@ -12,7 +17,9 @@ from django.utils import timezone
 
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
 from incidesk.core.models import RateCounter
+from incidesk.core.ratecounters import DatabaseCounters, FileCounters, counters_for
 from incidesk.core.ratelimits import RateLimit, client_ip, delete_past_windows, ip_key
+from incidesk.core.sqlite.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from incidesk.incidents.tests.apiclient import Api, assert_problem
 from incidesk.incidents.tests.factories import make_incident
 from incidesk.settings import env_rate
@@ -127,6 +134,69 @@ def test_concurrent_requests_are_all_counted(transactional_db, settings):
     for thread in threads:
         thread.join()
     assert RateCounter.objects.get().count == 100
+
+
+def test_a_sqlite_file_desk_keeps_its_counters_in_a_file_of_their_own(tmp_path):
+    desk = SQLiteDatabaseWrapper({**connection.settings_dict, "NAME": str(tmp_path / "desk")})
+    in_file = counters_for(desk)
+    assert isinstance(in_file, FileCounters) and in_file.path == str(tmp_path / "desk-ratecounters")
+    assert isinstance(counters_for(connection), DatabaseCounters)  # in memory, or PostgreSQL
+
+
+def test_counters_in_a_file_are_shared_and_forget_ended_windows(tmp_path):
+    counters = FileCounters(str(tmp_path / "desk-ratecounters"))
+    assert [counters.count("ends-100", 100) for _ in range(3)] == [1, 2, 3]
+    counters.count("ends-200", 200)
+    start = threading.Barrier(4, timeout=10)
+
+    def hammer() -> None:  # each thread opens a connection of its own, as a process would
+        start.wait()
+        for _ in range(50):
+            counters.count("ends-100", 100)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert FileCounters(counters.path).counted("ends-100") == 203
+    counters.delete_ended(100)
+    assert (counters.counted("ends-100"), counters.counted("ends-200")) == (0, 1)
+
+
+COUNT_SCRIPT = """
+from django.test import RequestFactory
+from incidesk.core.ratelimits import API_WRITES
+request = RequestFactory().post("/api/v1/incidents", REMOTE_ADDR="10.0.0.9")
+for _ in range(25):
+    API_WRITES.hit(request)
+"""
+
+
+@pytest.mark.slow
+def test_processes_on_a_sqlite_file_count_together_beside_the_desk(migrated_data_dir):
+    """Web workers of a SQLite desk share the counters' file, and the desk's own file takes
+    no write for them."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite file behaviour")
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"INCIDESK_DATA_DIR": str(migrated_data_dir), "INCIDESK_RATE_API_WRITES": "1000/m"}
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "incidesk.cli", "shell", "-c", COUNT_SCRIPT],
+            env=env,
+            stderr=subprocess.PIPE,
+        )
+        for _ in range(3)
+    ]
+    for worker in workers:
+        _, err = worker.communicate(timeout=120)
+        assert worker.returncode == 0, err.decode()
+    desk = migrated_data_dir / "incidesk.sqlite3"
+    with closing(sqlite3.connect(f"{desk}-ratecounters")) as counters:
+        assert counters.execute('SELECT "count" FROM ratecounter').fetchall() == [(75,)]
+    with closing(sqlite3.connect(desk)) as database:
+        assert database.execute("SELECT count(*) FROM core_ratecounter").fetchone() == (0,)
 
 
 def test_api_writes_are_limited_per_token_and_reads_are_not(settings):
