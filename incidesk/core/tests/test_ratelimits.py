@@ -18,7 +18,13 @@ from django.utils import timezone
 from incidesk.accounts.tests.factories import AgentFactory, CustomerFactory
 from incidesk.core.models import RateCounter
 from incidesk.core.ratecounters import DatabaseCounters, FileCounters, counters_for
-from incidesk.core.ratelimits import RateLimit, client_ip, delete_past_windows, ip_key
+from incidesk.core.ratelimits import (
+    RateLimit,
+    client_ip,
+    delete_past_windows,
+    ip_key,
+    parse_rate,
+)
 from incidesk.core.sqlite.base import DatabaseWrapper as SQLiteDatabaseWrapper
 from incidesk.incidents.tests.apiclient import Api, assert_problem
 from incidesk.incidents.tests.factories import make_incident
@@ -65,6 +71,14 @@ def test_rates_in_the_environment_are_checked(monkeypatch):
     monkeypatch.setenv("INCIDESK_RATE_TRACK_IP", "100 per minute")
     with pytest.raises(Exception, match="INCIDESK_RATE_TRACK_IP"):
         env_rate("INCIDESK_RATE_TRACK_IP", "1/s")
+
+
+@pytest.mark.parametrize(
+    ("rate", "parsed"),
+    [("30/10m", (30, 600)), ("5/h", (5, 3600)), ("1/s", (1, 1)), ("100/2d", (100, 172_800))],
+)
+def test_a_rate_is_requests_per_seconds(rate, parsed):
+    assert parse_rate(rate) == parsed
 
 
 # A limit of its own, three requests a minute per address, for the counter's own tests.
