@@ -96,8 +96,8 @@ class FileCounters:
             opened.execute("PRAGMA synchronous=OFF")
             opened.execute(self._schema)
             self._local.connection, self._local.pid = opened, os.getpid()
-        connection: sqlite3.Connection = self._local.connection
-        return connection
+        kept: sqlite3.Connection = self._local.connection
+        return kept
 
     def count(self, key: str, ends: int) -> int:
         count: int = self._connection().execute(self._count, (key, ends)).fetchone()[0]
