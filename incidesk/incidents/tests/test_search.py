@@ -154,9 +154,8 @@ def test_a_rare_word_loads_its_few_matches_by_primary_key():
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's full-text index")
 def test_settling_the_index_leaves_one_segment_that_finds_everything():
-    first = [
-        make_incident(title=f"Принтер {n}") for n in range(3)
-    ]  # a savepoint each: a segment each
+    # Each incident is written in a savepoint of its own, so each leaves a segment.
+    first = [make_incident(title=f"Принтер {n}") for n in range(3)]
     assert segments_left_to_merge()
     later = [make_incident(title=f"Принтер в офисе {n}") for n in range(3)]
 
